@@ -1,0 +1,182 @@
+//! Command-line definitions (clap) and dispatch: raw arguments become
+//! validated settings, then the library does the work.
+
+use crate::config::{self, exit};
+use crate::decode::Limits;
+use crate::error::Result;
+use crate::model::FileStatus;
+use crate::pipeline::{self, IngestConfig};
+use crate::report;
+use crate::store::Store;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "chartmill", version, about = "Turns archived paper medical charts into electronic records")]
+pub struct Cli {
+    /// The store [default: $CHARTMILL_STORE, else ./chartmill.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every page under the folders (recursively) into the store
+    Ingest {
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Batch name [default: the folders' names joined with '+']; the same name resumes the batch
+        #[arg(long)]
+        batch: Option<String>,
+        /// Pages processed at once [default: number of cores]
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Refuse pages larger than this many pixels
+        #[arg(long, default_value_t = Limits::default().max_pixels)]
+        max_pixels: u64,
+        /// Refuse files larger than this many bytes
+        #[arg(long, default_value_t = 2 * 1024 * 1024 * 1024)]
+        max_file_bytes: u64,
+        /// Seconds between progress lines when stderr is not a terminal
+        #[arg(long, default_value_t = 10)]
+        progress_every: u64,
+        /// No progress output
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Progress of the migration, per batch and in total
+    Status {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+        /// Also list the files with this outcome
+        #[arg(long, value_enum)]
+        list: Option<ListWhat>,
+    },
+    /// Write every page as one JSON object per line
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Output file [default: standard output]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListWhat {
+    Failed,
+    Skipped,
+    Duplicate,
+    Pending,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let store_path = config::store_path(cli.store);
+    match cli.command {
+        Command::Ingest { dirs, batch, jobs, max_pixels, max_file_bytes, progress_every, quiet } => {
+            for d in &dirs {
+                if !d.is_dir() {
+                    return Err(crate::Error::Config(format!("{} is not a folder", d.display())));
+                }
+            }
+            let cfg = IngestConfig {
+                batch: batch.unwrap_or_else(|| config::default_batch_name(&dirs)),
+                roots: dirs,
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+                limits: Limits { max_pixels, ..Limits::default() },
+                max_file_bytes,
+                quiet,
+                progress_every: Duration::from_secs(progress_every.max(1)),
+            };
+            let store = Store::open(&store_path)?;
+            let summary = pipeline::ingest(&store, &cfg)?;
+            print_summary(&summary);
+            let batch = summary.batch.as_ref().map(|b| b.id).unwrap_or(0);
+            let c = store.counters(batch)?;
+            let failures = c.get("files_failed").copied().unwrap_or(0) + c.get("pages_failed").copied().unwrap_or(0);
+            Ok(if failures > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
+        }
+        Command::Status { json, list } => {
+            let store = Store::open_existing(&store_path)?;
+            let all = report::status(&store)?;
+            let mut out = std::io::stdout().lock();
+            let listed = match list {
+                Some(what) => {
+                    let status = match what {
+                        ListWhat::Failed => FileStatus::Failed,
+                        ListWhat::Skipped => FileStatus::Skipped,
+                        ListWhat::Duplicate => FileStatus::Duplicate,
+                        ListWhat::Pending => FileStatus::Pending,
+                    };
+                    report::files_with_status(&store, status)?
+                }
+                None => Vec::new(),
+            };
+            if json {
+                let files: Vec<_> = listed
+                    .iter()
+                    .map(|f| serde_json::json!({"source": f.source, "error": f.error, "duplicate_of": f.duplicate_of}))
+                    .collect();
+                let v = serde_json::json!({"store": store_path.display().to_string(), "batches": all, "files": files});
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                let _ = write!(out, "{}", report::render_status(&all));
+                for f in &listed {
+                    let _ = writeln!(out, "{}\t{}", f.source, f.error.as_deref().unwrap_or(""));
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::Export { format: ExportFormat::Jsonl, out } => {
+            let store = Store::open_existing(&store_path)?;
+            let n = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .map_err(|e| crate::Error::Io { path: path.clone(), source: e })?;
+                    report::export_jsonl(&store, &mut std::io::BufWriter::new(file))?
+                }
+                None => report::export_jsonl(&store, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+            };
+            eprintln!("exported {n} records");
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// The end-of-ingest report: counts, then every problem of this run.
+fn print_summary(s: &pipeline::RunSummary) {
+    const SHOWN: usize = 100;
+    let name = s.batch.as_ref().map(|b| b.name.as_str()).unwrap_or("");
+    let secs = s.elapsed.as_secs_f64();
+    eprintln!(
+        "batch {name}: {} files seen: {} done, {} failed, {} skipped (unsupported), {} duplicate, {} already in the store",
+        s.files_seen, s.files_done, s.files_failed, s.files_skipped, s.files_duplicate, s.files_already
+    );
+    eprintln!(
+        "{} pages stored ({} failed, {} blank) in {:.1} s, {:.2} pages/s",
+        s.pages_stored,
+        s.pages_failed,
+        s.pages_blank,
+        secs,
+        s.pages_stored as f64 / secs.max(1e-3)
+    );
+    let mut problems = s.problems.clone();
+    problems.sort();
+    for (source, why) in problems.iter().take(SHOWN) {
+        eprintln!("  {source}: {why}");
+    }
+    if problems.len() > SHOWN {
+        eprintln!("  ... and {} more: `chartmill status --list failed` lists all", problems.len() - SHOWN);
+    }
+}

@@ -1,0 +1,135 @@
+//! TIFF: every page of a multi-page file, with the `tiff` crate (which reads
+//! Group 4, LZW, Deflate, PackBits and uncompressed data at 1, 8 and 16 bits).
+//! The `image` crate would read only the first page.
+
+use super::{Limits, PageImage};
+use crate::error::InputError;
+use image::GrayImage;
+use std::io::Cursor;
+use tiff::decoder::{Decoder, DecodingResult};
+use tiff::tags::{ResolutionUnit, Tag};
+use tiff::ColorType;
+
+pub struct TiffFile<'a> {
+    bytes: &'a [u8],
+    /// Pages whose directory could be read.
+    readable: u32,
+    /// Set when the page chain breaks after `readable` pages.
+    broken: Option<String>,
+}
+
+fn decoder(bytes: &[u8]) -> Result<Decoder<Cursor<&[u8]>>, InputError> {
+    Decoder::new(Cursor::new(bytes)).map_err(|e| InputError::corrupt("tiff", e))
+}
+
+impl<'a> TiffFile<'a> {
+    pub(super) fn open(bytes: &'a [u8], limits: &Limits) -> Result<TiffFile<'a>, InputError> {
+        let mut dec = decoder(bytes)?;
+        let mut readable = 0u32;
+        let mut broken = None;
+        loop {
+            match dec.dimensions() {
+                Ok(_) => readable += 1,
+                Err(e) => {
+                    broken = Some(e.to_string());
+                    break;
+                }
+            }
+            if !dec.more_images() {
+                break;
+            }
+            if readable >= limits.max_pages {
+                broken = Some(format!("more than {} pages", limits.max_pages));
+                break;
+            }
+            if let Err(e) = dec.next_image() {
+                broken = Some(e.to_string());
+                break;
+            }
+        }
+        if readable == 0 {
+            return Err(InputError::corrupt("tiff", broken.unwrap_or_default()));
+        }
+        Ok(TiffFile { bytes, readable, broken })
+    }
+
+    pub(super) fn page_count(&self) -> u32 {
+        self.readable + u32::from(self.broken.is_some())
+    }
+
+    pub(super) fn page(&self, n: u32, limits: &Limits) -> Result<PageImage, InputError> {
+        if n > self.readable {
+            let why = self.broken.clone().unwrap_or_else(|| "no such page".into());
+            return Err(InputError::corrupt("tiff", format!("page {n} cannot be read: {why}")));
+        }
+        let corrupt = |e: tiff::TiffError| InputError::corrupt("tiff", e);
+        let mut dec = decoder(self.bytes)?;
+        dec = dec.with_limits(tiff::decoder::Limits::unlimited());
+        dec.seek_to_image(n as usize - 1).map_err(corrupt)?;
+        let (w, h) = dec.dimensions().map_err(corrupt)?;
+        limits.check(w as u64, h as u64)?;
+        let color = dec.colortype().map_err(corrupt)?;
+        let dpi = resolution(&mut dec);
+        let data = dec.read_image().map_err(corrupt)?;
+        let mut gray = to_gray(color, data, w, h)?;
+        super::normalise_polarity(&mut gray);
+        Ok(PageImage { gray, dpi })
+    }
+}
+
+fn resolution(dec: &mut Decoder<Cursor<&[u8]>>) -> Option<f32> {
+    let x = dec.find_tag(Tag::XResolution).ok()??.into_f32().ok()?;
+    let unit = dec
+        .find_tag(Tag::ResolutionUnit)
+        .ok()
+        .flatten()
+        .and_then(|v| v.into_u16().ok())
+        .and_then(ResolutionUnit::from_u16)
+        .unwrap_or(ResolutionUnit::Inch);
+    let dpi = match unit {
+        ResolutionUnit::Centimeter => x * 2.54,
+        ResolutionUnit::Inch => x,
+        _ => return None,
+    };
+    (dpi.is_finite() && dpi > 0.0).then_some(dpi)
+}
+
+/// Converts any sample layout the decoder returns into 8-bit gray.
+fn to_gray(color: ColorType, data: DecodingResult, w: u32, h: u32) -> Result<GrayImage, InputError> {
+    let n = w as usize * h as usize;
+    let bad = || InputError::corrupt("tiff", "pixel data shorter than the image size");
+    // Samples widened or narrowed to 8 bits.
+    let samples: Vec<u8> = match (&color, data) {
+        (ColorType::Gray(1), DecodingResult::U8(packed)) => {
+            return super::unpack_bits(&packed, w, h, false).ok_or_else(bad);
+        }
+        (_, DecodingResult::U8(v)) => v,
+        (_, DecodingResult::U16(v)) => v.into_iter().map(|s| (s >> 8) as u8).collect(),
+        (_, DecodingResult::U32(v)) => v.into_iter().map(|s| (s >> 24) as u8).collect(),
+        (_, DecodingResult::F32(v)) => v.into_iter().map(|s| (s.clamp(0.0, 1.0) * 255.0) as u8).collect(),
+        _ => return Err(InputError::Unsupported("tiff sample format".into())),
+    };
+    let gray: Vec<u8> = match color {
+        ColorType::Gray(_) => samples,
+        ColorType::GrayA(_) => samples.chunks_exact(2).map(|p| p[0]).collect(),
+        ColorType::RGB(_) => samples.chunks_exact(3).map(luma).collect(),
+        ColorType::RGBA(_) => samples.chunks_exact(4).map(luma).collect(),
+        ColorType::CMYK(_) => samples
+            .chunks_exact(4)
+            .map(|p| {
+                let k = 255 - p[3] as u32;
+                let rgb = [p[0], p[1], p[2]].map(|c| ((255 - c as u32) * k / 255) as u8);
+                luma(&rgb)
+            })
+            .collect(),
+        other => return Err(InputError::Unsupported(format!("tiff color type {other:?}"))),
+    };
+    if gray.len() < n {
+        return Err(bad());
+    }
+    GrayImage::from_raw(w, h, gray[..n].to_vec()).ok_or_else(bad)
+}
+
+fn luma(p: &[u8]) -> u8 {
+    ((p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114) / 1000) as u8
+}

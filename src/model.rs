@@ -1,0 +1,218 @@
+//! Plain data that the stages hand each other and that the store keeps.
+//!
+//! Nothing here does I/O. Records are serialised as JSON inside the store, so
+//! a field added later must be `#[serde(default)]` to keep old records readable.
+
+use serde::{Deserialize, Serialize};
+
+/// The file formats chartmill reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Png,
+    Jpeg,
+    Tiff,
+    Pdf,
+}
+
+impl Format {
+    /// The format a file name promises, by its extension (case-insensitive).
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "png" => Some(Format::Png),
+            "jpg" | "jpeg" | "jpe" | "jfif" => Some(Format::Jpeg),
+            "tif" | "tiff" => Some(Format::Tiff),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Jpeg => "jpeg",
+            Format::Tiff => "tiff",
+            Format::Pdf => "pdf",
+        }
+    }
+}
+
+/// Where a source file stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Registered, pages being read. A file left here by a crash is resumed.
+    Pending,
+    /// Every page has an outcome (a page may still have failed).
+    Done,
+    /// The file as a whole could not be read; `error` says why.
+    Failed,
+    /// Not a format chartmill reads.
+    Skipped,
+    /// Same content (SHA-256) as a file already in the store.
+    Duplicate,
+}
+
+/// One file (or unreadable folder) met while walking the input folders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub id: u64,
+    pub batch: u64,
+    /// Absolute path as raw bytes (paths need not be UTF-8).
+    pub path: Vec<u8>,
+    /// Path relative to the folder given to `ingest`, lossily made UTF-8 for display.
+    pub source: String,
+    pub size: u64,
+    /// Modification time, seconds since the Unix epoch.
+    pub mtime: i64,
+    /// Hex SHA-256 of the content; `None` where the file could not be read.
+    pub sha256: Option<String>,
+    pub format: Option<Format>,
+    pub status: FileStatus,
+    /// Number of pages in the file, once known.
+    pub pages: u32,
+    pub error: Option<String>,
+    /// For `Duplicate`: the file whose content this repeats.
+    pub duplicate_of: Option<u64>,
+    pub registered_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// What a page's review status is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageStatus {
+    /// Filed to a patient.
+    Filed,
+    /// Needs a technician; `review_reasons` says why.
+    Review,
+    /// Could not be read; `error` says why.
+    Failed,
+    /// Detected as a blank page; not OCRed.
+    Blank,
+}
+
+impl PageStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            PageStatus::Filed => "filed",
+            PageStatus::Review => "review",
+            PageStatus::Failed => "failed",
+            PageStatus::Blank => "blank",
+        }
+    }
+}
+
+/// Where a page's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSource {
+    Ocr,
+    TextLayer,
+    None,
+}
+
+/// A recognised word with its box (pixels of the image OCR saw) and
+/// Tesseract's confidence (0..100).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    pub conf: f32,
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+/// Time spent on a page, in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    pub decode_ms: u32,
+    pub prepare_ms: u32,
+    pub ocr_ms: u32,
+}
+
+/// Patient demographics as filed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub mrn: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub birth_date: String,
+}
+
+/// Identifiers found on a page (empty until extraction exists).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Identifiers {
+    pub mrn: Vec<String>,
+    pub birth_date: Vec<String>,
+    pub service_date: Vec<String>,
+    pub name: Vec<String>,
+}
+
+/// One page and everything known about it. Words are kept apart (see the store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageRecord {
+    pub file_id: u64,
+    /// 1-based page number within the file.
+    pub page: u32,
+    pub batch: u64,
+    pub status: PageStatus,
+    pub text_source: TextSource,
+    pub text: String,
+    /// Page OCR confidence in 0..1 (see `ocr::page_confidence`); `None` without OCR.
+    pub ocr_confidence: Option<f32>,
+    pub error: Option<String>,
+    /// Pixel size of the image OCR saw (0 for text-layer pages).
+    pub width: u32,
+    pub height: u32,
+    /// Resolution used for OCR, and whether it was estimated.
+    pub dpi: u32,
+    pub dpi_estimated: bool,
+    /// Clockwise rotation applied before OCR (0, 90, 180, 270).
+    pub rotation: u16,
+    /// Skew angle corrected, degrees.
+    pub skew: f32,
+    pub timings: Timings,
+    pub document_seq: u32,
+    pub doc_type: Option<String>,
+    pub doc_type_confidence: Option<f32>,
+    pub patient: Option<Patient>,
+    pub identifiers: Identifiers,
+    pub review_reasons: Vec<String>,
+    pub processed_at: i64,
+}
+
+impl PageRecord {
+    /// The id technicians and reports use: `FILE:PAGE`.
+    pub fn page_id(&self) -> String {
+        format!("{}:{}", self.file_id, self.page)
+    }
+
+    /// The document id: `FILE-SEQ`.
+    pub fn document_id(&self) -> String {
+        format!("{}-{}", self.file_id, self.document_seq)
+    }
+}
+
+/// A named run of `ingest` over some folders; re-running the same batch resumes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchRecord {
+    pub id: u64,
+    pub name: String,
+    pub roots: Vec<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// Wall-clock milliseconds spent ingesting, summed over runs (for pages/s).
+    pub busy_ms: u64,
+    pub runs: u32,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

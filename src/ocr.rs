@@ -1,0 +1,316 @@
+//! The only caller of Tesseract and Leptonica (through leptess).
+//!
+//! An [`Engine`] is one initialised Tesseract instance. Creating one loads the
+//! language model (tens of milliseconds and ~30 MB), so the pipeline keeps one
+//! per worker thread and reuses it for every page ([`EnginePool`]).
+//!
+//! For each page: gray pixels go straight into a Leptonica `Pix` (no PNG
+//! round trip), the skew is measured and corrected, Tesseract's orientation
+//! detection (OSD) turns sideways and upside-down pages upright, then the page
+//! is recognised and read back as TSV to get every word's box and confidence.
+//!
+//! Tesseract must see `OMP_THREAD_LIMIT=1` in the environment *when the
+//! process starts* (libgomp reads it at load time); `main` re-executes the
+//! process to guarantee it. Without it, OpenMP threads fight rayon's.
+
+use crate::model::Word;
+use image::GrayImage;
+use leptess::capi;
+use std::ffi::{CStr, CString};
+use std::os::raw::c_int;
+use std::sync::Mutex;
+
+/// What OCR made of one page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrOutput {
+    pub text: String,
+    pub words: Vec<Word>,
+    /// See [`page_confidence`].
+    pub confidence: f32,
+    /// Clockwise rotation applied to make the page upright.
+    pub rotation: u16,
+    /// Skew corrected, in degrees.
+    pub skew: f32,
+}
+
+/// An owned Leptonica image, destroyed on drop.
+struct Pix(*mut capi::Pix);
+
+impl Drop for Pix {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            unsafe { capi::pixDestroy(&mut self.0) };
+        }
+    }
+}
+
+impl Pix {
+    /// Copies 8-bit gray pixels into a new Pix. Leptonica stores 4 pixels per
+    /// 32-bit word, the leftmost in the most significant byte.
+    fn from_gray(gray: &GrayImage, dpi: u32) -> Option<Pix> {
+        let (w, h) = gray.dimensions();
+        let pix = Pix(unsafe { capi::pixCreate(w as c_int, h as c_int, 8) });
+        if pix.0.is_null() {
+            return None;
+        }
+        unsafe {
+            let wpl = capi::pixGetWpl(pix.0) as usize;
+            let data = std::slice::from_raw_parts_mut(capi::pixGetData(pix.0), wpl * h as usize);
+            for (y, row) in gray.as_raw().chunks_exact(w as usize).enumerate() {
+                let line = &mut data[y * wpl..(y + 1) * wpl];
+                for (word, px) in line.iter_mut().zip(row.chunks(4)) {
+                    let mut b = [255u8; 4];
+                    b[..px.len()].copy_from_slice(px);
+                    *word = u32::from_be_bytes(b);
+                }
+            }
+            capi::pixSetResolution(pix.0, dpi as c_int, dpi as c_int);
+        }
+        Some(pix)
+    }
+
+    fn replace(&mut self, new: *mut capi::Pix) {
+        if !new.is_null() && new != self.0 {
+            *self = Pix(new);
+        }
+    }
+}
+
+/// One Tesseract instance. Not shared between threads at the same time.
+pub struct Engine {
+    /// Recognition, with the `eng` LSTM model.
+    handle: *mut capi::TessBaseAPI,
+    /// Orientation detection, with the legacy `osd` model (`tesseract-ocr-osd`):
+    /// the LSTM-only `eng` model cannot detect orientation.
+    osd: *mut capi::TessBaseAPI,
+}
+
+// SAFETY: a TessBaseAPI may be used from any thread as long as one thread at a
+// time uses it; the pool hands each engine to one worker at a time.
+unsafe impl Send for Engine {}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        for h in [self.handle, self.osd] {
+            unsafe {
+                capi::TessBaseAPIEnd(h);
+                capi::TessBaseAPIDelete(h);
+            }
+        }
+    }
+}
+
+fn set_variable(handle: *mut capi::TessBaseAPI, name: &str, value: &str) {
+    let (n, v) = (CString::new(name).unwrap(), CString::new(value).unwrap());
+    // An unknown variable is a programming error caught by tests, not a page failure.
+    unsafe { capi::TessBaseAPISetVariable(handle, n.as_ptr(), v.as_ptr()) };
+}
+
+/// Takes a string Tesseract allocated, copies it, and frees it.
+fn take_text(ptr: *mut std::os::raw::c_char) -> Result<String, String> {
+    if ptr.is_null() {
+        return Err("tesseract returned no text".into());
+    }
+    let text = unsafe { CStr::from_ptr(ptr) }.to_str().map(str::to_owned);
+    unsafe { capi::TessDeleteText(ptr) };
+    text.map_err(|_| "tesseract returned text that is not utf-8".into())
+}
+
+impl Engine {
+    /// Starts Tesseract with the English model from the default tessdata.
+    pub fn new() -> Result<Engine, crate::Error> {
+        silence_leptonica();
+        let engine = Engine { handle: unsafe { capi::TessBaseAPICreate() }, osd: unsafe { capi::TessBaseAPICreate() } };
+        let (eng, osd) = (CString::new("eng").unwrap(), CString::new("osd").unwrap());
+        if unsafe { capi::TessBaseAPIInit3(engine.handle, std::ptr::null(), eng.as_ptr()) } != 0 {
+            return Err(crate::Error::Engine { detail: "the eng language model could not be loaded".into() });
+        }
+        let legacy = capi::TessOcrEngineMode_OEM_TESSERACT_ONLY;
+        if unsafe { capi::TessBaseAPIInit2(engine.osd, std::ptr::null(), osd.as_ptr(), legacy) } != 0 {
+            return Err(crate::Error::Engine { detail: "the osd model (tesseract-ocr-osd) could not be loaded".into() });
+        }
+        // Tesseract's own diagnostics ("Estimating resolution...", "Empty
+        // page") go to stderr by default; they carry no text, but are noise.
+        for h in [engine.handle, engine.osd] {
+            set_variable(h, "debug_file", "/dev/null");
+        }
+        unsafe { capi::TessBaseAPISetPageSegMode(engine.osd, capi::TessPageSegMode_PSM_OSD_ONLY) };
+        Ok(engine)
+    }
+
+    /// Deskews, orients and recognises a page.
+    pub fn read(&mut self, gray: &GrayImage, dpi: u32) -> Result<OcrOutput, String> {
+        let mut pix = Pix::from_gray(gray, dpi).ok_or("cannot allocate the page image")?;
+        let skew = deskew(&mut pix);
+        let rotation = self.upright(&mut pix, dpi);
+        let handle = self.handle;
+        unsafe {
+            capi::TessBaseAPISetPageSegMode(handle, capi::TessPageSegMode_PSM_AUTO);
+            capi::TessBaseAPISetImage2(handle, pix.0);
+            capi::TessBaseAPISetSourceResolution(handle, dpi as c_int);
+        }
+        if unsafe { capi::TessBaseAPIRecognize(handle, std::ptr::null_mut()) } != 0 {
+            return Err("tesseract could not recognise the page".into());
+        }
+        let tsv = take_text(unsafe { capi::TessBaseAPIGetTsvText(handle, 0) });
+        let text = take_text(unsafe { capi::TessBaseAPIGetUTF8Text(handle) });
+        unsafe { capi::TessBaseAPIClear(handle) };
+        let (tsv, text) = (tsv?, text?);
+        let words = parse_tsv(&tsv);
+        let confidence = page_confidence(&words);
+        Ok(OcrOutput { text: text.trim_end().to_string(), words, confidence, rotation, skew })
+    }
+
+    /// Turns the page upright using Tesseract's orientation detection and
+    /// returns the clockwise rotation applied. A weak detection is ignored.
+    fn upright(&mut self, pix: &mut Pix, dpi: u32) -> u16 {
+        let handle = self.osd;
+        let (mut deg, mut conf): (c_int, f32) = (0, 0.0);
+        let mut script: *const std::os::raw::c_char = std::ptr::null();
+        let mut script_conf = 0.0f32;
+        let ok = unsafe {
+            capi::TessBaseAPISetImage2(handle, pix.0);
+            capi::TessBaseAPISetSourceResolution(handle, dpi as c_int);
+            capi::TessBaseAPIDetectOrientationScript(handle, &mut deg, &mut conf, &mut script, &mut script_conf)
+        };
+        unsafe { capi::TessBaseAPIClear(handle) };
+        // Tesseract reports the page's orientation ("Orientation in degrees"
+        // of `tesseract --psm 0`): the counter-clockwise turn that would make
+        // it upright. Leptonica rotates clockwise, by 360 minus that.
+        if ok == 0 || conf < MIN_ORIENTATION_CONFIDENCE || deg == 0 {
+            return 0;
+        }
+        let quads = match deg {
+            90 => 3,
+            180 => 2,
+            270 => 1,
+            _ => return 0,
+        };
+        let rotated = unsafe { capi::pixRotateOrth(pix.0, quads) };
+        if rotated.is_null() {
+            return 0;
+        }
+        pix.replace(rotated);
+        (quads * 90) as u16
+    }
+}
+
+/// Orientation detections weaker than this are not acted on (Tesseract's
+/// own `min_orientation_margin` default is 7).
+const MIN_ORIENTATION_CONFIDENCE: f32 = 2.0;
+
+/// Measures the skew and, when it is confidently found and more than a tenth
+/// of a degree, rotates it away. Returns the angle corrected.
+fn deskew(pix: &mut Pix) -> f32 {
+    let (mut angle, mut conf) = (0.0f32, 0.0f32);
+    let out = unsafe { capi::pixFindSkewAndDeskew(pix.0, 0, &mut angle, &mut conf) };
+    if out.is_null() {
+        return 0.0;
+    }
+    let applied = if out != pix.0 && conf > 0.0 && angle.abs() >= 0.1 { angle } else { 0.0 };
+    if out != pix.0 {
+        pix.replace(out);
+    }
+    applied
+}
+
+fn silence_leptonica() {
+    unsafe {
+        capi::setMsgSeverity(capi::L_SEVERITY_NONE as c_int);
+    }
+}
+
+/// Parses Tesseract's TSV output into words (level-5 rows with text).
+///
+/// Columns: level, page, block, paragraph, line, word, left, top, width,
+/// height, conf, text.
+pub fn parse_tsv(tsv: &str) -> Vec<Word> {
+    tsv.lines()
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.splitn(12, '\t').collect();
+            if cols.len() < 12 || cols[0] != "5" {
+                return None;
+            }
+            let num = |i: usize| cols[i].trim().parse::<u32>().ok();
+            let conf = cols[10].trim().parse::<f32>().ok()?;
+            let text = cols[11].trim();
+            if text.is_empty() || conf < 0.0 {
+                return None;
+            }
+            Some(Word { text: text.to_string(), conf, x: num(6)?, y: num(7)?, w: num(8)?, h: num(9)? })
+        })
+        .collect()
+}
+
+/// The page's OCR confidence in 0..1: the mean of Tesseract's word
+/// confidences (0..100) weighted by each word's length in characters, divided
+/// by 100. Long words weigh more than stray one-letter fragments, which
+/// Tesseract often scores low on clean pages. A page without words scores 0.
+pub fn page_confidence(words: &[Word]) -> f32 {
+    let (sum, n) = words.iter().fold((0.0f64, 0usize), |(s, n), w| {
+        let len = w.text.chars().count();
+        (s + w.conf as f64 * len as f64, n + len)
+    });
+    if n == 0 {
+        0.0
+    } else {
+        ((sum / n as f64) / 100.0).clamp(0.0, 1.0) as f32
+    }
+}
+
+/// Engines for the worker threads: each worker takes one, uses it for a page
+/// and gives it back, so at most one engine per thread is ever created and
+/// all of them are dropped with the pool, on the thread that owns it.
+pub struct EnginePool {
+    idle: Mutex<Vec<Engine>>,
+}
+
+impl EnginePool {
+    pub fn new() -> Result<EnginePool, crate::Error> {
+        // Start one engine now so a missing model fails the run up front.
+        Ok(EnginePool { idle: Mutex::new(vec![Engine::new()?]) })
+    }
+
+    /// Runs `f` with an engine, creating one if all are busy.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Engine) -> T) -> Result<T, String> {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut engine = match taken {
+            Some(e) => e,
+            None => Engine::new().map_err(|e| e.to_string())?,
+        };
+        let out = f(&mut engine);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(engine);
+        Ok(out)
+    }
+}
+
+/// Tesseract's version string.
+pub fn tesseract_version() -> String {
+    unsafe { CStr::from_ptr(capi::TessVersion()).to_string_lossy().into_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_words_keep_boxes_and_confidences() {
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
+                   1\t1\t0\t0\t0\t0\t0\t0\t100\t100\t-1\t\n\
+                   5\t1\t1\t1\t1\t1\t10\t20\t30\t12\t96.5\tDischarge\n\
+                   5\t1\t1\t1\t1\t2\t45\t20\t40\t12\t88\tsummary\n\
+                   5\t1\t1\t1\t1\t3\t90\t20\t5\t12\t95\t \n";
+        let words = parse_tsv(tsv);
+        assert_eq!(words.len(), 2);
+        assert_eq!(words[0], Word { text: "Discharge".into(), conf: 96.5, x: 10, y: 20, w: 30, h: 12 });
+        assert_eq!(words[1].text, "summary");
+    }
+
+    #[test]
+    fn confidence_is_length_weighted() {
+        let w = |t: &str, c: f32| Word { text: t.into(), conf: c, x: 0, y: 0, w: 1, h: 1 };
+        assert_eq!(page_confidence(&[]), 0.0);
+        let c = page_confidence(&[w("abcdefghi", 90.0), w("x", 10.0)]);
+        assert!((c - 0.82).abs() < 1e-4, "{c}");
+    }
+}

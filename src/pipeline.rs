@@ -1,0 +1,377 @@
+//! The ingest pipeline, and the only user of rayon.
+//!
+//! ```text
+//! walk ──► per file (parallel): read, SHA-256, register ──► decode::open
+//!            └─► per page (parallel): decode ─► prepare ─► OCR ─► store.put_page
+//! ```
+//!
+//! Files are taken from the walk lazily (`par_bridge`) and the pages of one
+//! file are spread over the workers too, so a 300-page TIFF does not leave a
+//! core idle. At any moment each worker holds one file's bytes and one
+//! decoded page: memory does not grow with the batch.
+//!
+//! Every page and file gets an outcome in the store, failures included; the
+//! batch never stops for one input. Work already in the store (same path,
+//! size and mtime, or same content) is not done again, and a file left
+//! half-done by a crash resumes at its first missing page.
+
+use crate::decode::{self, Limits, RawPage};
+use crate::error::{InputError, Result};
+use crate::model::{now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Timings, Word};
+use crate::ocr::EnginePool;
+use crate::progress::Progress;
+use crate::store::{Registered, Store};
+use crate::walk::{self, Entry, EntryKind};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Review reason given to every readable page until patient filing exists.
+pub const REASON_NO_PATIENT: &str = "no patient identified";
+
+/// Settings of one `ingest` run.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub roots: Vec<PathBuf>,
+    pub batch: String,
+    pub jobs: usize,
+    pub limits: Limits,
+    /// Files larger than this are refused unread.
+    pub max_file_bytes: u64,
+    pub quiet: bool,
+    pub progress_every: Duration,
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone)]
+pub struct RunSummary {
+    pub batch: Option<BatchRecord>,
+    pub files_seen: u64,
+    /// Files already complete in the store from an earlier run.
+    pub files_already: u64,
+    pub files_done: u64,
+    pub files_failed: u64,
+    pub files_skipped: u64,
+    pub files_duplicate: u64,
+    pub pages_stored: u64,
+    pub pages_failed: u64,
+    pub pages_blank: u64,
+    pub elapsed: Duration,
+    /// (source, reason) of files and pages that failed or were skipped in this run.
+    pub problems: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct Tally {
+    seen: AtomicU64,
+    already: AtomicU64,
+    done: AtomicU64,
+    failed: AtomicU64,
+    skipped: AtomicU64,
+    duplicate: AtomicU64,
+    pages: AtomicU64,
+    pages_failed: AtomicU64,
+    pages_blank: AtomicU64,
+    problems: Mutex<Vec<(String, String)>>,
+}
+
+impl Tally {
+    fn problem(&self, source: &str, reason: String) {
+        let mut p = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+        p.push((source.to_string(), reason));
+    }
+}
+
+struct Ctx<'a> {
+    store: &'a Store,
+    cfg: &'a IngestConfig,
+    batch: &'a BatchRecord,
+    engines: &'a EnginePool,
+    progress: &'a Progress,
+    tally: Tally,
+}
+
+/// Runs `ingest`: walks `cfg.roots` and stores every page.
+pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
+    let started = Instant::now();
+    let roots: Vec<String> = cfg.roots.iter().map(|r| r.display().to_string()).collect();
+    let mut batch = store.batch_named(&cfg.batch, &roots)?;
+    batch.runs += 1;
+    store.put_batch(&batch)?;
+    let store_path = std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
+
+    // A cheap first walk gives the progress bar its length.
+    let total = walk::walk(&cfg.roots, &store_path).count() as u64;
+    let engines = EnginePool::new()?;
+    let progress = Progress::start(total, cfg.quiet, cfg.progress_every);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.jobs.max(1))
+        .thread_name(|i| format!("chartmill-worker-{i}"))
+        .build()
+        .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
+    let ctx = Ctx { store, cfg, batch: &batch, engines: &engines, progress: &progress, tally: Tally::default() };
+    let outcome: Result<()> = pool.install(|| {
+        walk::walk(&cfg.roots, &store_path).par_bridge().try_for_each(|entry| {
+            let r = process_entry(&ctx, entry);
+            ctx.progress.file_done();
+            r
+        })
+    });
+    drop(pool);
+    let t = ctx.tally;
+    // Engines are dropped here, on this thread, before the process exits.
+    drop(engines);
+    progress.finish();
+    let elapsed = started.elapsed();
+    batch.busy_ms += elapsed.as_millis() as u64;
+    batch.finished_at = Some(now());
+    store.put_batch(&batch)?;
+    store.flush()?;
+    outcome?;
+    Ok(RunSummary {
+        batch: Some(batch),
+        files_seen: t.seen.into_inner(),
+        files_already: t.already.into_inner(),
+        files_done: t.done.into_inner(),
+        files_failed: t.failed.into_inner(),
+        files_skipped: t.skipped.into_inner(),
+        files_duplicate: t.duplicate.into_inner(),
+        pages_stored: t.pages.into_inner(),
+        pages_failed: t.pages_failed.into_inner(),
+        pages_blank: t.pages_blank.into_inner(),
+        elapsed,
+        problems: t.problems.into_inner().unwrap_or_else(|p| p.into_inner()),
+    })
+}
+
+fn new_record(ctx: &Ctx, entry: &Entry, size: u64, mtime: i64) -> FileRecord {
+    use std::os::unix::ffi::OsStrExt;
+    FileRecord {
+        id: 0,
+        batch: ctx.batch.id,
+        path: entry.path.as_os_str().as_bytes().to_vec(),
+        source: entry.source.clone(),
+        size,
+        mtime,
+        sha256: None,
+        format: None,
+        status: FileStatus::Pending,
+        pages: 0,
+        error: None,
+        duplicate_of: None,
+        registered_at: now(),
+        finished_at: None,
+    }
+}
+
+/// Records a file that ends without pages (failed, skipped) in one step.
+fn record_final(ctx: &Ctx, mut rec: FileRecord, status: FileStatus, error: String) -> Result<()> {
+    rec.status = status;
+    rec.error = Some(error.clone());
+    rec.finished_at = Some(now());
+    ctx.store.register_file(rec.clone())?;
+    let counter = if status == FileStatus::Skipped { &ctx.tally.skipped } else { &ctx.tally.failed };
+    counter.fetch_add(1, Ordering::Relaxed);
+    if status == FileStatus::Failed {
+        ctx.progress.file_failed();
+    }
+    ctx.tally.problem(&rec.source, error);
+    Ok(())
+}
+
+/// One walked entry, start to finish. Only store errors are returned; every
+/// input problem is recorded against the file.
+fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
+    ctx.tally.seen.fetch_add(1, Ordering::Relaxed);
+    use std::os::unix::ffi::OsStrExt;
+    let existing = ctx.store.file_at(entry.path.as_os_str().as_bytes())?;
+    let (format, size, mtime) = match entry.kind {
+        EntryKind::Problem(ref why) => {
+            if existing.is_some() {
+                ctx.tally.already.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            return record_final(ctx, new_record(ctx, &entry, 0, 0), FileStatus::Failed, why.clone());
+        }
+        EntryKind::File { format, size, mtime } => (format, size, mtime),
+    };
+    let unchanged = existing.as_ref().filter(|e| e.size == size && e.mtime == mtime);
+    if let Some(e) = unchanged {
+        if e.status != FileStatus::Pending {
+            ctx.tally.already.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+    }
+    let Some(format) = format else {
+        return record_final(ctx, new_record(ctx, &entry, size, mtime), FileStatus::Skipped, "unsupported file type".into());
+    };
+    let mut rec = new_record(ctx, &entry, size, mtime);
+    rec.format = Some(format);
+    if size > ctx.cfg.max_file_bytes {
+        let err = InputError::FileTooLarge { size, limit: ctx.cfg.max_file_bytes };
+        return record_final(ctx, rec, FileStatus::Failed, err.to_string());
+    }
+    let bytes = match std::fs::read(&entry.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let err = InputError::Unreadable(e.kind().to_string());
+            return record_final(ctx, rec, FileStatus::Failed, err.to_string());
+        }
+    };
+    let sha = hex(&Sha256::digest(&bytes));
+    let rec = match unchanged {
+        // A crash left this file half done: same content, carry on.
+        Some(e) if e.sha256.as_deref() == Some(sha.as_str()) => e.clone(),
+        _ => {
+            rec.sha256 = Some(sha);
+            if bytes.is_empty() {
+                return record_final(ctx, rec, FileStatus::Failed, InputError::Empty.to_string());
+            }
+            match ctx.store.register_file(rec)? {
+                Registered::New(r) => r,
+                Registered::Duplicate(_) => {
+                    ctx.tally.duplicate.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+            }
+        }
+    };
+    process_file(ctx, rec, &bytes)
+}
+
+fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
+    let format = rec.format.expect("registered files have a format");
+    let opened = match decode::open(format, bytes, &ctx.cfg.limits) {
+        Ok(o) => o,
+        Err(e) => {
+            rec.status = FileStatus::Failed;
+            rec.error = Some(e.to_string());
+            rec.finished_at = Some(now());
+            ctx.store.update_file(&rec)?;
+            ctx.tally.failed.fetch_add(1, Ordering::Relaxed);
+            ctx.progress.file_failed();
+            ctx.tally.problem(&rec.source, e.to_string());
+            return Ok(());
+        }
+    };
+    let count = opened.page_count();
+    if rec.pages != count {
+        rec.pages = count;
+        ctx.store.update_file(&rec)?;
+    }
+    let stored = ctx.store.stored_pages(rec.id)?;
+    let todo: Vec<u32> = (1..=count).filter(|p| !stored.contains(p)).collect();
+    todo.into_par_iter().try_for_each(|n| {
+        let (page, words) = process_page(ctx, &rec, &opened, n);
+        let failed = page.status == PageStatus::Failed;
+        if ctx.store.put_page(&page, &words)? {
+            ctx.tally.pages.fetch_add(1, Ordering::Relaxed);
+            match page.status {
+                PageStatus::Failed => {
+                    ctx.tally.pages_failed.fetch_add(1, Ordering::Relaxed);
+                    let why = page.error.clone().unwrap_or_default();
+                    ctx.tally.problem(&format!("{} page {n}", rec.source), why);
+                }
+                PageStatus::Blank => {
+                    ctx.tally.pages_blank.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
+            }
+        }
+        ctx.progress.page_done(failed);
+        Ok::<(), crate::Error>(())
+    })?;
+    rec.status = FileStatus::Done;
+    rec.finished_at = Some(now());
+    ctx.store.update_file(&rec)?;
+    ctx.tally.done.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+fn page_record(file: &FileRecord, n: u32) -> PageRecord {
+    PageRecord {
+        file_id: file.id,
+        page: n,
+        batch: file.batch,
+        status: PageStatus::Review,
+        text_source: TextSource::None,
+        text: String::new(),
+        ocr_confidence: None,
+        error: None,
+        width: 0,
+        height: 0,
+        dpi: 0,
+        dpi_estimated: false,
+        rotation: 0,
+        skew: 0.0,
+        timings: Timings::default(),
+        document_seq: 1,
+        doc_type: None,
+        doc_type_confidence: None,
+        patient: None,
+        identifiers: Default::default(),
+        review_reasons: Vec::new(),
+        processed_at: now(),
+    }
+}
+
+fn ms(d: Duration) -> u32 {
+    d.as_millis().min(u32::MAX as u128) as u32
+}
+
+/// Decodes, prepares and reads one page. Never fails: a failure is a page
+/// with status `Failed` and its reason.
+fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>) {
+    let mut rec = page_record(file, n);
+    let t0 = Instant::now();
+    let raw = opened.page(n, &ctx.cfg.limits);
+    rec.timings.decode_ms = ms(t0.elapsed());
+    let fail = |mut rec: PageRecord, e: InputError| {
+        rec.status = PageStatus::Failed;
+        rec.error = Some(e.to_string());
+        (rec, Vec::new())
+    };
+    match raw {
+        Err(e) => fail(rec, e),
+        Ok(RawPage::Text(text)) => {
+            rec.text_source = TextSource::TextLayer;
+            rec.text = text;
+            rec.review_reasons.push(REASON_NO_PATIENT.into());
+            (rec, Vec::new())
+        }
+        Ok(RawPage::Image(img)) => {
+            let t1 = Instant::now();
+            let (w, h) = img.gray.dimensions();
+            let (dpi, estimated) = crate::prepare::effective_dpi(img.dpi, w, h);
+            (rec.width, rec.height, rec.dpi, rec.dpi_estimated) = (w, h, dpi, estimated);
+            let blank = crate::prepare::is_blank(&img.gray);
+            rec.timings.prepare_ms = ms(t1.elapsed());
+            if blank {
+                rec.status = PageStatus::Blank;
+                return (rec, Vec::new());
+            }
+            let t2 = Instant::now();
+            let out = ctx.engines.with(|engine| engine.read(&img.gray, dpi));
+            rec.timings.ocr_ms = ms(t2.elapsed());
+            match out {
+                Ok(Ok(out)) => {
+                    rec.text_source = TextSource::Ocr;
+                    rec.text = out.text;
+                    rec.ocr_confidence = Some(out.confidence);
+                    rec.rotation = out.rotation;
+                    rec.skew = out.skew;
+                    rec.review_reasons.push(REASON_NO_PATIENT.into());
+                    (rec, out.words)
+                }
+                Ok(Err(e)) | Err(e) => fail(rec, InputError::Ocr(e)),
+            }
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

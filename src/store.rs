@@ -1,0 +1,576 @@
+//! The embedded store: the only module that touches sled.
+//!
+//! sled's on-disk format is pre-1.0, so everything else goes through the
+//! typed methods here, and the key schema below is versioned. Opening a store
+//! written with another schema version is refused without modifying it.
+//!
+//! # Key schema, version 1
+//!
+//! | tree          | key                                   | value                          |
+//! |---------------|---------------------------------------|--------------------------------|
+//! | `meta`        | `schema_version`                      | decimal version, UTF-8         |
+//! | `batches`     | batch id, u64 big-endian              | [`BatchRecord`] JSON           |
+//! | `batch_names` | batch name, UTF-8                     | batch id, u64 BE               |
+//! | `files`       | file id, u64 BE                       | [`FileRecord`] JSON            |
+//! | `paths`       | absolute path, raw bytes              | file id, u64 BE                |
+//! | `hashes`      | SHA-256, 32 raw bytes                 | file id that holds the content |
+//! | `pages`       | file id u64 BE ++ page number u32 BE  | [`PageRecord`] JSON            |
+//! | `words`       | same key as `pages`                   | `[Word]` JSON                  |
+//! | `documents`   | file id u64 BE ++ sequence u32 BE     | [`DocumentRecord`] JSON        |
+//! | `counters`    | scope u64 BE ++ counter name, UTF-8   | u64 BE                         |
+//!
+//! Ids come from sled's id generator plus one, so 0 is free: counter scope 0
+//! is the store total, scope N is batch N. Counter names are listed in
+//! [`counter`]. Every write that changes a counted fact updates its counters
+//! in the same transaction, so counters always agree with a full count and
+//! `status` never scans pages.
+//!
+//! Durability: sled flushes its log every [`FLUSH_EVERY_MS`] ms and on
+//! [`Store::flush`]. A crash loses at most that much *uncommitted* work,
+//! which a resumed run redoes; a transaction is never half-applied.
+
+use crate::error::{Error, Result};
+use crate::model::{BatchRecord, FileRecord, FileStatus, PageRecord, Word};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA_VERSION: u32 = 1;
+const FLUSH_EVERY_MS: u64 = 250;
+/// Page cache for sled; keeps ingest's memory flat and small.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Counter names. Files and pages are counted by their current status.
+pub mod counter {
+    pub const FILES_FOUND: &str = "files_found";
+    pub const PAGES: &str = "pages";
+    pub const PAGES_OCR: &str = "pages_ocr";
+    pub const PAGES_TEXT_LAYER: &str = "pages_text_layer";
+    pub const OCR_MS: &str = "ocr_ms";
+    /// `files_<status>` for each [`crate::model::FileStatus`].
+    pub fn files(status: crate::model::FileStatus) -> String {
+        format!("files_{}", super::file_status_name(status))
+    }
+    /// `pages_<status>` for each [`crate::model::PageStatus`].
+    pub fn pages(status: crate::model::PageStatus) -> String {
+        format!("pages_{}", status.name())
+    }
+    /// `doc_type:<code>`, with `doc_type:none` for unclassified pages.
+    pub fn doc_type(code: Option<&str>) -> String {
+        format!("doc_type:{}", code.unwrap_or("none"))
+    }
+}
+
+pub fn file_status_name(status: FileStatus) -> &'static str {
+    match status {
+        FileStatus::Pending => "pending",
+        FileStatus::Done => "done",
+        FileStatus::Failed => "failed",
+        FileStatus::Skipped => "skipped",
+        FileStatus::Duplicate => "duplicate",
+    }
+}
+
+/// A run of pages of one file that belong together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentRecord {
+    pub file_id: u64,
+    pub seq: u32,
+    pub first_page: u32,
+    pub last_page: u32,
+    pub doc_type: Option<String>,
+}
+
+/// What happened when a file was registered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Registered {
+    /// Newly recorded with the status asked for.
+    New(FileRecord),
+    /// Its content is already in the store under this file id.
+    Duplicate(FileRecord),
+}
+
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    batches: sled::Tree,
+    batch_names: sled::Tree,
+    files: sled::Tree,
+    paths: sled::Tree,
+    hashes: sled::Tree,
+    pages: sled::Tree,
+    words: sled::Tree,
+    documents: sled::Tree,
+    counters: sled::Tree,
+}
+
+fn page_key(file_id: u64, page: u32) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..8].copy_from_slice(&file_id.to_be_bytes());
+    k[8..].copy_from_slice(&page.to_be_bytes());
+    k
+}
+
+fn counter_key(scope: u64, name: &str) -> Vec<u8> {
+    let mut k = scope.to_be_bytes().to_vec();
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+fn read_u64(v: &[u8]) -> u64 {
+    v.try_into().map(u64::from_be_bytes).unwrap_or(0)
+}
+
+type TxResult<T> = std::result::Result<T, ConflictableTransactionError<String>>;
+
+fn bump(c: &TransactionalTree, batch: u64, name: &str, delta: i64) -> TxResult<()> {
+    for scope in [0, batch] {
+        let key = counter_key(scope, name);
+        let old = c.get(&key)?.map(|v| read_u64(&v)).unwrap_or(0);
+        let new = old.saturating_add_signed(delta);
+        c.insert(key, &new.to_be_bytes())?;
+    }
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("records serialise")
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it if it does not exist.
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, true)
+    }
+
+    /// Opens an existing store; a missing one is an error (for read commands).
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        Store::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<Store> {
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let damaged = |detail: String| Error::StoreDamaged { path: path.to_path_buf(), detail };
+        let exists = path.exists();
+        if !exists && !create {
+            return Err(Error::Config(format!("no store at {}", path.display())));
+        }
+        if exists && !path.join("conf").exists() && !path.join("db").exists() {
+            return Err(damaged("the folder holds no sled database".into()));
+        }
+        if !exists {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
+        }
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(Some(FLUSH_EVERY_MS))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                    Error::StoreInUse { path: path.to_path_buf() }
+                }
+                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => damaged(e.to_string()),
+                e => Error::Store { path: path.to_path_buf(), source: e },
+            })?;
+        let meta = db.open_tree("meta").map_err(|e| Error::Store { path: path.into(), source: e })?;
+        let version = meta.get("schema_version").map_err(|e| damaged(e.to_string()))?;
+        match version {
+            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
+            Some(v) => {
+                return Err(Error::SchemaVersion {
+                    path: path.to_path_buf(),
+                    found: String::from_utf8_lossy(&v).into_owned(),
+                    expected: SCHEMA_VERSION,
+                })
+            }
+            None => {
+                // A new store, or one with trees but no version: the latter is not ours.
+                let names = db.tree_names();
+                if names.len() > 2 {
+                    return Err(damaged("it has no schema version".into()));
+                }
+                meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())
+                    .map_err(|e| Error::Store { path: path.into(), source: e })?;
+            }
+        }
+        let tree = |name: &str| db.open_tree(name).map_err(|e| Error::Store { path: path.into(), source: e });
+        Ok(Store {
+            batches: tree("batches")?,
+            batch_names: tree("batch_names")?,
+            files: tree("files")?,
+            paths: tree("paths")?,
+            hashes: tree("hashes")?,
+            pages: tree("pages")?,
+            words: tree("words")?,
+            documents: tree("documents")?,
+            counters: tree("counters")?,
+            path: path.to_path_buf(),
+            db,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: sled::Error) -> Error {
+        Error::Store { path: self.path.clone(), source: e }
+    }
+
+    fn tx_err(&self, e: TransactionError<String>) -> Error {
+        match e {
+            TransactionError::Abort(detail) => Error::StoreDamaged { path: self.path.clone(), detail },
+            TransactionError::Storage(e) => self.err(e),
+        }
+    }
+
+    fn decode<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], what: &str) -> Result<T> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::StoreDamaged { path: self.path.clone(), detail: format!("unreadable {what} record: {e}") })
+    }
+
+    fn new_id(&self) -> Result<u64> {
+        self.db.generate_id().map(|id| id + 1).map_err(|e| self.err(e))
+    }
+
+    /// Makes sure everything written so far is on disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    // ----- batches -----
+
+    /// The batch called `name`, created (with `roots`) if new.
+    pub fn batch_named(&self, name: &str, roots: &[String]) -> Result<BatchRecord> {
+        if let Some(id) = self.batch_names.get(name).map_err(|e| self.err(e))? {
+            if let Some(b) = self.batch(read_u64(&id))? {
+                return Ok(b);
+            }
+        }
+        let batch = BatchRecord {
+            id: self.new_id()?,
+            name: name.to_string(),
+            roots: roots.to_vec(),
+            started_at: crate::model::now(),
+            finished_at: None,
+            busy_ms: 0,
+            runs: 0,
+        };
+        self.put_batch(&batch)?;
+        self.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
+        Ok(batch)
+    }
+
+    pub fn batch(&self, id: u64) -> Result<Option<BatchRecord>> {
+        match self.batches.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
+            Some(v) => Ok(Some(self.decode(&v, "batch")?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn put_batch(&self, batch: &BatchRecord) -> Result<()> {
+        self.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub fn batches(&self) -> Result<Vec<BatchRecord>> {
+        self.batches
+            .iter()
+            .map(|kv| {
+                let (_, v) = kv.map_err(|e| self.err(e))?;
+                self.decode(&v, "batch")
+            })
+            .collect()
+    }
+
+    // ----- files -----
+
+    pub fn file(&self, id: u64) -> Result<Option<FileRecord>> {
+        match self.files.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
+            Some(v) => Ok(Some(self.decode(&v, "file")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The file last recorded at this absolute path.
+    pub fn file_at(&self, path: &[u8]) -> Result<Option<FileRecord>> {
+        match self.paths.get(path).map_err(|e| self.err(e))? {
+            Some(id) => self.file(read_u64(&id)),
+            None => Ok(None),
+        }
+    }
+
+    /// Records a file met in a walk. `rec.id` is assigned here. If the file
+    /// has a hash already held by another file, it is recorded as a duplicate
+    /// of that one instead. Atomic with its counters.
+    pub fn register_file(&self, mut rec: FileRecord) -> Result<Registered> {
+        rec.id = self.new_id()?;
+        let hash: Option<Vec<u8>> = rec.sha256.as_deref().and_then(hex_decode);
+        let result = (&self.files, &self.paths, &self.hashes, &self.counters)
+            .transaction(|(files, paths, hashes, counters)| {
+                let mut rec = rec.clone();
+                let mut duplicate = false;
+                if let Some(h) = &hash {
+                    match hashes.get(h)? {
+                        Some(other) if read_u64(&other) != rec.id => {
+                            rec.status = FileStatus::Duplicate;
+                            rec.duplicate_of = Some(read_u64(&other));
+                            rec.finished_at = Some(rec.registered_at);
+                            duplicate = true;
+                        }
+                        _ => {
+                            hashes.insert(h.as_slice(), &rec.id.to_be_bytes())?;
+                        }
+                    }
+                }
+                files.insert(&rec.id.to_be_bytes(), to_json(&rec))?;
+                paths.insert(rec.path.as_slice(), &rec.id.to_be_bytes())?;
+                bump(counters, rec.batch, counter::FILES_FOUND, 1)?;
+                bump(counters, rec.batch, &counter::files(rec.status), 1)?;
+                Ok(if duplicate { Registered::Duplicate(rec) } else { Registered::New(rec) })
+            })
+            .map_err(|e| self.tx_err(e))?;
+        Ok(result)
+    }
+
+    /// Stores a changed file record (status, page count, error), moving its
+    /// status counters. When it becomes `Done`, its document is written.
+    pub fn update_file(&self, rec: &FileRecord) -> Result<()> {
+        (&self.files, &self.documents, &self.counters)
+            .transaction(|(files, documents, counters)| {
+                let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
+                    Some(v) => serde_json::from_slice(&v)
+                        .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable file record: {e}")))?,
+                    None => return Err(ConflictableTransactionError::Abort(format!("no file {}", rec.id))),
+                };
+                if old.status != rec.status {
+                    bump(counters, rec.batch, &counter::files(old.status), -1)?;
+                    bump(counters, rec.batch, &counter::files(rec.status), 1)?;
+                }
+                if rec.status == FileStatus::Done && rec.pages > 0 {
+                    // For now one document per file; document splitting comes with classification.
+                    let doc = DocumentRecord { file_id: rec.id, seq: 1, first_page: 1, last_page: rec.pages, doc_type: None };
+                    documents.insert(&page_key(rec.id, 1), to_json(&doc))?;
+                }
+                files.insert(&rec.id.to_be_bytes(), to_json(rec))?;
+                Ok(())
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// All file records, in id order.
+    pub fn files(&self) -> impl Iterator<Item = Result<FileRecord>> + '_ {
+        self.files.iter().map(move |kv| {
+            let (_, v) = kv.map_err(|e| self.err(e))?;
+            self.decode(&v, "file")
+        })
+    }
+
+    // ----- pages -----
+
+    /// Stores a page once: if the page is already stored nothing changes and
+    /// `false` is returned. Atomic with its words and counters.
+    pub fn put_page(&self, rec: &PageRecord, words: &[Word]) -> Result<bool> {
+        let key = page_key(rec.file_id, rec.page);
+        let value = to_json(rec);
+        let words = to_json(&words);
+        (&self.pages, &self.words, &self.counters)
+            .transaction(|(pages, word_tree, counters)| {
+                if pages.get(key)?.is_some() {
+                    return Ok(false);
+                }
+                pages.insert(&key, value.as_slice())?;
+                word_tree.insert(&key, words.as_slice())?;
+                bump(counters, rec.batch, counter::PAGES, 1)?;
+                bump(counters, rec.batch, &counter::pages(rec.status), 1)?;
+                bump(counters, rec.batch, &counter::doc_type(rec.doc_type.as_deref()), 1)?;
+                match rec.text_source {
+                    crate::model::TextSource::Ocr => {
+                        bump(counters, rec.batch, counter::PAGES_OCR, 1)?;
+                        bump(counters, rec.batch, counter::OCR_MS, rec.timings.ocr_ms as i64)?;
+                    }
+                    crate::model::TextSource::TextLayer => bump(counters, rec.batch, counter::PAGES_TEXT_LAYER, 1)?,
+                    crate::model::TextSource::None => {}
+                }
+                Ok(true)
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
+    pub fn page(&self, file_id: u64, page: u32) -> Result<Option<PageRecord>> {
+        match self.pages.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
+            Some(v) => Ok(Some(self.decode(&v, "page")?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn words(&self, file_id: u64, page: u32) -> Result<Vec<Word>> {
+        match self.words.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
+            Some(v) => self.decode(&v, "words"),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Page numbers already stored for a file.
+    pub fn stored_pages(&self, file_id: u64) -> Result<std::collections::BTreeSet<u32>> {
+        self.pages
+            .scan_prefix(file_id.to_be_bytes())
+            .keys()
+            .map(|k| {
+                let k = k.map_err(|e| self.err(e))?;
+                Ok(u32::from_be_bytes(k[8..12].try_into().unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    /// Every page, ordered by file id then page number.
+    pub fn pages(&self) -> impl Iterator<Item = Result<PageRecord>> + '_ {
+        self.pages.iter().values().map(move |v| {
+            let v = v.map_err(|e| self.err(e))?;
+            self.decode(&v, "page")
+        })
+    }
+
+    pub fn documents(&self, file_id: u64) -> Result<Vec<DocumentRecord>> {
+        self.documents
+            .scan_prefix(file_id.to_be_bytes())
+            .values()
+            .map(|v| self.decode(&v.map_err(|e| self.err(e))?, "document"))
+            .collect()
+    }
+
+    // ----- counters -----
+
+    /// Counters of a scope: 0 for the whole store, else a batch id.
+    pub fn counters(&self, scope: u64) -> Result<BTreeMap<String, u64>> {
+        self.counters
+            .scan_prefix(scope.to_be_bytes())
+            .map(|kv| {
+                let (k, v) = kv.map_err(|e| self.err(e))?;
+                Ok((String::from_utf8_lossy(&k[8..]).into_owned(), read_u64(&v)))
+            })
+            .collect()
+    }
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn file(path: &str, sha: &str) -> FileRecord {
+        FileRecord {
+            id: 0,
+            batch: 1,
+            path: path.as_bytes().to_vec(),
+            source: path.trim_start_matches('/').into(),
+            size: 10,
+            mtime: 0,
+            sha256: Some(sha.into()),
+            format: Some(Format::Png),
+            status: FileStatus::Pending,
+            pages: 0,
+            error: None,
+            duplicate_of: None,
+            registered_at: 0,
+            finished_at: None,
+        }
+    }
+
+    fn page(file_id: u64, n: u32) -> PageRecord {
+        PageRecord {
+            file_id,
+            page: n,
+            batch: 1,
+            status: PageStatus::Review,
+            text_source: TextSource::Ocr,
+            text: String::new(),
+            ocr_confidence: Some(0.9),
+            error: None,
+            width: 1,
+            height: 1,
+            dpi: 300,
+            dpi_estimated: false,
+            rotation: 0,
+            skew: 0.0,
+            timings: Timings::default(),
+            document_seq: 1,
+            doc_type: None,
+            doc_type_confidence: None,
+            patient: None,
+            identifiers: Identifiers::default(),
+            review_reasons: vec![],
+            processed_at: 0,
+        }
+    }
+
+    #[test]
+    fn same_content_at_two_paths_is_a_duplicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let Registered::New(a) = store.register_file(file("/a.png", "00ff")).unwrap() else { panic!() };
+        let Registered::Duplicate(b) = store.register_file(file("/b.png", "00ff")).unwrap() else { panic!() };
+        assert_eq!(b.duplicate_of, Some(a.id));
+        let c = store.counters(0).unwrap();
+        assert_eq!(c["files_found"], 2);
+        assert_eq!(c["files_pending"], 1);
+        assert_eq!(c["files_duplicate"], 1);
+    }
+
+    #[test]
+    fn a_page_is_stored_once_and_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        assert!(store.put_page(&page(7, 1), &[]).unwrap());
+        assert!(!store.put_page(&page(7, 1), &[]).unwrap());
+        assert!(store.put_page(&page(7, 2), &[]).unwrap());
+        assert_eq!(store.counters(1).unwrap()["pages"], 2);
+        assert_eq!(store.counters(0).unwrap()["pages_review"], 2);
+        assert_eq!(store.stored_pages(7).unwrap().into_iter().collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn status_changes_move_counters() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let Registered::New(mut f) = store.register_file(file("/a.png", "01")).unwrap() else { panic!() };
+        f.status = FileStatus::Done;
+        f.pages = 1;
+        store.update_file(&f).unwrap();
+        let c = store.counters(1).unwrap();
+        assert_eq!((c["files_pending"], c["files_done"]), (0, 1));
+        assert_eq!(store.documents(f.id).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_second_open_is_refused_as_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let _first = Store::open(&path).unwrap();
+        assert!(matches!(Store::open(&path), Err(Error::StoreInUse { .. })));
+    }
+
+    #[test]
+    fn another_schema_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let db = sled::open(&path).unwrap();
+            db.open_tree("meta").unwrap().insert("schema_version", "99").unwrap();
+            db.flush().unwrap();
+        }
+        let err = Store::open(&path).err().unwrap();
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+}
