@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "chartmill", version, about = "Turns archived paper medical charts into electronic records")]
+#[command(
+    name = "chartmill",
+    version,
+    about = "Turns archived paper medical charts into electronic records"
+)]
 pub struct Cli {
     /// The store [default: $CHARTMILL_STORE, else ./chartmill.db]
     #[arg(long, global = true, value_name = "PATH")]
@@ -84,17 +88,35 @@ pub enum ExportFormat {
 pub fn run(cli: Cli) -> Result<u8> {
     let store_path = config::store_path(cli.store);
     match cli.command {
-        Command::Ingest { dirs, batch, jobs, max_pixels, max_file_bytes, progress_every, quiet } => {
+        Command::Ingest {
+            dirs,
+            batch,
+            jobs,
+            max_pixels,
+            max_file_bytes,
+            progress_every,
+            quiet,
+        } => {
             for d in &dirs {
                 if !d.is_dir() {
-                    return Err(crate::Error::Config(format!("{} is not a folder", d.display())));
+                    return Err(crate::Error::Config(format!(
+                        "{} is not a folder",
+                        d.display()
+                    )));
                 }
             }
             let cfg = IngestConfig {
                 batch: batch.unwrap_or_else(|| config::default_batch_name(&dirs)),
                 roots: dirs,
-                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-                limits: Limits { max_pixels, ..Limits::default() },
+                jobs: jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(1)
+                }),
+                limits: Limits {
+                    max_pixels,
+                    ..Limits::default()
+                },
                 max_file_bytes,
                 quiet,
                 progress_every: Duration::from_secs(progress_every.max(1)),
@@ -104,11 +126,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             print_summary(&summary);
             let batch = summary.batch.as_ref().map(|b| b.id).unwrap_or(0);
             let c = store.counters(batch)?;
-            let failures = c.get("files_failed").copied().unwrap_or(0) + c.get("pages_failed").copied().unwrap_or(0);
-            Ok(if failures > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
+            let failures = c.get("files_failed").copied().unwrap_or(0)
+                + c.get("pages_failed").copied().unwrap_or(0);
+            Ok(if failures > 0 {
+                exit::DONE_WITH_FAILURES
+            } else {
+                exit::OK
+            })
         }
         Command::Status { json, list } => {
-            let store = Store::open_existing(&store_path)?;
+            let store = match open_for_reading(&store_path) {
+                Err(crate::Error::StoreInUse { .. }) if list.is_none() => {
+                    return status_from_snapshot(&store_path, json)
+                }
+                other => other?,
+            };
             let all = report::status(&store)?;
             let mut out = std::io::stdout().lock();
             let listed = match list {
@@ -129,7 +161,11 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .map(|f| serde_json::json!({"source": f.source, "error": f.error, "duplicate_of": f.duplicate_of}))
                     .collect();
                 let v = serde_json::json!({"store": store_path.display().to_string(), "batches": all, "files": files});
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                );
             } else {
                 let _ = write!(out, "{}", report::render_status(&all));
                 for f in &listed {
@@ -138,20 +174,64 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(exit::OK)
         }
-        Command::Export { format: ExportFormat::Jsonl, out } => {
-            let store = Store::open_existing(&store_path)?;
+        Command::Export {
+            format: ExportFormat::Jsonl,
+            out,
+        } => {
+            let store = open_for_reading(&store_path)?;
             let n = match &out {
                 Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .map_err(|e| crate::Error::Io { path: path.clone(), source: e })?;
+                    let file = std::fs::File::create(path).map_err(|e| crate::Error::Io {
+                        path: path.clone(),
+                        source: e,
+                    })?;
                     report::export_jsonl(&store, &mut std::io::BufWriter::new(file))?
                 }
-                None => report::export_jsonl(&store, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+                None => report::export_jsonl(
+                    &store,
+                    &mut std::io::BufWriter::new(std::io::stdout().lock()),
+                )?,
             };
             eprintln!("exported {n} records");
             Ok(exit::OK)
         }
     }
+}
+
+/// Opens an existing store, waiting a moment if another short command (a
+/// `status` or `export` of someone else) holds it.
+fn open_for_reading(path: &std::path::Path) -> Result<Store> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(1500);
+    loop {
+        match Store::open_existing(path) {
+            Err(crate::Error::StoreInUse { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `status` while an ingest holds the store: its latest snapshot.
+fn status_from_snapshot(store: &std::path::Path, json: bool) -> Result<u8> {
+    let Some((written, all)) = report::read_snapshot(store) else {
+        return Err(crate::Error::StoreInUse {
+            path: store.to_path_buf(),
+        });
+    };
+    let age = crate::model::now() - written;
+    if json {
+        let v = serde_json::json!({"store": store.display().to_string(), "snapshot_age_seconds": age, "batches": all});
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        let parsed: Vec<report::Status> = all
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect();
+        println!("(an ingest is running: snapshot from {age} s ago)");
+        print!("{}", report::render_status(&parsed));
+    }
+    Ok(exit::OK)
 }
 
 /// The end-of-ingest report: counts, then every problem of this run.
@@ -177,6 +257,9 @@ fn print_summary(s: &pipeline::RunSummary) {
         eprintln!("  {source}: {why}");
     }
     if problems.len() > SHOWN {
-        eprintln!("  ... and {} more: `chartmill status --list failed` lists all", problems.len() - SHOWN);
+        eprintln!(
+            "  ... and {} more: `chartmill status --list failed` lists all",
+            problems.len() - SHOWN
+        );
     }
 }

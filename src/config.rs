@@ -19,8 +19,12 @@ pub mod exit {
 
 /// The store path: `--store`, else `$CHARTMILL_STORE`, else `./chartmill.db`.
 pub fn store_path(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os(STORE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
+    flag.or_else(|| {
+        std::env::var_os(STORE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+    .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
 }
 
 /// The batch name used when `--batch` is not given: the input folders' names
@@ -30,7 +34,9 @@ pub fn default_batch_name(roots: &[PathBuf]) -> String {
         .iter()
         .map(|r| {
             let abs = std::path::absolute(r).unwrap_or_else(|_| r.clone());
-            abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "root".into())
+            abs.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "root".into())
         })
         .collect();
     names.join("+")

@@ -27,7 +27,10 @@ fn ensure_single_openmp_thread() {
 /// quote the input. The location is enough to find the bug.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         let thread = std::thread::current().name().unwrap_or("main").to_string();
         eprintln!("internal error: panic in thread {thread} at {place} (message withheld: it may quote input)");
     }));
@@ -40,7 +43,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::FATAL } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::FATAL
+            } else {
+                exit::OK
+            });
         }
     };
     match chartmill::cli::run(cli) {

@@ -17,7 +17,9 @@
 
 use crate::decode::{self, Limits, RawPage};
 use crate::error::{InputError, Result};
-use crate::model::{now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Timings, Word};
+use crate::model::{
+    now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Timings, Word,
+};
 use crate::ocr::EnginePool;
 use crate::progress::Progress;
 use crate::store::{Registered, Store};
@@ -31,6 +33,9 @@ use std::time::{Duration, Instant};
 
 /// Review reason given to every readable page until patient filing exists.
 pub const REASON_NO_PATIENT: &str = "no patient identified";
+
+/// How often a running ingest refreshes the status snapshot.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(2);
 
 /// Settings of one `ingest` run.
 #[derive(Debug, Clone)]
@@ -101,7 +106,8 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let mut batch = store.batch_named(&cfg.batch, &roots)?;
     batch.runs += 1;
     store.put_batch(&batch)?;
-    let store_path = std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
+    let store_path =
+        std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
 
     // A cheap first walk gives the progress bar its length.
     let total = walk::walk(&cfg.roots, &store_path).count() as u64;
@@ -112,13 +118,31 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         .thread_name(|i| format!("chartmill-worker-{i}"))
         .build()
         .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
-    let ctx = Ctx { store, cfg, batch: &batch, engines: &engines, progress: &progress, tally: Tally::default() };
+    let ctx = Ctx {
+        store,
+        cfg,
+        batch: &batch,
+        engines: &engines,
+        progress: &progress,
+        tally: Tally::default(),
+    };
+    let _ = crate::report::write_snapshot(store);
+    let last_snapshot = Mutex::new(Instant::now());
     let outcome: Result<()> = pool.install(|| {
-        walk::walk(&cfg.roots, &store_path).par_bridge().try_for_each(|entry| {
-            let r = process_entry(&ctx, entry);
-            ctx.progress.file_done();
-            r
-        })
+        walk::walk(&cfg.roots, &store_path)
+            .par_bridge()
+            .try_for_each(|entry| {
+                let r = process_entry(&ctx, entry);
+                ctx.progress.file_done();
+                if let Ok(mut last) = last_snapshot.try_lock() {
+                    if last.elapsed() >= SNAPSHOT_EVERY {
+                        *last = Instant::now();
+                        // Only a convenience for `status`: a failure to write it is not the batch's.
+                        let _ = crate::report::write_snapshot(store);
+                    }
+                }
+                r
+            })
     });
     drop(pool);
     let t = ctx.tally;
@@ -130,6 +154,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     batch.finished_at = Some(now());
     store.put_batch(&batch)?;
     store.flush()?;
+    let _ = crate::report::write_snapshot(store);
     outcome?;
     Ok(RunSummary {
         batch: Some(batch),
@@ -173,7 +198,11 @@ fn record_final(ctx: &Ctx, mut rec: FileRecord, status: FileStatus, error: Strin
     rec.error = Some(error.clone());
     rec.finished_at = Some(now());
     ctx.store.register_file(rec.clone())?;
-    let counter = if status == FileStatus::Skipped { &ctx.tally.skipped } else { &ctx.tally.failed };
+    let counter = if status == FileStatus::Skipped {
+        &ctx.tally.skipped
+    } else {
+        &ctx.tally.failed
+    };
     counter.fetch_add(1, Ordering::Relaxed);
     if status == FileStatus::Failed {
         ctx.progress.file_failed();
@@ -194,11 +223,22 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
                 ctx.tally.already.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
-            return record_final(ctx, new_record(ctx, &entry, 0, 0), FileStatus::Failed, why.clone());
+            return record_final(
+                ctx,
+                new_record(ctx, &entry, 0, 0),
+                FileStatus::Failed,
+                why.clone(),
+            );
         }
-        EntryKind::File { format, size, mtime } => (format, size, mtime),
+        EntryKind::File {
+            format,
+            size,
+            mtime,
+        } => (format, size, mtime),
     };
-    let unchanged = existing.as_ref().filter(|e| e.size == size && e.mtime == mtime);
+    let unchanged = existing
+        .as_ref()
+        .filter(|e| e.size == size && e.mtime == mtime);
     if let Some(e) = unchanged {
         if e.status != FileStatus::Pending {
             ctx.tally.already.fetch_add(1, Ordering::Relaxed);
@@ -206,12 +246,20 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
         }
     }
     let Some(format) = format else {
-        return record_final(ctx, new_record(ctx, &entry, size, mtime), FileStatus::Skipped, "unsupported file type".into());
+        return record_final(
+            ctx,
+            new_record(ctx, &entry, size, mtime),
+            FileStatus::Skipped,
+            "unsupported file type".into(),
+        );
     };
     let mut rec = new_record(ctx, &entry, size, mtime);
     rec.format = Some(format);
     if size > ctx.cfg.max_file_bytes {
-        let err = InputError::FileTooLarge { size, limit: ctx.cfg.max_file_bytes };
+        let err = InputError::FileTooLarge {
+            size,
+            limit: ctx.cfg.max_file_bytes,
+        };
         return record_final(ctx, rec, FileStatus::Failed, err.to_string());
     }
     let bytes = match std::fs::read(&entry.path) {
@@ -221,15 +269,16 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
             return record_final(ctx, rec, FileStatus::Failed, err.to_string());
         }
     };
+    if bytes.is_empty() {
+        // No hash: every empty file would otherwise be a "duplicate" of the first.
+        return record_final(ctx, rec, FileStatus::Failed, InputError::Empty.to_string());
+    }
     let sha = hex(&Sha256::digest(&bytes));
     let rec = match unchanged {
         // A crash left this file half done: same content, carry on.
         Some(e) if e.sha256.as_deref() == Some(sha.as_str()) => e.clone(),
         _ => {
             rec.sha256 = Some(sha);
-            if bytes.is_empty() {
-                return record_final(ctx, rec, FileStatus::Failed, InputError::Empty.to_string());
-            }
             match ctx.store.register_file(rec)? {
                 Registered::New(r) => r,
                 Registered::Duplicate(_) => {
@@ -324,7 +373,12 @@ fn ms(d: Duration) -> u32 {
 
 /// Decodes, prepares and reads one page. Never fails: a failure is a page
 /// with status `Failed` and its reason.
-fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>) {
+fn process_page(
+    ctx: &Ctx,
+    file: &FileRecord,
+    opened: &decode::Opened,
+    n: u32,
+) -> (PageRecord, Vec<Word>) {
     let mut rec = page_record(file, n);
     let t0 = Instant::now();
     let raw = opened.page(n, &ctx.cfg.limits);

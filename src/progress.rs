@@ -51,8 +51,10 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             let b = indicatif::ProgressBar::new(total_files);
             b.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} files {msg} eta {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} {pos}/{len} files {msg} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             b.enable_steady_tick(Duration::from_millis(250));
             bar = Some(b);
@@ -62,18 +64,29 @@ impl Progress {
                 let (lock, cvar) = &*stop;
                 let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
                 loop {
-                    let (guard, timeout) = cvar.wait_timeout(stopped, every).unwrap_or_else(|p| p.into_inner());
+                    let (guard, timeout) = cvar
+                        .wait_timeout(stopped, every)
+                        .unwrap_or_else(|p| p.into_inner());
                     stopped = guard;
                     if *stopped {
                         break;
                     }
                     if timeout.timed_out() {
-                        eprintln!("progress: {}", line(&counts, total_files, started.elapsed()));
+                        eprintln!(
+                            "progress: {}",
+                            line(&counts, total_files, started.elapsed())
+                        );
                     }
                 }
             }));
         }
-        Progress { counts, bar, stop, ticker, started }
+        Progress {
+            counts,
+            bar,
+            stop,
+            ticker,
+            started,
+        }
     }
 
     pub fn file_done(&self) {

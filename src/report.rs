@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 /// Status of one batch or of the whole store.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct Status {
     /// Batch name, or `"total"`.
     pub name: String,
@@ -25,12 +25,25 @@ pub struct Status {
     pub busy_seconds: Option<f64>,
 }
 
-fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate::model::BatchRecord>) -> Status {
+fn status_of(
+    name: String,
+    counters: BTreeMap<String, u64>,
+    batch: Option<&crate::model::BatchRecord>,
+) -> Status {
     let get = |k: &str| counters.get(k).copied().unwrap_or(0);
     let mut files = BTreeMap::new();
     files.insert("found".to_string(), get(store::counter::FILES_FOUND));
-    for s in [FileStatus::Pending, FileStatus::Done, FileStatus::Failed, FileStatus::Skipped, FileStatus::Duplicate] {
-        files.insert(store::file_status_name(s).to_string(), get(&store::counter::files(s)));
+    for s in [
+        FileStatus::Pending,
+        FileStatus::Done,
+        FileStatus::Failed,
+        FileStatus::Skipped,
+        FileStatus::Duplicate,
+    ] {
+        files.insert(
+            store::file_status_name(s).to_string(),
+            get(&store::counter::files(s)),
+        );
     }
     let mut pages = BTreeMap::new();
     let total = get(store::counter::PAGES);
@@ -39,9 +52,15 @@ fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate
     for s in [Filed, Review, Failed, Blank] {
         pages.insert(s.name().to_string(), get(&store::counter::pages(s)));
     }
-    pages.insert("done".to_string(), total - get(&store::counter::pages(Failed)));
+    pages.insert(
+        "done".to_string(),
+        total - get(&store::counter::pages(Failed)),
+    );
     pages.insert("ocr".to_string(), get(store::counter::PAGES_OCR));
-    pages.insert("text_layer".to_string(), get(store::counter::PAGES_TEXT_LAYER));
+    pages.insert(
+        "text_layer".to_string(),
+        get(store::counter::PAGES_TEXT_LAYER),
+    );
     let doc_types = counters
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("doc_type:").map(|t| (t.to_string(), *v)))
@@ -90,7 +109,34 @@ pub fn format_utc(t: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Writes the status snapshot that `status` shows while an ingest holds the
+/// store. Atomic (write, then rename). Counts only: no PHI.
+pub fn write_snapshot(store: &Store) -> Result<()> {
+    let all = status(store)?;
+    let v = serde_json::json!({"written_at": crate::model::now(), "batches": all});
+    let path = Store::snapshot_path(store.path());
+    let tmp = path.with_extension("tmp");
+    let io = |e| Error::Io {
+        path: path.clone(),
+        source: e,
+    };
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&v).unwrap_or_default()).map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)
+}
+
+/// Reads the snapshot a running ingest left, as (written_at, statuses).
+pub fn read_snapshot(store: &std::path::Path) -> Option<(i64, Vec<Value>)> {
+    let bytes = std::fs::read(Store::snapshot_path(store)).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    Some((v["written_at"].as_i64()?, v["batches"].as_array()?.clone()))
 }
 
 /// The status as text for people.
@@ -130,11 +176,17 @@ pub fn render_status(all: &[Status]) -> String {
             p("text_layer")
         ));
         if !st.doc_types.is_empty() {
-            let types: Vec<String> = st.doc_types.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let types: Vec<String> = st
+                .doc_types
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             s.push_str(&format!("  types  {}\n", types.join("  ")));
         }
         if let (Some(rate), Some(busy)) = (st.pages_per_second, st.busy_seconds) {
-            s.push_str(&format!("  speed  {rate:.2} pages/s over {busy:.1} s of ingest\n"));
+            s.push_str(&format!(
+                "  speed  {rate:.2} pages/s over {busy:.1} s of ingest\n"
+            ));
         }
     }
     s
@@ -142,7 +194,10 @@ pub fn render_status(all: &[Status]) -> String {
 
 /// Files with a given status (failed, skipped, duplicate, ...), for listing.
 pub fn files_with_status(store: &Store, status: FileStatus) -> Result<Vec<FileRecord>> {
-    store.files().filter(|f| f.as_ref().map(|f| f.status == status).unwrap_or(true)).collect()
+    store
+        .files()
+        .filter(|f| f.as_ref().map(|f| f.status == status).unwrap_or(true))
+        .collect()
 }
 
 /// The export object of one page. The schema is documented in the README;
@@ -196,22 +251,31 @@ pub fn failed_file_json(file: &FileRecord, batch: &str) -> Value {
 
 /// Writes the JSONL export; returns the number of lines written.
 pub fn export_jsonl(store: &Store, out: &mut dyn Write) -> Result<u64> {
-    let names: BTreeMap<u64, String> = store.batches()?.into_iter().map(|b| (b.id, b.name)).collect();
-    let io = |e| Error::Io { path: "export output".into(), source: e };
+    let names: BTreeMap<u64, String> = store
+        .batches()?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect();
+    let io = |e| Error::Io {
+        path: "export output".into(),
+        source: e,
+    };
     let mut lines = 0u64;
     for file in store.files() {
         let file = file?;
         let batch = names.get(&file.batch).map(String::as_str).unwrap_or("");
         match file.status {
             FileStatus::Failed => {
-                serde_json::to_writer(&mut *out, &failed_file_json(&file, batch)).map_err(|e| io(e.into()))?;
+                serde_json::to_writer(&mut *out, &failed_file_json(&file, batch))
+                    .map_err(|e| io(e.into()))?;
                 out.write_all(b"\n").map_err(io)?;
                 lines += 1;
             }
             FileStatus::Done | FileStatus::Pending => {
                 for n in 1..=file.pages {
                     if let Some(page) = store.page(file.id, n)? {
-                        serde_json::to_writer(&mut *out, &page_json(&file, &page, batch)).map_err(|e| io(e.into()))?;
+                        serde_json::to_writer(&mut *out, &page_json(&file, &page, batch))
+                            .map_err(|e| io(e.into()))?;
                         out.write_all(b"\n").map_err(io)?;
                         lines += 1;
                     }

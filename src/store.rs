@@ -151,8 +151,14 @@ impl Store {
     }
 
     fn open_with(path: &Path, create: bool) -> Result<Store> {
-        let io = |source| Error::Io { path: path.to_path_buf(), source };
-        let damaged = |detail: String| Error::StoreDamaged { path: path.to_path_buf(), detail };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let damaged = |detail: String| Error::StoreDamaged {
+            path: path.to_path_buf(),
+            detail,
+        };
         let exists = path.exists();
         if !exists && !create {
             return Err(Error::Config(format!("no store at {}", path.display())));
@@ -162,7 +168,11 @@ impl Store {
         }
         if !exists {
             use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(path)
+                .map_err(io)?;
         }
         let db = sled::Config::new()
             .path(path)
@@ -171,13 +181,25 @@ impl Store {
             .open()
             .map_err(|e| match e {
                 sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    Error::StoreInUse { path: path.to_path_buf() }
+                    Error::StoreInUse {
+                        path: path.to_path_buf(),
+                    }
                 }
-                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => damaged(e.to_string()),
-                e => Error::Store { path: path.to_path_buf(), source: e },
+                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => {
+                    damaged(e.to_string())
+                }
+                e => Error::Store {
+                    path: path.to_path_buf(),
+                    source: e,
+                },
             })?;
-        let meta = db.open_tree("meta").map_err(|e| Error::Store { path: path.into(), source: e })?;
-        let version = meta.get("schema_version").map_err(|e| damaged(e.to_string()))?;
+        let meta = db.open_tree("meta").map_err(|e| Error::Store {
+            path: path.into(),
+            source: e,
+        })?;
+        let version = meta
+            .get("schema_version")
+            .map_err(|e| damaged(e.to_string()))?;
         match version {
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
             Some(v) => {
@@ -194,10 +216,18 @@ impl Store {
                     return Err(damaged("it has no schema version".into()));
                 }
                 meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())
-                    .map_err(|e| Error::Store { path: path.into(), source: e })?;
+                    .map_err(|e| Error::Store {
+                        path: path.into(),
+                        source: e,
+                    })?;
             }
         }
-        let tree = |name: &str| db.open_tree(name).map_err(|e| Error::Store { path: path.into(), source: e });
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|e| Error::Store {
+                path: path.into(),
+                source: e,
+            })
+        };
         Ok(Store {
             batches: tree("batches")?,
             batch_names: tree("batch_names")?,
@@ -217,24 +247,41 @@ impl Store {
         &self.path
     }
 
+    /// Where a running ingest leaves a status snapshot for other processes,
+    /// which cannot open the store while it runs.
+    pub fn snapshot_path(store: &Path) -> PathBuf {
+        store.join("status-snapshot.json")
+    }
+
     fn err(&self, e: sled::Error) -> Error {
-        Error::Store { path: self.path.clone(), source: e }
+        Error::Store {
+            path: self.path.clone(),
+            source: e,
+        }
     }
 
     fn tx_err(&self, e: TransactionError<String>) -> Error {
         match e {
-            TransactionError::Abort(detail) => Error::StoreDamaged { path: self.path.clone(), detail },
+            TransactionError::Abort(detail) => Error::StoreDamaged {
+                path: self.path.clone(),
+                detail,
+            },
             TransactionError::Storage(e) => self.err(e),
         }
     }
 
     fn decode<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], what: &str) -> Result<T> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| Error::StoreDamaged { path: self.path.clone(), detail: format!("unreadable {what} record: {e}") })
+        serde_json::from_slice(bytes).map_err(|e| Error::StoreDamaged {
+            path: self.path.clone(),
+            detail: format!("unreadable {what} record: {e}"),
+        })
     }
 
     fn new_id(&self) -> Result<u64> {
-        self.db.generate_id().map(|id| id + 1).map_err(|e| self.err(e))
+        self.db
+            .generate_id()
+            .map(|id| id + 1)
+            .map_err(|e| self.err(e))
     }
 
     /// Makes sure everything written so far is on disk.
@@ -261,19 +308,27 @@ impl Store {
             runs: 0,
         };
         self.put_batch(&batch)?;
-        self.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
+        self.batch_names
+            .insert(name, &batch.id.to_be_bytes())
+            .map_err(|e| self.err(e))?;
         Ok(batch)
     }
 
     pub fn batch(&self, id: u64) -> Result<Option<BatchRecord>> {
-        match self.batches.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
+        match self
+            .batches
+            .get(id.to_be_bytes())
+            .map_err(|e| self.err(e))?
+        {
             Some(v) => Ok(Some(self.decode(&v, "batch")?)),
             None => Ok(None),
         }
     }
 
     pub fn put_batch(&self, batch: &BatchRecord) -> Result<()> {
-        self.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
+        self.batches
+            .insert(batch.id.to_be_bytes(), to_json(batch))
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -331,7 +386,11 @@ impl Store {
                 paths.insert(rec.path.as_slice(), &rec.id.to_be_bytes())?;
                 bump(counters, rec.batch, counter::FILES_FOUND, 1)?;
                 bump(counters, rec.batch, &counter::files(rec.status), 1)?;
-                Ok(if duplicate { Registered::Duplicate(rec) } else { Registered::New(rec) })
+                Ok(if duplicate {
+                    Registered::Duplicate(rec)
+                } else {
+                    Registered::New(rec)
+                })
             })
             .map_err(|e| self.tx_err(e))?;
         Ok(result)
@@ -343,9 +402,15 @@ impl Store {
         (&self.files, &self.documents, &self.counters)
             .transaction(|(files, documents, counters)| {
                 let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
-                    Some(v) => serde_json::from_slice(&v)
-                        .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable file record: {e}")))?,
-                    None => return Err(ConflictableTransactionError::Abort(format!("no file {}", rec.id))),
+                    Some(v) => serde_json::from_slice(&v).map_err(|e| {
+                        ConflictableTransactionError::Abort(format!("unreadable file record: {e}"))
+                    })?,
+                    None => {
+                        return Err(ConflictableTransactionError::Abort(format!(
+                            "no file {}",
+                            rec.id
+                        )))
+                    }
                 };
                 if old.status != rec.status {
                     bump(counters, rec.batch, &counter::files(old.status), -1)?;
@@ -353,7 +418,13 @@ impl Store {
                 }
                 if rec.status == FileStatus::Done && rec.pages > 0 {
                     // For now one document per file; document splitting comes with classification.
-                    let doc = DocumentRecord { file_id: rec.id, seq: 1, first_page: 1, last_page: rec.pages, doc_type: None };
+                    let doc = DocumentRecord {
+                        file_id: rec.id,
+                        seq: 1,
+                        first_page: 1,
+                        last_page: rec.pages,
+                        doc_type: None,
+                    };
                     documents.insert(&page_key(rec.id, 1), to_json(&doc))?;
                 }
                 files.insert(&rec.id.to_be_bytes(), to_json(rec))?;
@@ -387,13 +458,25 @@ impl Store {
                 word_tree.insert(&key, words.as_slice())?;
                 bump(counters, rec.batch, counter::PAGES, 1)?;
                 bump(counters, rec.batch, &counter::pages(rec.status), 1)?;
-                bump(counters, rec.batch, &counter::doc_type(rec.doc_type.as_deref()), 1)?;
+                bump(
+                    counters,
+                    rec.batch,
+                    &counter::doc_type(rec.doc_type.as_deref()),
+                    1,
+                )?;
                 match rec.text_source {
                     crate::model::TextSource::Ocr => {
                         bump(counters, rec.batch, counter::PAGES_OCR, 1)?;
-                        bump(counters, rec.batch, counter::OCR_MS, rec.timings.ocr_ms as i64)?;
+                        bump(
+                            counters,
+                            rec.batch,
+                            counter::OCR_MS,
+                            rec.timings.ocr_ms as i64,
+                        )?;
                     }
-                    crate::model::TextSource::TextLayer => bump(counters, rec.batch, counter::PAGES_TEXT_LAYER, 1)?,
+                    crate::model::TextSource::TextLayer => {
+                        bump(counters, rec.batch, counter::PAGES_TEXT_LAYER, 1)?
+                    }
                     crate::model::TextSource::None => {}
                 }
                 Ok(true)
@@ -402,14 +485,22 @@ impl Store {
     }
 
     pub fn page(&self, file_id: u64, page: u32) -> Result<Option<PageRecord>> {
-        match self.pages.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
+        match self
+            .pages
+            .get(page_key(file_id, page))
+            .map_err(|e| self.err(e))?
+        {
             Some(v) => Ok(Some(self.decode(&v, "page")?)),
             None => Ok(None),
         }
     }
 
     pub fn words(&self, file_id: u64, page: u32) -> Result<Vec<Word>> {
-        match self.words.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
+        match self
+            .words
+            .get(page_key(file_id, page))
+            .map_err(|e| self.err(e))?
+        {
             Some(v) => self.decode(&v, "words"),
             None => Ok(Vec::new()),
         }
@@ -458,10 +549,13 @@ impl Store {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -519,8 +613,12 @@ mod tests {
     fn same_content_at_two_paths_is_a_duplicate() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let Registered::New(a) = store.register_file(file("/a.png", "00ff")).unwrap() else { panic!() };
-        let Registered::Duplicate(b) = store.register_file(file("/b.png", "00ff")).unwrap() else { panic!() };
+        let Registered::New(a) = store.register_file(file("/a.png", "00ff")).unwrap() else {
+            panic!()
+        };
+        let Registered::Duplicate(b) = store.register_file(file("/b.png", "00ff")).unwrap() else {
+            panic!()
+        };
         assert_eq!(b.duplicate_of, Some(a.id));
         let c = store.counters(0).unwrap();
         assert_eq!(c["files_found"], 2);
@@ -537,14 +635,23 @@ mod tests {
         assert!(store.put_page(&page(7, 2), &[]).unwrap());
         assert_eq!(store.counters(1).unwrap()["pages"], 2);
         assert_eq!(store.counters(0).unwrap()["pages_review"], 2);
-        assert_eq!(store.stored_pages(7).unwrap().into_iter().collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            store
+                .stored_pages(7)
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![1, 2]
+        );
     }
 
     #[test]
     fn status_changes_move_counters() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let Registered::New(mut f) = store.register_file(file("/a.png", "01")).unwrap() else { panic!() };
+        let Registered::New(mut f) = store.register_file(file("/a.png", "01")).unwrap() else {
+            panic!()
+        };
         f.status = FileStatus::Done;
         f.pages = 1;
         store.update_file(&f).unwrap();
@@ -567,7 +674,10 @@ mod tests {
         let path = dir.path().join("db");
         {
             let db = sled::open(&path).unwrap();
-            db.open_tree("meta").unwrap().insert("schema_version", "99").unwrap();
+            db.open_tree("meta")
+                .unwrap()
+                .insert("schema_version", "99")
+                .unwrap();
             db.flush().unwrap();
         }
         let err = Store::open(&path).err().unwrap();

@@ -25,9 +25,14 @@ pub(super) fn check(bytes: &[u8], limits: &Limits) -> Result<(), InputError> {
     let fmt = format_name(bytes);
     let reader = reader(bytes)?;
     if reader.format().is_none() {
-        return Err(InputError::corrupt("image", "not a png or jpeg file (unknown signature)"));
+        return Err(InputError::corrupt(
+            "image",
+            "not a png or jpeg file (unknown signature)",
+        ));
     }
-    let (w, h) = reader.into_dimensions().map_err(|e| InputError::corrupt(fmt, e))?;
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| InputError::corrupt(fmt, e))?;
     limits.check(w as u64, h as u64)
 }
 
@@ -37,10 +42,27 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<PageImage, InputEr
     let mut image_limits = image::Limits::default();
     image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
     reader.limits(image_limits);
+    if fmt == "jpeg" && !jpeg_is_complete(bytes) {
+        // The decoder would fill the missing part with gray and carry on.
+        return Err(InputError::corrupt(
+            "jpeg",
+            "file is truncated (no end-of-image marker)",
+        ));
+    }
     let img = reader.decode().map_err(|e| InputError::corrupt(fmt, e))?;
     let mut gray = img.to_luma8();
     super::normalise_polarity(&mut gray);
-    Ok(PageImage { gray, dpi: claimed_dpi(bytes) })
+    Ok(PageImage {
+        gray,
+        dpi: claimed_dpi(bytes),
+    })
+}
+
+/// Whether a JPEG ends with its end-of-image marker (`FF D9`), allowing for
+/// the padding some scanners append after it.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(8192)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// The resolution a PNG (`pHYs`) or JPEG (JFIF `APP0`) header claims, if any.
@@ -62,7 +84,10 @@ pub(crate) fn claimed_dpi(bytes: &[u8]) -> Option<f32> {
         }
         return None;
     }
-    if bytes.len() > 18 && bytes.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0]) && &bytes[6..11] == b"JFIF\0" {
+    if bytes.len() > 18
+        && bytes.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0])
+        && &bytes[6..11] == b"JFIF\0"
+    {
         let units = bytes[13];
         let x = u16::from_be_bytes([bytes[14], bytes[15]]) as f32;
         return match units {
@@ -96,6 +121,21 @@ mod tests {
             .unwrap();
         assert_eq!(claimed_dpi(&png), None);
         assert!(decode(&png, &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_corrupt() {
+        let mut jpeg = Vec::new();
+        image::GrayImage::from_pixel(64, 64, image::Luma([200]))
+            .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        assert!(decode(&jpeg, &Limits::default()).is_ok());
+        let err = decode(&jpeg[..jpeg.len() - 2], &Limits::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("corrupt jpeg: file is truncated"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! Bad input is recorded against its file with a specific reason; the batch
+//! goes on and the exit code says "done with failures".
+
+use crate::harness::*;
+
+#[test]
+fn each_bad_input_gets_its_own_error_and_the_batch_completes() {
+    let bad = repo().join("tests/data/bad");
+    let expected =
+        std::fs::read_to_string(bad.join("expected.tsv")).expect("tests/data/bad/expected.tsv");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let r = ingest(&store, &bad, &[]);
+    assert_eq!(r.code, 1, "done with failures: {}", r.stderr);
+    assert!(!r.stderr.contains("panic"), "{}", r.stderr);
+
+    let failed = {
+        let mut c = cmd(&store);
+        c.args(["status", "--list", "failed"]);
+        run(c).stdout
+    };
+    let skipped = {
+        let mut c = cmd(&store);
+        c.args(["status", "--list", "skipped"]);
+        run(c).stdout
+    };
+    let pages = export(&store);
+    let mut checked = 0;
+    for line in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (file, keyword) = line.split_once('\t').unwrap();
+        if file == "file" {
+            continue; // header
+        }
+        let reason = |listing: &str| {
+            listing
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{file}\t")).map(str::to_string))
+        };
+        match keyword {
+            "ok" => {
+                let page = pages
+                    .iter()
+                    .find(|p| p["source"] == file)
+                    .expect("the good file is stored");
+                assert_eq!(page["status"], "review", "{file}");
+            }
+            "unsupported" => {
+                let why = reason(&skipped).unwrap_or_else(|| panic!("{file} is listed as skipped"));
+                assert!(why.starts_with("unsupported"), "{file}: {why}");
+            }
+            _ => {
+                // The failure is on the file, or on its only page.
+                let why = reason(&failed).or_else(|| {
+                    pages
+                        .iter()
+                        .find(|p| p["source"] == file && p["status"] == "failed")
+                        .map(|p| p["error"].as_str().unwrap().to_string())
+                });
+                let why = why.unwrap_or_else(|| panic!("{file}: no failure recorded\n{failed}"));
+                assert!(
+                    why.starts_with(keyword),
+                    "{file}: expected '{keyword}', got '{why}'"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "the corpus covers the bad inputs");
+}
+
+#[test]
+fn a_missing_folder_is_a_fatal_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = ingest(&dir.path().join("s.db"), &dir.path().join("nope"), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is not a folder"), "{}", r.stderr);
+}

@@ -1,0 +1,143 @@
+//! Runs the real `chartmill` binary against temporary stores.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_chartmill")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn samples() -> PathBuf {
+    repo().join("samples")
+}
+
+/// A command for `chartmill` with the store given.
+pub fn cmd(store: &Path) -> Command {
+    let mut c = Command::new(bin());
+    c.arg("--store").arg(store);
+    c
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(mut c: Command) -> Run {
+    // Tests share the ingested samples store; sled lets one process open a
+    // store at a time, so commands from this test binary take turns.
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().expect("chartmill runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub fn ingest(store: &Path, dir: &Path, extra: &[&str]) -> Run {
+    let mut c = cmd(store);
+    c.arg("ingest")
+        .arg(dir)
+        .args(["--jobs", "2", "--quiet"])
+        .args(extra);
+    run(c)
+}
+
+pub fn export(store: &Path) -> Vec<Value> {
+    let mut c = cmd(store);
+    c.args(["export", "--format", "jsonl"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "export failed: {}", r.stderr);
+    r.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+pub fn status_json(store: &Path) -> Value {
+    let mut c = cmd(store);
+    c.args(["status", "--json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "status failed: {}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("status --json is JSON")
+}
+
+/// The total counters from `status --json`.
+pub fn totals(store: &Path) -> Value {
+    let s = status_json(store);
+    s["batches"].as_array().unwrap().last().unwrap().clone()
+}
+
+/// The bundled samples, ingested once into a store shared by read-only tests.
+pub struct Ingested {
+    pub _dir: tempfile::TempDir,
+    pub store: PathBuf,
+    pub run: Run,
+    pub pages: Vec<Value>,
+}
+
+pub fn samples_ingested() -> &'static Ingested {
+    static ONCE: OnceLock<Ingested> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store.db");
+        let run = ingest(&store, &samples(), &[]);
+        let pages = export(&store);
+        Ingested {
+            _dir: dir,
+            store,
+            run,
+            pages,
+        }
+    })
+}
+
+/// The ground truth of the samples: one object per page.
+pub fn truth() -> Vec<Value> {
+    let text = std::fs::read_to_string(samples().join("truth.jsonl")).expect("samples/truth.jsonl");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Copies `files` (relative to samples/) into a new folder.
+pub fn folder_with(files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(samples().join(f), &to).unwrap();
+    }
+    dir
+}
+
+/// Pages of an export keyed by (source, page).
+pub fn by_page(pages: &[Value]) -> std::collections::BTreeMap<(String, u64), Value> {
+    pages
+        .iter()
+        .filter(|p| p["page"].is_u64())
+        .map(|p| {
+            (
+                (
+                    p["source"].as_str().unwrap().to_string(),
+                    p["page"].as_u64().unwrap(),
+                ),
+                p.clone(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real binary, the real Tesseract, real files.
+//!
+//! One test binary (see ripgrep's `tests/`); [`harness`] runs `chartmill` in
+//! temporary folders. The bundled samples are ingested once and shared by
+//! the tests that only read the result.
+
+mod bad_input;
+mod harness;
+mod resume;
+mod samples;
