@@ -25,7 +25,7 @@
 //! in the same transaction, so counters always agree with a full count and
 //! `status` never scans pages.
 //!
-//! Durability: sled flushes its log every [`FLUSH_EVERY_MS`] ms and on
+//! Durability: sled flushes its log every `FLUSH_EVERY_MS` ms and on
 //! [`Store::flush`]. A crash loses at most that much *uncommitted* work,
 //! which a resumed run redoes; a transaction is never half-applied.
 

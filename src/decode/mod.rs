@@ -7,7 +7,7 @@
 //! Every page comes out as 8-bit grayscale pixels (or as text, for PDF pages
 //! with a text layer). Dimensions are checked against the pixel limit from the
 //! file's header *before* any pixel buffer is allocated. Third-party decoders
-//! run inside [`crate::error::contain_panic`], so a decoder panic becomes an
+//! run inside `error::contain_panic`, so a decoder panic becomes an
 //! [`InputError`] for that file or page.
 
 mod pdf;
