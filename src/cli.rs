@@ -256,10 +256,11 @@ fn print_summary(s: &pipeline::RunSummary) {
     for (source, why) in problems.iter().take(SHOWN) {
         eprintln!("  {source}: {why}");
     }
-    if problems.len() > SHOWN {
+    let shown = problems.len().min(SHOWN) as u64;
+    if s.problem_count > shown {
         eprintln!(
-            "  ... and {} more: `chartmill status --list failed` lists all",
-            problems.len() - SHOWN
+            "  ... and {} more: `chartmill status --list failed` (or `--list skipped`) lists them all",
+            s.problem_count - shown
         );
     }
 }

@@ -34,6 +34,12 @@ use std::time::{Duration, Instant};
 /// Review reason given to every readable page until patient filing exists.
 pub const REASON_NO_PATIENT: &str = "no patient identified";
 
+/// Stack of each worker thread.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+/// Problems kept for the end-of-run listing; the rest are only counted
+/// (`status --list failed` lists them all from the store).
+const PROBLEMS_KEPT: usize = 1000;
+
 /// How often a running ingest refreshes the status snapshot.
 const SNAPSHOT_EVERY: Duration = Duration::from_secs(2);
 
@@ -65,8 +71,10 @@ pub struct RunSummary {
     pub pages_failed: u64,
     pub pages_blank: u64,
     pub elapsed: Duration,
-    /// (source, reason) of files and pages that failed or were skipped in this run.
+    /// (source, reason) of files and pages that failed or were skipped in
+    /// this run; the first `PROBLEMS_KEPT` of `problem_count`.
     pub problems: Vec<(String, String)>,
+    pub problem_count: u64,
 }
 
 #[derive(Default)]
@@ -81,12 +89,16 @@ struct Tally {
     pages_failed: AtomicU64,
     pages_blank: AtomicU64,
     problems: Mutex<Vec<(String, String)>>,
+    problem_count: AtomicU64,
 }
 
 impl Tally {
     fn problem(&self, source: &str, reason: String) {
+        self.problem_count.fetch_add(1, Ordering::Relaxed);
         let mut p = self.problems.lock().unwrap_or_else(|p| p.into_inner());
-        p.push((source.to_string(), reason));
+        if p.len() < PROBLEMS_KEPT {
+            p.push((source.to_string(), reason));
+        }
     }
 }
 
@@ -116,6 +128,9 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs.max(1))
         .thread_name(|i| format!("chartmill-worker-{i}"))
+        // Decoders recurse on nested PDF objects; a deep stack keeps a
+        // hostile file from overflowing it (an overflow cannot be caught).
+        .stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
     let ctx = Ctx {
@@ -132,7 +147,18 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         walk::walk(&cfg.roots, &store_path)
             .par_bridge()
             .try_for_each(|entry| {
-                let r = process_entry(&ctx, entry);
+                let source = entry.source.clone();
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    process_entry(&ctx, entry)
+                }))
+                .unwrap_or_else(|_| {
+                    // The file stays `pending` (or unregistered) and is retried by the next run.
+                    ctx.progress.file_failed();
+                    ctx.tally.failed.fetch_add(1, Ordering::Relaxed);
+                    let why = InputError::Panic("processing the file".into());
+                    ctx.tally.problem(&source, why.to_string());
+                    Ok(())
+                });
                 ctx.progress.file_done();
                 if let Ok(mut last) = last_snapshot.try_lock() {
                     if last.elapsed() >= SNAPSHOT_EVERY {
@@ -169,6 +195,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         pages_blank: t.pages_blank.into_inner(),
         elapsed,
         problems: t.problems.into_inner().unwrap_or_else(|p| p.into_inner()),
+        problem_count: t.problem_count.into_inner(),
     })
 }
 
@@ -314,7 +341,15 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
     let stored = ctx.store.stored_pages(rec.id)?;
     let todo: Vec<u32> = (1..=count).filter(|p| !stored.contains(p)).collect();
     todo.into_par_iter().try_for_each(|n| {
-        let (page, words) = process_page(ctx, &rec, &opened, n);
+        let (page, words) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            process_page(ctx, &rec, &opened, n)
+        }))
+        .unwrap_or_else(|_| {
+            let mut page = page_record(&rec, n);
+            page.status = PageStatus::Failed;
+            page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
+            (page, Vec::new())
+        });
         let failed = page.status == PageStatus::Failed;
         if ctx.store.put_page(&page, &words)? {
             ctx.tally.pages.fetch_add(1, Ordering::Relaxed);
