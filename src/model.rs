@@ -129,7 +129,15 @@ pub struct Word {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub decode_ms: u32,
+    /// Gray conversion, resolution and blank detection.
     pub prepare_ms: u32,
+    /// Skew measurement and correction.
+    #[serde(default)]
+    pub deskew_ms: u32,
+    /// Orientation detection.
+    #[serde(default)]
+    pub osd_ms: u32,
+    /// Recognition and reading back words and text.
     pub ocr_ms: u32,
 }
 

@@ -442,11 +442,12 @@ fn process_page(
                 rec.status = PageStatus::Blank;
                 return (rec, Vec::new());
             }
-            let t2 = Instant::now();
             let out = ctx.engines.with(|engine| engine.read(&img.gray, dpi));
-            rec.timings.ocr_ms = ms(t2.elapsed());
             match out {
                 Ok(Ok(out)) => {
+                    rec.timings.deskew_ms = out.deskew_ms;
+                    rec.timings.osd_ms = out.osd_ms;
+                    rec.timings.ocr_ms = out.recognize_ms;
                     rec.text_source = TextSource::Ocr;
                     rec.text = out.text;
                     rec.ocr_confidence = Some(out.confidence);

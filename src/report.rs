@@ -222,6 +222,7 @@ pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
         "sha256": file.sha256,
         "rotation": page.rotation,
         "dpi": page.dpi,
+        "timings": page.timings,
     })
 }
 

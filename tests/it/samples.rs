@@ -237,35 +237,48 @@ fn a_second_ingest_does_nothing() {
 
 #[test]
 fn a_second_process_is_told_the_store_is_in_use() {
-    let dir = folder_with(&["tiff/discharge_g4_3pages.tif", "png/hp_gray8.png"]);
+    let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
+    // A long ingest (all samples, one worker) holds the store...
     let mut first = cmd(&store);
     first
         .arg("ingest")
-        .arg(dir.path().join("tiff"))
+        .arg(samples())
         .args(["--jobs", "1", "--quiet"]);
     let mut child = first.spawn().unwrap();
-    // Wait until the first process holds the store.
     let t0 = std::time::Instant::now();
     let snapshot = store.join("status-snapshot.json");
     while !snapshot.exists() && t0.elapsed().as_secs() < 20 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let second = ingest(&store, &dir.path().join("png"), &[]);
-    // Meanwhile `status` still answers, from the running ingest's snapshot.
+    // ...so a second ingest is refused (not through `run`: no turn-taking here)...
+    let mut second = cmd(&store);
+    second.arg("ingest").arg(samples()).arg("--quiet");
+    let second = second.output().unwrap();
+    // ...while `status` still answers, from the running ingest's snapshot.
     let mut status = cmd(&store);
     status.arg("status");
-    let live = run(status);
-    let first_code = child.wait().unwrap().code();
-    assert_eq!(first_code, Some(0));
-    assert_eq!(second.code, 2, "{}", second.stderr);
+    let live = status.output().unwrap();
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(still_running, "the first ingest outlived the checks");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
     assert!(
-        second
-            .stderr
-            .contains("in use by another chartmill process"),
-        "{}",
-        second.stderr
+        stderr.contains("in use by another chartmill process"),
+        "{stderr}"
     );
-    assert_eq!(live.code, 0, "{}", live.stderr);
-    assert!(live.stdout.contains("snapshot"), "{}", live.stdout);
+    let stdout = String::from_utf8_lossy(&live.stdout);
+    assert_eq!(
+        live.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    assert!(
+        stdout.contains("an ingest is running: snapshot from"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("batch samples"), "{stdout}");
 }
