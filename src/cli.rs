@@ -61,6 +61,9 @@ pub enum Command {
         #[arg(long, value_enum)]
         list: Option<ListWhat>,
     },
+    /// Developer tools
+    #[command(hide = true, subcommand)]
+    Debug(DebugCommand),
     /// Write every page as one JSON object per line
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
@@ -68,6 +71,19 @@ pub enum Command {
         /// Output file [default: standard output]
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Add synthetic page records (no OCR) to measure status and export on a big store
+    Fill {
+        #[arg(long)]
+        pages: u64,
+        #[arg(long, default_value_t = 10)]
+        pages_per_file: u32,
+        #[arg(long, default_value = "synthetic")]
+        batch: String,
     },
 }
 
@@ -172,6 +188,15 @@ pub fn run(cli: Cli) -> Result<u8> {
                     let _ = writeln!(out, "{}\t{}", f.source, f.error.as_deref().unwrap_or(""));
                 }
             }
+            Ok(exit::OK)
+        }
+        Command::Debug(DebugCommand::Fill {
+            pages,
+            pages_per_file,
+            batch,
+        }) => {
+            let store = Store::open(&store_path)?;
+            crate::devtools::fill(&store, &batch, pages, pages_per_file)?;
             Ok(exit::OK)
         }
         Command::Export {

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod devtools;
 pub mod error;
 pub mod model;
 pub mod ocr;
