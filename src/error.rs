@@ -93,8 +93,22 @@ pub(crate) fn contain_panic<T>(
     what: &str,
     f: impl FnOnce() -> Result<T, InputError>,
 ) -> Result<T, InputError> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    let outer = CONTAINED.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(outer));
+    match result {
         Ok(result) => result,
         Err(_) => Err(InputError::Panic(what.to_string())),
     }
+}
+
+thread_local! {
+    static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is inside [`contain_panic`]: a panic there is
+/// expected (a decoder meeting damaged input), recorded as an input error,
+/// and needs no message from the panic hook.
+pub fn panic_is_contained() -> bool {
+    CONTAINED.with(|c| c.get())
 }

@@ -27,6 +27,9 @@ fn ensure_single_openmp_thread() {
 /// quote the input. The location is enough to find the bug.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if chartmill::error::panic_is_contained() {
+            return;
+        }
         let place = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))

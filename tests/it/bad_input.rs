@@ -72,6 +72,39 @@ fn each_bad_input_gets_its_own_error_and_the_batch_completes() {
 }
 
 #[test]
+fn broken_links_and_link_loops_are_recorded_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    std::fs::copy(
+        repo().join("tests/data/bad/good.png"),
+        input.join("good.png"),
+    )
+    .unwrap();
+    // A link to nothing (an unreadable file), and a folder link that loops.
+    std::os::unix::fs::symlink(input.join("gone.png"), input.join("dangling.png")).unwrap();
+    std::os::unix::fs::symlink(&input, input.join("sub/loop")).unwrap();
+    let store = dir.path().join("s.db");
+    let r = ingest(&store, &input, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("dangling.png: unreadable"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("sub/loop: unreadable: symbolic link loop"),
+        "{}",
+        r.stderr
+    );
+    let pages = export(&store);
+    assert!(pages
+        .iter()
+        .any(|p| p["source"] == "good.png" && p["status"] == "review"));
+}
+
+#[test]
 fn a_missing_folder_is_a_fatal_error() {
     let dir = tempfile::tempdir().unwrap();
     let r = ingest(&dir.path().join("s.db"), &dir.path().join("nope"), &[]);
