@@ -30,10 +30,12 @@ Most pages are clean; about 15% get light noise (specks, grain) and 15% a skew o
 index, so a corpus is identical on every run (given the same Pillow/libjpeg/zlib).
 
 A born-digital corpus of M pages (directory born-digital-M/): corpus/*.pdf, text-layer
-PDFs (Helvetica, chartgen.write_text_pdf) of 10 pages each, plus truth.jsonl.
+PDFs (Helvetica, chartgen.write_text_pdf) of 10 pages each, plus truth.jsonl (the
+text in the order the PDF's text operators give it).
 """
 
 import argparse
+import io
 import json
 import multiprocessing
 import os
@@ -41,16 +43,15 @@ import random
 import shutil
 import sys
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
 sys.path.insert(0, HERE)
 import chartgen as cg  # noqa: E402
 
-from PIL import Image  # noqa: E402
-
 # Bump when the generator's output changes, so cached corpora are rebuilt.
-GEN_VERSION = 1
+GEN_VERSION = 2
 GROUPS = ["png", "jpeg", "tiff", "pdf"]
 DOC_TYPES = sorted(cg.SCENARIOS)
 BORN_DIGITAL_PAGES_PER_FILE = 10
@@ -61,16 +62,22 @@ BORN_DIGITAL_PAGES_PER_FILE = 10
 # --------------------------------------------------------------------------
 
 
-def truth_lines(spec):
+def truth_lines(spec, text_layer=False):
     """The text printed on a rendered page (chartgen.render_page), top to bottom,
     one string per printed line.  Cells printed side by side on one line are
-    joined with two spaces (whitespace is normalised before scoring anyway)."""
+    joined with two spaces (whitespace is normalised before scoring anyway).
+
+    text_layer: the order of chartgen.write_text_pdf's text operators instead,
+    which is what a text-layer PDF holds: the same lines, except that the
+    top-right synthetic-data notice comes after the hospital's address."""
     if spec.get("blank"):
         return []
     h = spec["hospital"]
-    out = [cg.SYNTHETIC_LINE,  # top right, above the hospital name
-           h["name"],
-           "%s  |  Tel %s" % (h["address"], h["phone"])]
+    out = [h["name"], "%s  |  Tel %s" % (h["address"], h["phone"])]
+    if text_layer:
+        out.append(cg.SYNTHETIC_LINE)
+    else:
+        out.insert(0, cg.SYNTHETIC_LINE)  # top right, above the hospital name
     if spec["title"]:
         out.append(spec["title"])
     if spec.get("patient_block"):
@@ -86,8 +93,8 @@ def truth_lines(spec):
     return out
 
 
-def truth_text(spec):
-    return "\n".join(truth_lines(spec))
+def truth_text(spec, text_layer=False):
+    return "\n".join(truth_lines(spec, text_layer))
 
 
 # --------------------------------------------------------------------------
@@ -163,7 +170,6 @@ def degrade(im, rng, bilevel_later):
 
 
 def jpeg_data(im, quality, dpi):
-    import io
     b = io.BytesIO()
     im.save(b, "JPEG", quality=quality, optimize=True, dpi=(dpi, dpi))
     return b.getvalue()
@@ -177,7 +183,6 @@ def xobject_dct(data, size, mode):
 
 
 def xobject_flate(im):
-    import zlib
     cs = "/DeviceRGB" if im.mode == "RGB" else "/DeviceGray"
     d = ("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s "
          "/BitsPerComponent 8 /Filter /FlateDecode" % (im.size[0], im.size[1], cs))
@@ -374,8 +379,8 @@ def ensure_born_digital_corpus(base, n_pages, log=print):
         source = "bd-%04d.pdf" % index
         cg.write_text_pdf(os.path.join(out, "corpus", source), specs)
         for i, s in enumerate(specs):
-            recs.append({"source": source, "page": i + 1, "text": truth_text(s), "format": "pdf-text",
-                         "doc_type": s["doc_type"]})
+            recs.append({"source": source, "page": i + 1, "text": truth_text(s, text_layer=True),
+                         "format": "pdf-text", "doc_type": s["doc_type"]})
         done += k
     cg.write_jsonl(os.path.join(out, "truth.jsonl"), recs)
     with open(os.path.join(out, "manifest.json"), "w") as f:

@@ -23,6 +23,9 @@ pub struct Cli {
     /// The store [default: $CHARTMILL_STORE, else ./chartmill.db]
     #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    /// Site configuration file (TOML) [default: $CHARTMILL_CONFIG, else built-in defaults]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,6 +63,42 @@ pub enum Command {
         /// Also list the files with this outcome
         #[arg(long, value_enum)]
         list: Option<ListWhat>,
+    },
+    /// List the document types (codes, LOINC codes, names)
+    Types,
+    /// Train the document-type classifier from labelled CSV files (doc_type, text)
+    Train {
+        #[arg(long, value_name = "FILE.csv")]
+        data: Vec<PathBuf>,
+        /// Also learn from pages whose type a technician set
+        #[arg(long)]
+        from_store: bool,
+        /// Where to write the model
+        #[arg(long, default_value = "models/doctype.json")]
+        out: PathBuf,
+        /// Share of each type held out for calibration and metrics
+        #[arg(long, default_value_t = 0.15)]
+        heldout: f64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 6)]
+        epochs: usize,
+    },
+    /// Evaluate the classifier: on labelled text (--data), or on scans with their truth (--truth DIR)
+    Eval {
+        #[arg(long, value_name = "FILE.csv", conflicts_with = "truth")]
+        data: Vec<PathBuf>,
+        /// truth.jsonl with doc_type (and starts_document) per page of the scans in DIR
+        #[arg(long, value_name = "FILE", requires = "dir")]
+        truth: Option<PathBuf>,
+        dir: Option<PathBuf>,
+        /// Model to evaluate [default: the configured one]
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, short)]
+        jobs: Option<usize>,
     },
     /// Developer tools
     #[command(hide = true, subcommand)]
@@ -103,7 +142,55 @@ pub enum ExportFormat {
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     let store_path = config::store_path(cli.store);
+    let site = config::SiteConfig::load(cli.config)?;
     match cli.command {
+        Command::Types => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{:<22} {:<8} display", "code", "LOINC");
+            for t in site.taxonomy()?.types() {
+                let _ = writeln!(
+                    out,
+                    "{:<22} {:<8} {}",
+                    t.code,
+                    t.loinc.as_deref().unwrap_or("(local)"),
+                    t.display
+                );
+            }
+            Ok(exit::OK)
+        }
+        Command::Train {
+            data,
+            from_store,
+            out,
+            heldout,
+            seed,
+            epochs,
+        } => crate::commands::train(
+            &site,
+            &store_path,
+            &data,
+            from_store,
+            &out,
+            heldout,
+            seed,
+            epochs,
+        ),
+        Command::Eval {
+            data,
+            truth,
+            dir,
+            model,
+            json,
+            jobs,
+        } => {
+            let model = crate::commands::load_model(&site, model.as_deref())?;
+            match (truth, dir) {
+                (Some(truth), Some(dir)) => {
+                    crate::commands::eval_scans(&site, &model, &truth, &dir, jobs, json)
+                }
+                _ => crate::commands::eval_text(&site, &model, &data, json),
+            }
+        }
         Command::Ingest {
             dirs,
             batch,
@@ -136,6 +223,9 @@ pub fn run(cli: Cli) -> Result<u8> {
                 max_file_bytes,
                 quiet,
                 progress_every: Duration::from_secs(progress_every.max(1)),
+                model: std::sync::Arc::new(crate::commands::load_model(&site, None)?),
+                review_threshold: site.classifier.review_threshold,
+                documents: site.documents.clone(),
             };
             let store = Store::open(&store_path)?;
             let summary = pipeline::ingest(&store, &cfg)?;

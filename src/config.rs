@@ -52,3 +52,117 @@ mod tests {
         assert_eq!(default_batch_name(&roots), "samples+box-7");
     }
 }
+
+/// Environment variable naming the site configuration file.
+pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
+
+/// A site's settings, from a TOML file (`--config`, else `$CHARTMILL_CONFIG`).
+/// Every field has a default that suits common US forms.
+///
+/// ```toml
+/// [classifier]
+/// model = "/srv/chartmill/doctype.json"   # default: the model built into chartmill
+/// review_threshold = 0.6                  # pages under it get "uncertain document type"
+///
+/// [documents]
+/// separator_texts = ["DOCUMENT SEPARATOR SHEET"]
+///
+/// [[doc_types]]                            # a site's own types
+/// code = "wound_care"
+/// display = "Wound care record"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    pub classifier: ClassifierConfig,
+    pub documents: DocumentsConfig,
+    pub doc_types: Vec<crate::taxonomy::DocType>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassifierConfig {
+    pub model: Option<PathBuf>,
+    pub review_threshold: f32,
+}
+
+impl Default for ClassifierConfig {
+    fn default() -> ClassifierConfig {
+        ClassifierConfig {
+            model: None,
+            review_threshold: 0.6,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// A page whose text holds one of these (case-insensitive) is a separator
+    /// sheet: it ends the current document and is not stored as a page.
+    pub separator_texts: Vec<String>,
+    /// Type confidence both sides of a boundary need for a change of type
+    /// alone to start a new document.
+    pub type_change_confidence: f32,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> DocumentsConfig {
+        DocumentsConfig {
+            separator_texts: vec!["DOCUMENT SEPARATOR SHEET".into()],
+            type_change_confidence: 0.8,
+        }
+    }
+}
+
+impl SiteConfig {
+    /// Reads the site configuration from `flag`, else `$CHARTMILL_CONFIG`,
+    /// else the defaults.
+    pub fn load(flag: Option<PathBuf>) -> crate::Result<SiteConfig> {
+        let path = flag.or_else(|| {
+            std::env::var_os(CONFIG_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        let Some(path) = path else {
+            return Ok(SiteConfig::default());
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let cfg: SiteConfig = toml::from_str(&text).map_err(|e| {
+            crate::Error::Config(format!("site configuration {}: {e}", path.display()))
+        })?;
+        if !(0.0..=1.0).contains(&cfg.classifier.review_threshold) {
+            return Err(crate::Error::Config(
+                "classifier.review_threshold must be between 0 and 1".into(),
+            ));
+        }
+        Ok(cfg)
+    }
+
+    pub fn taxonomy(&self) -> crate::Result<crate::taxonomy::Taxonomy> {
+        crate::taxonomy::Taxonomy::with_site_types(&self.doc_types).map_err(crate::Error::Config)
+    }
+}
+
+#[cfg(test)]
+mod site_tests {
+    use super::*;
+
+    #[test]
+    fn site_config_reads_types_and_thresholds() {
+        let cfg: SiteConfig = toml::from_str(
+            "[classifier]\nreview_threshold = 0.7\n[[doc_types]]\ncode = \"wound_care\"\ndisplay = \"Wound care\"\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.classifier.review_threshold, 0.7);
+        assert!(cfg.taxonomy().unwrap().contains("wound_care"));
+        assert_eq!(cfg.documents, DocumentsConfig::default());
+        assert!(
+            toml::from_str::<SiteConfig>("[classifier]\nthreshold = 1\n").is_err(),
+            "unknown keys are refused"
+        );
+    }
+}

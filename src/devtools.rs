@@ -78,6 +78,7 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
                 document_seq: 1,
                 doc_type: None,
                 doc_type_confidence: None,
+                doc_type_by: None,
                 patient: None,
                 identifiers: Default::default(),
                 review_reasons: vec![crate::pipeline::REASON_NO_PATIENT.into()],

@@ -106,7 +106,7 @@ thread_local! {
     static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Whether the current thread is inside [`contain_panic`]: a panic there is
+/// Whether the current thread is inside `contain_panic`: a panic there is
 /// expected (a decoder meeting damaged input), recorded as an input error,
 /// and needs no message from the panic hook.
 pub fn panic_is_contained() -> bool {

@@ -3,10 +3,14 @@
 //! See `ARCHITECTURE.md` for the map. The binary (`src/main.rs`) is a thin
 //! shell over [`cli::run`].
 
+pub mod classify;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod dataset;
 pub mod decode;
 pub mod devtools;
+pub mod documents;
 pub mod error;
 pub mod model;
 pub mod ocr;
@@ -15,6 +19,8 @@ pub mod prepare;
 pub mod progress;
 pub mod report;
 pub mod store;
+pub mod taxonomy;
+pub mod train;
 pub mod walk;
 
 pub use error::{Error, InputError, Result};

@@ -91,6 +91,9 @@ pub enum PageStatus {
     Failed,
     /// Detected as a blank page; not OCRed.
     Blank,
+    /// A document separator sheet: it ends a document and is not a page of
+    /// the record (not exported).
+    Separator,
 }
 
 impl PageStatus {
@@ -100,6 +103,7 @@ impl PageStatus {
             PageStatus::Review => "review",
             PageStatus::Failed => "failed",
             PageStatus::Blank => "blank",
+            PageStatus::Separator => "separator",
         }
     }
 }
@@ -186,6 +190,10 @@ pub struct PageRecord {
     pub document_seq: u32,
     pub doc_type: Option<String>,
     pub doc_type_confidence: Option<f32>,
+    /// Who set `doc_type` when a person did (a technician's login); `None`
+    /// when the classifier did.
+    #[serde(default)]
+    pub doc_type_by: Option<String>,
     pub patient: Option<Patient>,
     pub identifiers: Identifiers,
     pub review_reasons: Vec<String>,

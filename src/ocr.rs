@@ -158,7 +158,7 @@ impl Engine {
     ///
     /// Orientation detection costs about a third of a recognition, so it
     /// runs only when the upright reading is weak (confidence under
-    /// [`OSD_BELOW_CONFIDENCE`]): a sideways or upside-down page reads as
+    /// `OSD_BELOW_CONFIDENCE`): a sideways or upside-down page reads as
     /// low-confidence gibberish. If the detection turns the page, it is read
     /// again and the better reading is kept.
     pub fn read(&mut self, gray: &GrayImage, dpi: u32) -> Result<OcrOutput, String> {

@@ -54,6 +54,11 @@ pub struct IngestConfig {
     pub max_file_bytes: u64,
     pub quiet: bool,
     pub progress_every: Duration,
+    /// The document-type classifier.
+    pub model: std::sync::Arc<crate::classify::Model>,
+    /// Documents whose type confidence is under this go to review.
+    pub review_threshold: f32,
+    pub documents: crate::config::DocumentsConfig,
 }
 
 /// What one run did.
@@ -350,6 +355,7 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
             page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
             (page, Vec::new())
         });
+        let page = classify_page(ctx.cfg, page);
         let failed = page.status == PageStatus::Failed;
         if ctx.store.put_page(&page, &words)? {
             ctx.tally.pages.fetch_add(1, Ordering::Relaxed);
@@ -368,11 +374,116 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
         ctx.progress.page_done(failed);
         Ok::<(), crate::Error>(())
     })?;
+    assemble_documents(ctx, &rec)?;
     rec.status = FileStatus::Done;
     rec.finished_at = Some(now());
     ctx.store.update_file(&rec)?;
     ctx.tally.done.fetch_add(1, Ordering::Relaxed);
     Ok(())
+}
+
+/// Gives a page with text its own classification (used to find document
+/// boundaries) and recognises separator sheets.
+fn classify_page(cfg: &IngestConfig, mut page: PageRecord) -> PageRecord {
+    if page.text.trim().is_empty() || page.status == PageStatus::Failed {
+        return page;
+    }
+    if crate::documents::is_separator(&page.text, &cfg.documents.separator_texts) {
+        page.status = PageStatus::Separator;
+        page.review_reasons.clear();
+        return page;
+    }
+    let c = cfg.model.classify(&page.text);
+    page.doc_type = Some(c.code);
+    page.doc_type_confidence = Some(c.confidence);
+    page
+}
+
+/// Splits a finished file's pages into documents, types each document from
+/// all its pages, and records the review reasons that follow.
+fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
+    let mut pages = ctx.store.pages_of(file.id)?;
+    let classes: Vec<Option<crate::classify::Classification>> = pages
+        .iter()
+        .map(|p| {
+            p.doc_type
+                .as_ref()
+                .map(|code| crate::classify::Classification {
+                    code: code.clone(),
+                    confidence: p.doc_type_confidence.unwrap_or(0.0),
+                    ranked: Vec::new(),
+                })
+        })
+        .collect();
+    let views: Vec<crate::documents::PageView> = pages
+        .iter()
+        .zip(&classes)
+        .map(|(p, c)| crate::documents::PageView {
+            text: &p.text,
+            class: c.as_ref(),
+            separator: p.status == PageStatus::Separator,
+        })
+        .collect();
+    let starts = crate::documents::boundaries(&views, ctx.cfg.documents.type_change_confidence);
+    // Spans of page indices, separators left out.
+    let mut spans: Vec<Vec<usize>> = Vec::new();
+    for (i, p) in pages.iter().enumerate() {
+        if p.status == PageStatus::Separator {
+            continue;
+        }
+        if starts[i] || spans.is_empty() {
+            spans.push(Vec::new());
+        }
+        spans.last_mut().expect("a span was just pushed").push(i);
+    }
+    let mut docs = Vec::new();
+    for (seq, span) in spans.iter().enumerate() {
+        let seq = seq as u32 + 1;
+        let texts: Vec<&str> = span
+            .iter()
+            .map(|&i| pages[i].text.as_str())
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let class = (!texts.is_empty()).then(|| ctx.cfg.model.classify_pages(&texts));
+        for &i in span {
+            let p = &mut pages[i];
+            p.document_seq = seq;
+            if p.doc_type_by.is_some() || matches!(p.status, PageStatus::Failed | PageStatus::Blank)
+            {
+                continue;
+            }
+            if let Some(c) = &class {
+                p.doc_type = Some(c.code.clone());
+                p.doc_type_confidence = Some(c.confidence);
+                p.review_reasons = review_reasons(c, ctx.cfg.review_threshold);
+            }
+        }
+        docs.push(crate::store::DocumentRecord {
+            file_id: file.id,
+            seq,
+            first_page: pages[span[0]].page,
+            last_page: pages[*span.last().expect("spans are not empty")].page,
+            doc_type: class.map(|c| c.code),
+        });
+    }
+    ctx.store.update_pages(&pages, Some((file.id, &docs)))
+}
+
+/// Why a readable page goes to review, as far as its document type is concerned.
+pub fn review_reasons(c: &crate::classify::Classification, threshold: f32) -> Vec<String> {
+    let mut reasons = vec![REASON_NO_PATIENT.to_string()];
+    if c.code == crate::taxonomy::OTHER {
+        reasons.push("document type is other".into());
+    } else if c.confidence < threshold {
+        let top: Vec<String> = c
+            .ranked
+            .iter()
+            .take(2)
+            .map(|(code, p)| format!("{code} {p:.2}"))
+            .collect();
+        reasons.push(format!("uncertain document type ({})", top.join(", ")));
+    }
+    reasons
 }
 
 fn page_record(file: &FileRecord, n: u32) -> PageRecord {
@@ -395,6 +506,7 @@ fn page_record(file: &FileRecord, n: u32) -> PageRecord {
         document_seq: 1,
         doc_type: None,
         doc_type_confidence: None,
+        doc_type_by: None,
         patient: None,
         identifiers: Default::default(),
         review_reasons: Vec::new(),

@@ -2,7 +2,7 @@
 //! maintained counters, never a scan of pages) and the JSONL export.
 
 use crate::error::{Error, Result};
-use crate::model::{FileRecord, FileStatus, PageRecord};
+use crate::model::{FileRecord, FileStatus, PageRecord, PageStatus};
 use crate::store::{self, Store};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -49,7 +49,7 @@ fn status_of(
     let total = get(store::counter::PAGES);
     pages.insert("total".to_string(), total);
     use crate::model::PageStatus::*;
-    for s in [Filed, Review, Failed, Blank] {
+    for s in [Filed, Review, Failed, Blank, Separator] {
         pages.insert(s.name().to_string(), get(&store::counter::pages(s)));
     }
     pages.insert(
@@ -274,7 +274,10 @@ pub fn export_jsonl(store: &Store, out: &mut dyn Write) -> Result<u64> {
             }
             FileStatus::Done | FileStatus::Pending => {
                 for n in 1..=file.pages {
-                    if let Some(page) = store.page(file.id, n)? {
+                    if let Some(page) = store
+                        .page(file.id, n)?
+                        .filter(|p| p.status != PageStatus::Separator)
+                    {
                         serde_json::to_writer(&mut *out, &page_json(&file, &page, batch))
                             .map_err(|e| io(e.into()))?;
                         out.write_all(b"\n").map_err(io)?;

@@ -398,10 +398,10 @@ impl Store {
     }
 
     /// Stores a changed file record (status, page count, error), moving its
-    /// status counters. When it becomes `Done`, its document is written.
+    /// status counters.
     pub fn update_file(&self, rec: &FileRecord) -> Result<()> {
-        (&self.files, &self.documents, &self.counters)
-            .transaction(|(files, documents, counters)| {
+        (&self.files, &self.counters)
+            .transaction(|(files, counters)| {
                 let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
                     Some(v) => serde_json::from_slice(&v).map_err(|e| {
                         ConflictableTransactionError::Abort(format!("unreadable file record: {e}"))
@@ -416,17 +416,6 @@ impl Store {
                 if old.status != rec.status {
                     bump(counters, rec.batch, &counter::files(old.status), -1)?;
                     bump(counters, rec.batch, &counter::files(rec.status), 1)?;
-                }
-                if rec.status == FileStatus::Done && rec.pages > 0 {
-                    // For now one document per file; document splitting comes with classification.
-                    let doc = DocumentRecord {
-                        file_id: rec.id,
-                        seq: 1,
-                        first_page: 1,
-                        last_page: rec.pages,
-                        doc_type: None,
-                    };
-                    documents.insert(&page_key(rec.id, 1), to_json(&doc))?;
                 }
                 files.insert(&rec.id.to_be_bytes(), to_json(rec))?;
                 Ok(())
@@ -483,6 +472,77 @@ impl Store {
                 Ok(true)
             })
             .map_err(|e| self.tx_err(e))
+    }
+
+    /// Replaces stored pages (new document, type, status or reasons),
+    /// moving their counters, and the file's documents, in one transaction.
+    pub fn update_pages(
+        &self,
+        pages: &[PageRecord],
+        documents: Option<(u64, &[DocumentRecord])>,
+    ) -> Result<()> {
+        let encoded: Vec<([u8; 12], Vec<u8>)> = pages
+            .iter()
+            .map(|p| (page_key(p.file_id, p.page), to_json(p)))
+            .collect();
+        (&self.pages, &self.documents, &self.counters)
+            .transaction(|(tree, docs, counters)| {
+                for (p, (key, value)) in pages.iter().zip(&encoded) {
+                    let old: PageRecord = match tree.get(key)? {
+                        Some(v) => serde_json::from_slice(&v).map_err(|e| {
+                            ConflictableTransactionError::Abort(format!(
+                                "unreadable page record: {e}"
+                            ))
+                        })?,
+                        None => {
+                            return Err(ConflictableTransactionError::Abort(format!(
+                                "no page {}",
+                                p.page_id()
+                            )))
+                        }
+                    };
+                    if old.status != p.status {
+                        bump(counters, p.batch, &counter::pages(old.status), -1)?;
+                        bump(counters, p.batch, &counter::pages(p.status), 1)?;
+                    }
+                    if old.doc_type != p.doc_type {
+                        bump(
+                            counters,
+                            p.batch,
+                            &counter::doc_type(old.doc_type.as_deref()),
+                            -1,
+                        )?;
+                        bump(
+                            counters,
+                            p.batch,
+                            &counter::doc_type(p.doc_type.as_deref()),
+                            1,
+                        )?;
+                    }
+                    tree.insert(key, value.as_slice())?;
+                }
+                if let Some((file_id, list)) = documents {
+                    // Transactional trees cannot scan: documents are numbered 1.. densely.
+                    let mut seq = 1u32;
+                    while docs.remove(&page_key(file_id, seq))?.is_some() {
+                        seq += 1;
+                    }
+                    for d in list {
+                        docs.insert(&page_key(file_id, d.seq), to_json(d))?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
+    /// The pages of a file, in page order.
+    pub fn pages_of(&self, file_id: u64) -> Result<Vec<PageRecord>> {
+        self.pages
+            .scan_prefix(file_id.to_be_bytes())
+            .values()
+            .map(|v| self.decode(&v.map_err(|e| self.err(e))?, "page"))
+            .collect()
     }
 
     pub fn page(&self, file_id: u64, page: u32) -> Result<Option<PageRecord>> {
@@ -603,6 +663,7 @@ mod tests {
             document_seq: 1,
             doc_type: None,
             doc_type_confidence: None,
+            doc_type_by: None,
             patient: None,
             identifiers: Identifiers::default(),
             review_reasons: vec![],
@@ -658,7 +719,32 @@ mod tests {
         store.update_file(&f).unwrap();
         let c = store.counters(1).unwrap();
         assert_eq!((c["files_pending"], c["files_done"]), (0, 1));
-        assert_eq!(store.documents(f.id).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn page_updates_move_type_counters_and_replace_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store.put_page(&page(3, 1), &[]).unwrap();
+        store.put_page(&page(3, 2), &[]).unwrap();
+        let doc = |seq, first, last| DocumentRecord {
+            file_id: 3,
+            seq,
+            first_page: first,
+            last_page: last,
+            doc_type: None,
+        };
+        store
+            .update_pages(&[], Some((3, &[doc(1, 1, 1), doc(2, 2, 2)])))
+            .unwrap();
+        let mut p = page(3, 2);
+        p.doc_type = Some("lab_report".into());
+        store
+            .update_pages(&[p], Some((3, &[doc(1, 1, 2)])))
+            .unwrap();
+        let c = store.counters(0).unwrap();
+        assert_eq!((c["doc_type:none"], c["doc_type:lab_report"]), (1, 1));
+        assert_eq!(store.documents(3).unwrap(), vec![doc(1, 1, 2)]);
     }
 
     #[test]
@@ -674,7 +760,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         {
-            let db = sled::open(&path).unwrap();
+            let db = sled::Config::new()
+                .path(&path)
+                .use_compression(true)
+                .open()
+                .unwrap();
             db.open_tree("meta")
                 .unwrap()
                 .insert("schema_version", "99")

@@ -1,0 +1,401 @@
+//! Document-type classification: a pure function of page text.
+//!
+//! The model is a multinomial logistic regression over hashed features that
+//! survive OCR noise: word unigrams and bigrams, character 3- to 5-grams of
+//! each word (a misread letter spoils one n-gram, not the word's whole
+//! signal), and the words of the first lines marked as title words. Digits
+//! are folded to `0` so values and dates do not split features. Its scores
+//! are calibrated by a temperature fitted on held-out data, so a confidence
+//! of 0.9 means about 9 in 10 are right (see `chartmill eval`).
+//!
+//! Nothing here does I/O or panics on garbage: any text, including empty
+//! text, gets a [`Classification`].
+
+use serde::{Deserialize, Serialize};
+
+/// Lines at the top of a page whose words also count as title words.
+const TITLE_LINES: usize = 6;
+
+/// What the classifier says about a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    pub code: String,
+    /// Calibrated probability of `code`, 0..1.
+    pub confidence: f32,
+    /// The classes by probability, best first (at most 3).
+    pub ranked: Vec<(String, f32)>,
+}
+
+/// Where a model came from and how well it did; kept in the model file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub trained_at: String,
+    pub chartmill_version: String,
+    /// Training inputs: file names with their row counts and SHA-256.
+    pub sources: Vec<String>,
+    pub examples: usize,
+    pub settings: String,
+    /// Metrics on the held-out calibration split.
+    pub heldout_accuracy: f32,
+    pub heldout_macro_f1: f32,
+    pub heldout_examples: usize,
+    pub credit: String,
+}
+
+/// A trained classifier. `weights` is row-major: class × feature slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub classes: Vec<String>,
+    pub dims_log2: u32,
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub temperature: f32,
+    pub provenance: Provenance,
+}
+
+/// A sparse, L2-normalised feature vector: (slot, value).
+pub type Features = Vec<(u32, f32)>;
+
+/// 64-bit FNV-1a: stable across platforms and versions, unlike std's hasher.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Lowercased words of a line: letters kept, digits folded to `0`, runs of
+/// digits to one `0`, everything else a separator.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in line.chars() {
+        if c.is_alphabetic() {
+            cur.extend(c.to_lowercase());
+        } else if c.is_ascii_digit() {
+            if !cur.ends_with('0') {
+                cur.push('0');
+            }
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Runs of capitalised words (at least two letters each) ending in a colon
+/// or filling the line: section headings, lowercased.
+fn headings(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in line.split(':') {
+        let ws: Vec<&str> = part.split_whitespace().collect();
+        // The capitalised run that ends this part.
+        let run: Vec<&str> = ws
+            .iter()
+            .rev()
+            .take_while(|w| {
+                let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+                letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+            })
+            .copied()
+            .collect();
+        if !run.is_empty() && run.len() <= 6 {
+            let h: Vec<String> = run.iter().rev().map(|w| w.to_lowercase()).collect();
+            out.push(h.join(" "));
+        }
+    }
+    out
+}
+
+/// The feature vector of a text.
+pub fn features(text: &str, dims_log2: u32) -> Features {
+    let mask = (1u64 << dims_log2) - 1;
+    let mut counts: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+    let mut add = |parts: &[&[u8]]| {
+        *counts.entry((fnv1a(parts) & mask) as u32).or_insert(0.0) += 1.0;
+    };
+    let mut prev: Option<String> = None;
+    for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        // Section headings ("HISTORY OF PRESENT ILLNESS:", "IMPRESSION:")
+        // say much about a document's type: capitalised runs count apart.
+        for heading in headings(line) {
+            add(&[b"h", heading.as_bytes()]);
+        }
+        for w in words(line) {
+            if w.len() < 2 {
+                continue;
+            }
+            add(&[b"w", w.as_bytes()]);
+            if i < TITLE_LINES {
+                add(&[b"t", w.as_bytes()]);
+            }
+            if let Some(p) = &prev {
+                add(&[b"b", p.as_bytes(), w.as_bytes()]);
+            }
+            let padded: Vec<char> = std::iter::once(' ')
+                .chain(w.chars())
+                .chain(std::iter::once(' '))
+                .collect();
+            for n in 3..=5 {
+                for gram in padded.windows(n) {
+                    let s: String = gram.iter().collect();
+                    add(&[b"c", s.as_bytes()]);
+                }
+            }
+            prev = Some(w);
+        }
+    }
+    // Sublinear term frequency, then unit length; sorted first so the sum
+    // (and so every value) is the same from run to run.
+    let mut feats: Features = counts.into_iter().map(|(k, v)| (k, 1.0 + v.ln())).collect();
+    feats.sort_unstable_by_key(|(k, _)| *k);
+    let norm = feats.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in &mut feats {
+            *v /= norm;
+        }
+    }
+    feats
+}
+
+/// Softmax of `logits / temperature`.
+pub fn softmax(logits: &[f32], temperature: f32) -> Vec<f32> {
+    let t = temperature.max(1e-3);
+    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let exps: Vec<f32> = logits.iter().map(|l| ((l - max) / t).exp()).collect();
+    let sum: f32 = exps.iter().sum();
+    exps.iter().map(|e| e / sum).collect()
+}
+
+impl Model {
+    pub fn dims(&self) -> usize {
+        1 << self.dims_log2
+    }
+
+    /// Raw scores, one per class.
+    pub fn logits(&self, feats: &Features) -> Vec<f32> {
+        let dims = self.dims();
+        self.classes
+            .iter()
+            .enumerate()
+            .map(|(c, _)| {
+                let row = &self.weights[c * dims..(c + 1) * dims];
+                self.bias[c] + feats.iter().map(|&(k, v)| row[k as usize] * v).sum::<f32>()
+            })
+            .collect()
+    }
+
+    fn decide(&self, probs: Vec<f32>) -> Classification {
+        let mut ranked: Vec<(String, f32)> = self.classes.iter().cloned().zip(probs).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(3);
+        let (code, confidence) = ranked
+            .first()
+            .cloned()
+            .unwrap_or_else(|| (crate::taxonomy::OTHER.into(), 0.0));
+        Classification {
+            code,
+            confidence,
+            ranked,
+        }
+    }
+
+    /// Classifies one text (a page).
+    pub fn classify(&self, text: &str) -> Classification {
+        let feats = features(text, self.dims_log2);
+        if feats.is_empty() {
+            return Classification {
+                code: crate::taxonomy::OTHER.into(),
+                confidence: 0.0,
+                ranked: Vec::new(),
+            };
+        }
+        self.decide(softmax(&self.logits(&feats), self.temperature))
+    }
+
+    /// Classifies a document from all its pages together: the mean of the
+    /// pages' logits, weighted by how much text each page has, so a near-empty
+    /// continuation page does not outvote the page with the title.
+    pub fn classify_pages(&self, pages: &[&str]) -> Classification {
+        let mut sum = vec![0.0f32; self.classes.len()];
+        let mut total = 0.0f32;
+        for text in pages {
+            let feats = features(text, self.dims_log2);
+            if feats.is_empty() {
+                continue;
+            }
+            let weight = (text.len() as f32).sqrt();
+            for (s, l) in sum.iter_mut().zip(self.logits(&feats)) {
+                *s += weight * l;
+            }
+            total += weight;
+        }
+        if total == 0.0 {
+            return Classification {
+                code: crate::taxonomy::OTHER.into(),
+                confidence: 0.0,
+                ranked: Vec::new(),
+            };
+        }
+        let mean: Vec<f32> = sum.iter().map(|s| s / total).collect();
+        self.decide(softmax(&mean, self.temperature))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_are_capitalised_runs() {
+        assert_eq!(
+            headings("HISTORY OF PRESENT ILLNESS: The patient"),
+            vec!["history of present illness"]
+        );
+        assert_eq!(headings("IMPRESSION:  1. Pneumonia"), vec!["impression"]);
+        assert!(headings("The patient is well.").is_empty());
+    }
+
+    #[test]
+    fn words_fold_digits_and_case() {
+        assert_eq!(
+            words("DOB: 03/14/1962, Na+ 139"),
+            vec!["dob", "0", "0", "0", "na", "0"]
+        );
+        assert_eq!(words("Page 1 of 3"), vec!["page", "0", "of", "0"]);
+    }
+
+    #[test]
+    fn features_are_unit_length_and_stable() {
+        let f = features("DISCHARGE SUMMARY\nThe patient was discharged home.", 16);
+        let norm: f32 = f.iter().map(|(_, v)| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert_eq!(
+            f,
+            features("DISCHARGE SUMMARY\nThe patient was discharged home.", 16)
+        );
+        assert!(features("", 16).is_empty());
+        assert!(features("!!! ... ###", 16).is_empty());
+    }
+
+    #[test]
+    fn a_misread_letter_keeps_most_features() {
+        let a: std::collections::HashSet<u32> = features("discharge summary", 20)
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        let b: std::collections::HashSet<u32> = features("dlscharge summary", 20)
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        let shared = a.intersection(&b).count() as f32 / a.len() as f32;
+        assert!(shared > 0.5, "{shared}");
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_sharpens_with_low_temperature() {
+        let p = softmax(&[1.0, 2.0, 3.0], 1.0);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        let sharp = softmax(&[1.0, 2.0, 3.0], 0.5);
+        assert!(sharp[2] > p[2]);
+    }
+}
+
+/// The on-disk form of a [`Model`]: JSON with the provenance readable and
+/// the weights quantised to 16 bits, deflated and base64-encoded.
+#[derive(Serialize, Deserialize)]
+struct ModelFile {
+    format: String,
+    classes: Vec<String>,
+    dims_log2: u32,
+    temperature: f32,
+    bias: Vec<f32>,
+    weights_scale: f32,
+    weights_i16_deflate_base64: String,
+    provenance: Provenance,
+}
+
+const MODEL_FORMAT: &str = "chartmill-doctype-logreg/1";
+
+impl Model {
+    /// Serialises the model (pure: bytes in memory).
+    pub fn to_json(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        use std::io::Write as _;
+        let max = self.weights.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 {
+            max / i16::MAX as f32
+        } else {
+            1.0
+        };
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        for w in &self.weights {
+            let q = (w / scale).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16;
+            enc.write_all(&q.to_le_bytes()).expect("writing to memory");
+        }
+        let packed = enc.finish().expect("writing to memory");
+        let file = ModelFile {
+            format: MODEL_FORMAT.into(),
+            classes: self.classes.clone(),
+            dims_log2: self.dims_log2,
+            temperature: self.temperature,
+            bias: self.bias.clone(),
+            weights_scale: scale,
+            weights_i16_deflate_base64: base64::engine::general_purpose::STANDARD.encode(packed),
+            provenance: self.provenance.clone(),
+        };
+        serde_json::to_vec_pretty(&file).expect("model serialises")
+    }
+
+    /// Reads a model serialised by [`Model::to_json`].
+    pub fn from_json(bytes: &[u8]) -> Result<Model, String> {
+        use base64::Engine as _;
+        use std::io::Read as _;
+        let file: ModelFile =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a model file: {e}"))?;
+        if file.format != MODEL_FORMAT {
+            return Err(format!(
+                "model format '{}', expected '{MODEL_FORMAT}'",
+                file.format
+            ));
+        }
+        if file.dims_log2 > 24 || file.classes.is_empty() || file.bias.len() != file.classes.len() {
+            return Err("model dimensions are inconsistent".into());
+        }
+        let packed = base64::engine::general_purpose::STANDARD
+            .decode(file.weights_i16_deflate_base64)
+            .map_err(|e| format!("model weights: {e}"))?;
+        let mut raw = Vec::new();
+        flate2::read::DeflateDecoder::new(packed.as_slice())
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("model weights: {e}"))?;
+        let expected = file.classes.len() << file.dims_log2;
+        if raw.len() != expected * 2 {
+            return Err(format!(
+                "model has {} weights, expected {expected}",
+                raw.len() / 2
+            ));
+        }
+        let weights = raw
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * file.weights_scale)
+            .collect();
+        Ok(Model {
+            classes: file.classes,
+            dims_log2: file.dims_log2,
+            weights,
+            bias: file.bias,
+            temperature: file.temperature,
+            provenance: file.provenance,
+        })
+    }
+}

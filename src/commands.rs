@@ -1,0 +1,305 @@
+//! The classifier commands: `train` and `eval`, and loading the model.
+
+use crate::classify::Model;
+use crate::config::{exit, SiteConfig};
+use crate::error::{Error, Result};
+use crate::train::{self, Example, TrainConfig};
+use std::path::{Path, PathBuf};
+
+/// The model built into chartmill (`models/doctype.json` at build time).
+const BUILTIN_MODEL: &[u8] = include_bytes!("../models/doctype.json");
+
+/// The model to use: `explicit`, else the site's, else the built-in one.
+pub fn load_model(site: &SiteConfig, explicit: Option<&Path>) -> Result<Model> {
+    match explicit.or(site.classifier.model.as_deref()) {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            Model::from_json(&bytes)
+                .map_err(|e| Error::Config(format!("model {}: {e}", path.display())))
+        }
+        None => Model::from_json(BUILTIN_MODEL)
+            .map_err(|e| Error::Config(format!("built-in model: {e}"))),
+    }
+}
+
+fn describe(path: &Path, rows: usize) -> String {
+    use sha2::Digest;
+    let sha = std::fs::read(path).map(|b| sha2::Sha256::digest(&b)).ok();
+    let sha = sha
+        .map(|d| {
+            d.iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{name} ({rows} rows, sha256 {sha}...)")
+}
+
+/// `chartmill train`.
+#[allow(clippy::too_many_arguments)]
+pub fn train(
+    site: &SiteConfig,
+    store: &Path,
+    data: &[PathBuf],
+    from_store: bool,
+    out: &Path,
+    heldout: f64,
+    seed: u64,
+    epochs: usize,
+) -> Result<u8> {
+    let taxonomy = site.taxonomy()?;
+    let mut examples: Vec<Example> = Vec::new();
+    let mut sources = Vec::new();
+    for path in data {
+        let rows = crate::dataset::read_csv(path, &taxonomy)?;
+        sources.push(describe(path, rows.len()));
+        examples.extend(rows);
+    }
+    if from_store {
+        let store = crate::store::Store::open_existing(store)?;
+        let mut n = 0;
+        for page in store.pages() {
+            let page = page?;
+            if let (Some(code), Some(_)) = (&page.doc_type, &page.doc_type_by) {
+                if taxonomy.contains(code) && !page.text.trim().is_empty() {
+                    examples.push(Example {
+                        label: code.clone(),
+                        text: page.text.clone(),
+                    });
+                    n += 1;
+                }
+            }
+        }
+        sources.push(format!(
+            "store {} ({n} pages typed by technicians)",
+            store.path().display()
+        ));
+    }
+    if examples.is_empty() {
+        return Err(Error::Config(
+            "no training examples: give --data FILE.csv or --from-store".into(),
+        ));
+    }
+    let mut classes: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+    classes.sort();
+    classes.dedup();
+    let cfg = TrainConfig {
+        epochs,
+        heldout_fraction: heldout,
+        seed,
+        ..TrainConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let (fit, held) = train::split(examples, cfg.heldout_fraction, cfg.seed);
+    eprintln!(
+        "training on {} examples ({} held out), {} types",
+        fit.len(),
+        held.len(),
+        classes.len()
+    );
+    let mut model = train::train(&fit, &held, &classes, &cfg);
+    model.provenance.trained_at = crate::report::format_utc(crate::model::now());
+    model.provenance.chartmill_version = env!("CARGO_PKG_VERSION").into();
+    model.provenance.sources = sources;
+    model.provenance.settings = serde_json::to_string(&cfg).unwrap_or_default();
+    model.provenance.credit =
+        "Trained in part on Transcribed Medical Transcription Sample Reports and Examples, \
+                               www.mtsamples.com"
+            .into();
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+    }
+    std::fs::write(out, model.to_json()).map_err(|e| Error::Io {
+        path: out.to_path_buf(),
+        source: e,
+    })?;
+    let m = train::evaluate(&model, &held);
+    eprintln!(
+        "wrote {} in {:.1} s: held-out accuracy {:.3}, macro-F1 {:.3}, temperature {:.3}",
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        m.accuracy,
+        m.macro_f1,
+        model.temperature
+    );
+    Ok(exit::OK)
+}
+
+fn print_metrics(m: &train::Metrics, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(m).unwrap_or_default());
+    } else {
+        print!("{}", train::render(m));
+    }
+}
+
+/// `chartmill eval --data FILE.csv`.
+pub fn eval_text(site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool) -> Result<u8> {
+    if data.is_empty() {
+        return Err(Error::Config(
+            "give --data FILE.csv, or --truth FILE DIR".into(),
+        ));
+    }
+    let taxonomy = site.taxonomy()?;
+    let mut examples = Vec::new();
+    for path in data {
+        examples.extend(crate::dataset::read_csv(path, &taxonomy)?);
+    }
+    let started = std::time::Instant::now();
+    let m = train::evaluate(model, &examples);
+    let per_page = started.elapsed().as_secs_f64() * 1000.0 / examples.len().max(1) as f64;
+    print_metrics(&m, json);
+    if !json {
+        println!("\nclassification time: {per_page:.2} ms per text");
+    }
+    Ok(exit::OK)
+}
+
+/// `chartmill eval --truth truth.jsonl DIR`: ingests the scans in DIR into a
+/// temporary store with `model`, then scores each page's document type
+/// against the truth, and the document boundaries (`starts_document`).
+pub fn eval_scans(
+    site: &SiteConfig,
+    model: &Model,
+    truth: &Path,
+    dir: &Path,
+    jobs: Option<usize>,
+    json: bool,
+) -> Result<u8> {
+    use std::collections::BTreeMap;
+    let text = std::fs::read_to_string(truth).map_err(|e| Error::Io {
+        path: truth.to_path_buf(),
+        source: e,
+    })?;
+    let mut expected: BTreeMap<(String, u32), (String, Option<bool>)> = BTreeMap::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| Error::Config(format!("{}: line {}: {e}", truth.display(), i + 1)))?;
+        let (Some(source), Some(page)) = (v["source"].as_str(), v["page"].as_u64()) else {
+            return Err(Error::Config(format!(
+                "{}: line {}: no source or page",
+                truth.display(),
+                i + 1
+            )));
+        };
+        let Some(doc_type) = v["doc_type"].as_str() else {
+            continue;
+        }; // blank pages carry no type
+        expected.insert(
+            (source.to_string(), page as u32),
+            (doc_type.to_string(), v["starts_document"].as_bool()),
+        );
+    }
+    let scratch = std::env::temp_dir().join(format!(
+        "chartmill-eval-{}-{}",
+        std::process::id(),
+        crate::model::now()
+    ));
+    let result = (|| {
+        let store = crate::store::Store::open(&scratch)?;
+        let cfg = crate::pipeline::IngestConfig {
+            roots: vec![dir.to_path_buf()],
+            batch: "eval".into(),
+            jobs: jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            }),
+            limits: crate::decode::Limits::default(),
+            max_file_bytes: u64::MAX,
+            quiet: true,
+            progress_every: std::time::Duration::from_secs(3600),
+            model: std::sync::Arc::new(model.clone()),
+            review_threshold: site.classifier.review_threshold,
+            documents: site.documents.clone(),
+        };
+        let started = std::time::Instant::now();
+        let summary = crate::pipeline::ingest(&store, &cfg)?;
+        let secs = started.elapsed().as_secs_f64();
+        let mut pairs = Vec::new();
+        let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+        let mut missing = 0usize;
+        let mut previous: Option<(u64, u32)> = None;
+        let files: BTreeMap<u64, String> = store
+            .files()
+            .filter_map(|f| f.ok())
+            .map(|f| (f.id, f.source))
+            .collect();
+        let mut seen = 0usize;
+        for page in store.pages() {
+            let page = page?;
+            let starts = previous != Some((page.file_id, page.document_seq));
+            previous = Some((page.file_id, page.document_seq));
+            let Some(source) = files.get(&page.file_id) else {
+                continue;
+            };
+            let Some((truth_type, truth_start)) = expected.get(&(source.clone(), page.page)) else {
+                continue;
+            };
+            seen += 1;
+            let c = crate::classify::Classification {
+                code: page
+                    .doc_type
+                    .clone()
+                    .unwrap_or_else(|| crate::taxonomy::OTHER.into()),
+                confidence: page.doc_type_confidence.unwrap_or(0.0),
+                ranked: Vec::new(),
+            };
+            pairs.push((truth_type.clone(), c));
+            if let Some(t) = truth_start {
+                match (starts, *t) {
+                    (true, true) => tp += 1,
+                    (true, false) => fp += 1,
+                    (false, true) => fn_ += 1,
+                    (false, false) => {}
+                }
+            }
+        }
+        missing += expected.len().saturating_sub(seen);
+        let m = crate::train::score(&pairs);
+        let precision = tp as f64 / (tp + fp).max(1) as f64;
+        let recall = tp as f64 / (tp + fn_).max(1) as f64;
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        if json {
+            let v = serde_json::json!({
+                "classification": m,
+                "boundaries": {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn_},
+                "pages_missing": missing,
+                "pages_stored": summary.pages_stored,
+                "seconds": secs,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        } else {
+            print!("{}", crate::train::render(&m));
+            println!(
+                "\ndocument boundaries: precision {precision:.3}  recall {recall:.3}  F1 {f1:.3}  (tp {tp}, fp {fp}, fn {fn_})"
+            );
+            println!(
+                "pages scored {}  missing from the store {missing}  ingest {secs:.1} s",
+                pairs.len()
+            );
+        }
+        Ok(exit::OK)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}

@@ -1,0 +1,308 @@
+//! Document boundaries: which consecutive pages of one file belong together.
+//! Pure: it looks at page texts and page classifications only.
+//!
+//! A new document starts at a page when, in this order of precedence:
+//! 1. the page before it was a separator sheet;
+//! 2. it says "Page k of N" with k > 1: never (a continuation page);
+//! 3. it says "Page 1 of N";
+//! 4. it carries a medical record number other than the current document's;
+//! 5. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
+//!    it has a patient block (an MRN or a date of birth), as first pages do;
+//! 6. its type differs from the previous page's, both classified with at
+//!    least the configured confidence.
+//!
+//! Otherwise it continues the current document (pages without a header stay
+//! with their document). Blank and failed pages never start a document.
+
+use crate::classify::Classification;
+
+/// What the splitter knows of one page.
+#[derive(Debug, Clone)]
+pub struct PageView<'a> {
+    pub text: &'a str,
+    /// `None` for pages without text (blank, failed).
+    pub class: Option<&'a Classification>,
+    pub separator: bool,
+}
+
+/// The page indices (0-based) at which documents start. Separator pages
+/// belong to no document and are left out of the spans by the caller.
+pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> {
+    let mut starts = vec![false; pages.len()];
+    let mut current_mrn: Option<String> = None;
+    let mut after_separator = true;
+    let mut prev_class: Option<&Classification> = None;
+    for (i, p) in pages.iter().enumerate() {
+        if p.separator {
+            after_separator = true;
+            continue;
+        }
+        let has_text = p.class.is_some();
+        let mrn = mrn_hint(p.text);
+        let start = if after_separator {
+            true
+        } else if !has_text {
+            false
+        } else {
+            match page_of(p.text) {
+                Some((k, _)) if k > 1 => false,
+                Some((1, _)) => true,
+                _ => {
+                    let other_patient =
+                        matches!((&mrn, &current_mrn), (Some(a), Some(b)) if a != b);
+                    let first_page_look =
+                        has_title(p.text) && (mrn.is_some() || has_dob_label(p.text));
+                    let type_change = match (prev_class, p.class) {
+                        (Some(a), Some(b)) => {
+                            a.code != b.code
+                                && a.confidence >= type_change_confidence
+                                && b.confidence >= type_change_confidence
+                        }
+                        _ => false,
+                    };
+                    other_patient || first_page_look || type_change
+                }
+            }
+        };
+        if start {
+            starts[i] = true;
+            current_mrn = None;
+        }
+        if mrn.is_some() && current_mrn.is_none() {
+            current_mrn = mrn;
+        }
+        if has_text {
+            prev_class = p.class;
+        }
+        after_separator = false;
+    }
+    starts
+}
+
+/// Whether a page is a separator sheet: it carries one of the configured
+/// texts (case-insensitive) and little else.
+pub fn is_separator(text: &str, markers: &[String]) -> bool {
+    const MAX_CHARS: usize = 300;
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    if markers.is_empty() || chars > MAX_CHARS {
+        return false;
+    }
+    let upper = text.to_uppercase();
+    markers
+        .iter()
+        .any(|m| !m.trim().is_empty() && upper.contains(&m.to_uppercase()))
+}
+
+/// "Page k of N" (also "Pg. k/N", "page k of N"), as (k, N).
+pub fn page_of(text: &str) -> Option<(u32, u32)> {
+    let lower = text.to_lowercase();
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("page") {
+        let at = from + pos;
+        from = at + 4;
+        let rest = &lower[at + 4..];
+        let mut nums = rest
+            .trim_start_matches([' ', '.', ':'])
+            .splitn(2, [' ', '/']);
+        let k = nums.next().and_then(|s| s.trim().parse::<u32>().ok());
+        let tail = nums.next().unwrap_or("").trim_start();
+        let tail = tail.strip_prefix("of").unwrap_or(tail).trim_start();
+        let n: Option<u32> = tail
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|s| s.parse().ok());
+        if let (Some(k), Some(n)) = (k, n) {
+            if k >= 1 && k <= n && n < 1000 && (at == 0 || !bytes[at - 1].is_ascii_alphabetic()) {
+                return Some((k, n));
+            }
+        }
+    }
+    None
+}
+
+/// Titles that open a document, looked for in the first lines of a page.
+const TITLES: &[&str] = &[
+    "history and physical",
+    "history & physical",
+    "admission history",
+    "discharge summary",
+    "operative report",
+    "operative note",
+    "procedure note",
+    "progress note",
+    "consultation",
+    "consult note",
+    "emergency department",
+    "emergency room",
+    "laboratory",
+    "lab report",
+    "radiology report",
+    "imaging report",
+    "pathology report",
+    "surgical pathology",
+    "consent",
+    "medication administration",
+    "prescription",
+    "insurance",
+];
+
+/// Whether one of the first lines is a document title (and not a "continued" header).
+pub fn has_title(text: &str) -> bool {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(6)
+        .any(|l| {
+            let l = l.to_lowercase();
+            !l.contains("continued") && TITLES.iter().any(|t| l.contains(t))
+        })
+}
+
+fn has_dob_label(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("dob") || lower.contains("date of birth") || lower.contains("birth date")
+}
+
+/// A medical record number near its label, digits only. A deliberately
+/// plain reading until patient identifiers are extracted properly (issue 4):
+/// used only to notice that consecutive pages name different records.
+pub fn mrn_hint(text: &str) -> Option<String> {
+    const LABELS: &[&str] = &[
+        "mrn",
+        "mr#",
+        "med rec no",
+        "medical record number",
+        "medical record no",
+        "chart #",
+    ];
+    let lower = text.to_lowercase();
+    for label in LABELS {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(label) {
+            let at = from + pos + label.len();
+            from = at;
+            let digits: String = lower[at..]
+                .trim_start_matches([' ', ':', '#', '.', '-'])
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '-')
+                .filter(char::is_ascii_digit)
+                .collect();
+            if digits.len() >= 5 {
+                return Some(digits);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(code: &str, confidence: f32) -> Classification {
+        Classification {
+            code: code.into(),
+            confidence,
+            ranked: vec![],
+        }
+    }
+
+    #[test]
+    fn page_numbers_are_read() {
+        assert_eq!(page_of("Riverbend\n... Page 2 of 3"), Some((2, 3)));
+        assert_eq!(page_of("PAGE 1 OF 1"), Some((1, 1)));
+        assert_eq!(page_of("Pg page 4/7 end"), Some((4, 7)));
+        assert_eq!(page_of("see homepage 2 of 3"), None);
+        assert_eq!(page_of("page 5 of 3"), None);
+    }
+
+    #[test]
+    fn mrn_hints_need_a_label() {
+        assert_eq!(
+            mrn_hint("Name: X  MRN: 00482913  DOB"),
+            Some("00482913".into())
+        );
+        assert_eq!(mrn_hint("Med Rec No: 104-55-21"), Some("1045521".into()));
+        assert_eq!(mrn_hint("Account 12345678"), None);
+    }
+
+    #[test]
+    fn continuation_pages_stay_and_new_patients_split() {
+        let dc = class("discharge_summary", 0.95);
+        let lab = class("lab_report", 0.95);
+        let pages = [
+            PageView {
+                text: "DISCHARGE SUMMARY\nMRN: 11111111 DOB: 1/2/1950\nPage 1 of 2",
+                class: Some(&dc),
+                separator: false,
+            },
+            PageView {
+                text: "more narrative\nPage 2 of 2",
+                class: Some(&dc),
+                separator: false,
+            },
+            PageView {
+                text: "",
+                class: None,
+                separator: false,
+            },
+            PageView {
+                text: "LABORATORY REPORT\nMRN: 22222222",
+                class: Some(&lab),
+                separator: false,
+            },
+            PageView {
+                text: "results continue",
+                class: Some(&lab),
+                separator: false,
+            },
+            PageView {
+                text: "SEPARATOR",
+                class: None,
+                separator: true,
+            },
+            PageView {
+                text: "results continue",
+                class: Some(&lab),
+                separator: false,
+            },
+        ];
+        assert_eq!(
+            boundaries(&pages, 0.8),
+            vec![true, false, false, true, false, false, true]
+        );
+    }
+
+    #[test]
+    fn a_confident_change_of_type_splits_a_weak_one_does_not() {
+        let op = class("operative_report", 0.9);
+        let path = class("pathology_report", 0.9);
+        let weak = class("pathology_report", 0.5);
+        let split = [
+            PageView {
+                text: "a",
+                class: Some(&op),
+                separator: false,
+            },
+            PageView {
+                text: "b",
+                class: Some(&path),
+                separator: false,
+            },
+        ];
+        assert_eq!(boundaries(&split, 0.8), vec![true, true]);
+        let stay = [
+            PageView {
+                text: "a",
+                class: Some(&op),
+                separator: false,
+            },
+            PageView {
+                text: "b",
+                class: Some(&weak),
+                separator: false,
+            },
+        ];
+        assert_eq!(boundaries(&stay, 0.8), vec![true, false]);
+    }
+}
