@@ -326,7 +326,7 @@ pub struct Metrics {
     /// (class, precision, recall, f1, support)
     pub per_class: Vec<(String, f64, f64, f64, usize)>,
     pub labels: Vec<String>,
-    /// confusion[truth][predicted]
+    /// `confusion[truth][predicted]`
     pub confusion: Vec<Vec<usize>>,
     pub reliability: Vec<Bin>,
     /// Expected calibration error.
