@@ -12,6 +12,7 @@ pub mod decode;
 pub mod devtools;
 pub mod documents;
 pub mod error;
+pub mod extract;
 pub mod model;
 pub mod ocr;
 pub mod pipeline;

@@ -183,7 +183,16 @@ fn export_matches_its_documented_schema() {
         );
         assert!(p["page"].as_u64().is_some_and(|n| n >= 1));
         assert!(["filed", "review", "failed", "blank"].contains(&p["status"].as_str().unwrap()));
-        assert!(p["doc_type"].is_null() && p["doc_type_confidence"].is_null());
+        if p["status"] == "review" || p["status"] == "filed" {
+            assert!(p["doc_type"].is_string(), "readable pages have a type: {p}");
+            let c = p["doc_type_confidence"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&c));
+        } else {
+            assert!(
+                p["doc_type"].is_null() && p["doc_type_confidence"].is_null(),
+                "{p}"
+            );
+        }
         assert!(p["patient"].is_null());
         for k in ["mrn", "birth_date", "service_date", "name"] {
             assert!(p["identifiers"][k].is_array(), "identifiers.{k}");
@@ -281,4 +290,44 @@ fn a_second_process_is_told_the_store_is_in_use() {
         "{stdout}"
     );
     assert!(stdout.contains("batch samples"), "{stdout}");
+}
+
+#[test]
+fn sample_pages_get_their_document_types_and_documents() {
+    let ingested = samples_ingested();
+    let pages = by_page(&ingested.pages);
+    let (mut right, mut total) = (0, 0);
+    let mut wrong = Vec::new();
+    for t in truth().iter().filter(|t| t["doc_type"].is_string()) {
+        let key = (
+            t["source"].as_str().unwrap().to_string(),
+            t["page"].as_u64().unwrap(),
+        );
+        total += 1;
+        if pages[&key]["doc_type"] == t["doc_type"] {
+            right += 1;
+        } else {
+            wrong.push(format!(
+                "{key:?}: {} for {}",
+                pages[&key]["doc_type"], t["doc_type"]
+            ));
+        }
+    }
+    assert!(
+        right * 10 >= total * 9,
+        "{right}/{total} right:\n{}",
+        wrong.join("\n")
+    );
+    let doc = |source: &str, page: u64| pages[&(source.to_string(), page)]["document_id"].clone();
+    // One discharge summary over three pages.
+    assert_eq!(
+        doc("tiff/discharge_g4_3pages.tif", 1),
+        doc("tiff/discharge_g4_3pages.tif", 3)
+    );
+    // Two documents of two patients in one file.
+    assert_ne!(
+        doc("tiff/mixed_lzw_8bit.tif", 1),
+        doc("tiff/mixed_lzw_8bit.tif", 2)
+    );
+    assert_ne!(doc("pdf/scan_dct.pdf", 1), doc("pdf/scan_dct.pdf", 2));
 }

@@ -1,0 +1,664 @@
+//! Patient identifiers on a page: a pure function of its text.
+//!
+//! Identifiers are read by their labels, never by position alone: every
+//! label on a line is found (MRN, name, date of birth, dates of service,
+//! account, provider), and each label's value is the text up to the next
+//! label. So a date of birth is told from an admission, report or signature
+//! date by the label in front of it; report, signature and transcription
+//! dates are not identifiers and are left out.
+//!
+//! OCR confuses letters and digits (O/0, l/I/1, S/5, B/8, Z/2). A value read
+//! only after undoing such a confusion is a *corrected* candidate: it is
+//! offered to the filing decision as a lead, never as proof.
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// How ambiguous numeric dates (03/04/1962) are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    #[default]
+    MonthFirst,
+    DayFirst,
+}
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse_iso(s: &str) -> Option<Date> {
+        let mut it = s.trim().splitn(3, '-');
+        let (y, m, d) = (
+            it.next()?.parse().ok()?,
+            it.next()?.parse().ok()?,
+            it.next()?.parse().ok()?,
+        );
+        valid(y, m, d)
+    }
+}
+
+fn valid(year: u16, month: u8, day: u8) -> Option<Date> {
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    ((1850..=2100).contains(&year) && (1..=days).contains(&day)).then_some(Date {
+        year,
+        month,
+        day,
+    })
+}
+
+/// A value found on the page, and whether reading it needed an OCR correction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Found<T> {
+    pub value: T,
+    pub corrected: bool,
+}
+
+/// A person's name as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Name {
+    pub family: String,
+    pub given: String,
+    pub middle: Option<String>,
+    pub suffix: Option<String>,
+}
+
+/// Everything found on one page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Extracted {
+    pub mrn: Vec<Found<String>>,
+    pub birth_date: Vec<Found<Date>>,
+    pub service_date: Vec<Found<Date>>,
+    pub name: Vec<Name>,
+    pub account: Vec<String>,
+    pub provider: Vec<String>,
+}
+
+/// Settings from the site configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExtractConfig {
+    pub date_order: DateOrder,
+    /// The site's MRN format; a value that does not match is not an MRN.
+    pub mrn_pattern: String,
+    /// Extra MRN labels (regular expressions, case-insensitive).
+    pub mrn_labels: Vec<String>,
+    /// Years from now beyond which a two-digit year belongs to the last century.
+    pub current_year: Option<u16>,
+}
+
+impl Default for ExtractConfig {
+    fn default() -> ExtractConfig {
+        ExtractConfig {
+            date_order: DateOrder::MonthFirst,
+            mrn_pattern: r"^[A-Z]{0,3}[0-9]{5,12}$".into(),
+            mrn_labels: Vec::new(),
+            current_year: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Mrn,
+    Name,
+    Birth,
+    Service,
+    Account,
+    Provider,
+    /// A label whose value is not an identifier (report date, signature
+    /// date, age, phone, SSN): it only ends the value before it.
+    Ignore,
+}
+
+struct Label {
+    kind: Kind,
+    re: Regex,
+}
+
+/// Labels, most specific first within a kind. All case-insensitive.
+fn labels() -> &'static Vec<Label> {
+    static L: OnceLock<Vec<Label>> = OnceLock::new();
+    L.get_or_init(|| {
+        let spec: &[(Kind, &str)] = &[
+            (Kind::Ignore, r"\b(?:report(?:ed)?|signed|signature|transcribed|dictated|printed|typed|received|verified|result(?:ed)?|dict|trans)\s*(?:date|on|at)?\s*(?:/\s*time)?\s*:"),
+            (Kind::Ignore, r"\bdate\s+(?:reported|signed|transcribed|dictated|printed|received|of\s+report)\s*:?"),
+            (Kind::Ignore, r"\b(?:age|sex|gender|phone|tel|fax|ssn|soc(?:ial)?\s*sec(?:urity)?\s*(?:no|#)?|room|rm|bed|page|time)\s*[:#]"),
+            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born)\s*[:#.]?"),
+            (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
+            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)|medical\s+record\s*(?:no\.?|number|#)?|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
+            (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
+            (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re)\s*:"),
+        ];
+        spec.iter()
+            .map(|(kind, re)| Label { kind: *kind, re: Regex::new(&format!("(?i){re}")).expect("label patterns compile") })
+            .collect()
+    })
+}
+
+/// One OCR confusion undone: letters that stand for digits.
+fn digits_for_letters(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'O' | 'o' | 'Q' | 'D' => '0',
+            'l' | 'I' | 'i' | '|' | '!' => '1',
+            'S' | 's' => '5',
+            'B' => '8',
+            'Z' | 'z' => '2',
+            'G' => '6',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Labels found on a line: (start, end, kind), without overlaps, in order.
+fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
+    let mut hits: Vec<(usize, usize, Kind, usize)> = Vec::new();
+    for (rank, l) in labels().iter().enumerate() {
+        for m in l.re.find_iter(line) {
+            hits.push((m.start(), m.end(), l.kind, rank));
+        }
+    }
+    for re in extra_mrn {
+        for m in re.find_iter(line) {
+            hits.push((m.start(), m.end(), Kind::Mrn, 0));
+        }
+    }
+    // Earliest first; at the same place, the longest; then by rank.
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)));
+    let mut out: Vec<(usize, usize, Kind)> = Vec::new();
+    for (s, e, k, _) in hits {
+        if out.last().is_some_and(|&(_, le, _)| s < le) {
+            continue;
+        }
+        out.push((s, e, k));
+    }
+    out
+}
+
+/// The value after a label: up to the next label, or a wide gap (columns).
+fn value_of(line: &str, start: usize, end: usize) -> &str {
+    let v = &line[start..end];
+    let v = v.trim_start_matches([' ', ':', '#', '.', '-', '\t']);
+    match v.find("   ").or_else(|| v.find('\t')) {
+        Some(gap) => v[..gap].trim(),
+        None => v.trim(),
+    }
+}
+
+/// Reads the patient identifiers of a page.
+pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
+    let mut out = Extracted::default();
+    let mrn_re = Regex::new(&cfg.mrn_pattern)
+        .unwrap_or_else(|_| Regex::new(&ExtractConfig::default().mrn_pattern).unwrap());
+    let extra: Vec<Regex> = cfg
+        .mrn_labels
+        .iter()
+        .filter_map(|l| Regex::new(&format!("(?i){l}")).ok())
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let found = find_labels(line, &extra);
+        for (j, &(_, end, kind)) in found.iter().enumerate() {
+            let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
+            let mut value = value_of(line, end, next).to_string();
+            // A label alone at the end of its line: the value is on the next line.
+            if value.is_empty() && next == line.len() {
+                if let Some(n) = lines.get(i + 1) {
+                    let first = find_labels(n, &extra)
+                        .first()
+                        .map(|x| x.0)
+                        .unwrap_or(n.len());
+                    value = value_of(n, 0, first).to_string();
+                }
+            }
+            if value.is_empty() {
+                continue;
+            }
+            match kind {
+                Kind::Mrn => {
+                    if let Some(m) = read_mrn(&value, &mrn_re) {
+                        push_unique(&mut out.mrn, m);
+                    }
+                }
+                Kind::Birth => {
+                    if let Some(d) = read_date(&value, cfg, true) {
+                        push_unique(&mut out.birth_date, d);
+                    }
+                }
+                Kind::Service => {
+                    if let Some(d) = read_date(&value, cfg, false) {
+                        push_unique(&mut out.service_date, d);
+                    }
+                }
+                Kind::Name => {
+                    if let Some(n) = read_name(&value) {
+                        if !out.name.contains(&n) {
+                            out.name.push(n);
+                        }
+                    }
+                }
+                Kind::Provider => {
+                    let v = clean_person(&value);
+                    if v.chars().filter(|c| c.is_alphabetic()).count() >= 3
+                        && !out.provider.contains(&v)
+                    {
+                        out.provider.push(v);
+                    }
+                }
+                Kind::Account => {
+                    let token: String = value.split_whitespace().next().unwrap_or("").to_string();
+                    if token.chars().any(|c| c.is_ascii_digit()) && !out.account.contains(&token) {
+                        out.account.push(token);
+                    }
+                }
+                Kind::Ignore => {}
+            }
+        }
+    }
+    // A corrected reading that equals a clean one adds nothing.
+    let clean: Vec<String> = out
+        .mrn
+        .iter()
+        .filter(|m| !m.corrected)
+        .map(|m| m.value.clone())
+        .collect();
+    out.mrn
+        .retain(|m| !m.corrected || !clean.contains(&m.value));
+    out
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<Found<T>>, f: Found<T>) {
+    if let Some(existing) = v.iter_mut().find(|x| x.value == f.value) {
+        existing.corrected &= f.corrected;
+    } else {
+        v.push(f);
+    }
+}
+
+/// An MRN: the first token (letters and digits; spaces and hyphens inside
+/// it dropped) that fits the site's format, read as printed or, failing
+/// that, with letter/digit confusions undone.
+fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
+    // The first token: a hyphen- or space-joined group of alphanumerics.
+    let printed: String = value
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == ' '))
+        .next()?
+        .split("  ")
+        .next()?
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    if printed.is_empty() || printed.len() > 16 {
+        return None;
+    }
+    let token = printed.to_uppercase();
+    if format.is_match(&token) {
+        return Some(Found {
+            value: token,
+            corrected: false,
+        });
+    }
+    // Undo letter-for-digit confusions (on the printed case: l is 1, L is not),
+    // keeping as few leading letters as the format needs.
+    let prefix_len = printed
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count()
+        .min(3);
+    for keep in 0..=prefix_len {
+        let fixed = format!(
+            "{}{}",
+            &printed[..keep],
+            digits_for_letters(&printed[keep..])
+        )
+        .to_uppercase();
+        if fixed != token && format.is_match(&fixed) {
+            return Some(Found {
+                value: fixed,
+                corrected: true,
+            });
+        }
+    }
+    None
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+fn month_of(word: &str) -> Option<u8> {
+    let w = word.trim_end_matches('.').to_lowercase();
+    if w.len() < 3 {
+        return None;
+    }
+    let m = MONTHS.iter().position(|m| w.starts_with(m))? as u8 + 1;
+    // "March", "Mar", "Sept" - but not "marital" or "maybe".
+    let full = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    (full[m as usize - 1].starts_with(&w) || w == "sept").then_some(m)
+}
+
+fn full_year(y: u16, digits: usize, birth: bool, cfg: &ExtractConfig) -> u16 {
+    if digits != 2 {
+        return y;
+    }
+    let now = cfg.current_year.unwrap_or_else(current_year);
+    let pivot = now % 100;
+    // A birth date cannot be in the future; a service date is recent.
+    if y <= pivot && !(birth && y + 2000 > now) {
+        2000 + y
+    } else {
+        1900 + y
+    }
+}
+
+fn current_year() -> u16 {
+    let days = crate::model::now() / 86_400;
+    (1970 + days * 400 / 146_097) as u16
+}
+
+/// The first date in a value, in any common written form.
+fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date>> {
+    static NUMERIC: OnceLock<Regex> = OnceLock::new();
+    static WORDS: OnceLock<Regex> = OnceLock::new();
+    let numeric = NUMERIC.get_or_init(|| {
+        Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap()
+    });
+    let words = WORDS.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})|(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4}))\b").unwrap()
+    });
+    // Only the start of the value: "03/14/1962 (Age 59)".
+    let head: String = value.chars().take(24).collect();
+    for (text, corrected) in [(head.clone(), false), (digits_for_letters(&head), true)] {
+        if corrected && text == head {
+            break;
+        }
+        if let Some(c) = numeric.captures(&text) {
+            let (a, b, y) = (&c[1], &c[2], &c[3]);
+            let parsed = if a.len() == 4 {
+                valid(a.parse().ok()?, b.parse().ok()?, y.parse().ok()?)
+            } else {
+                let year = full_year(y.parse().ok()?, y.len(), birth, cfg);
+                let (a, b): (u8, u8) = (a.parse().ok()?, b.parse().ok()?);
+                let (m, d) = match cfg.date_order {
+                    _ if a > 12 => (b, a),
+                    _ if b > 12 => (a, b),
+                    DateOrder::MonthFirst => (a, b),
+                    DateOrder::DayFirst => (b, a),
+                };
+                valid(year, m, d)
+            };
+            if let Some(d) = parsed {
+                return Some(Found {
+                    value: d,
+                    corrected,
+                });
+            }
+        }
+        if let Some(c) = words.captures(&text) {
+            let parsed = if c.get(1).is_some() {
+                valid(c[3].parse().ok()?, month_of(&c[1])?, c[2].parse().ok()?)
+            } else {
+                valid(c[6].parse().ok()?, month_of(&c[5])?, c[4].parse().ok()?)
+            };
+            if let Some(d) = parsed {
+                return Some(Found {
+                    value: d,
+                    corrected,
+                });
+            }
+        }
+    }
+    None
+}
+
+const SUFFIXES: &[&str] = &["JR", "SR", "II", "III", "IV", "V"];
+const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "DR", "PATIENT"];
+
+fn clean_person(v: &str) -> String {
+    v.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches([',', '.', ';'])
+        .to_string()
+}
+
+/// A patient's name: "LAST, FIRST MIDDLE SUFFIX" or "First Middle Last Suffix".
+fn read_name(value: &str) -> Option<Name> {
+    let v = clean_person(value);
+    if v.chars().any(|c| c.is_ascii_digit()) || v.len() < 3 {
+        return None;
+    }
+    let word = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphabetic() && c != '-' && c != '\'')
+            .to_uppercase()
+    };
+    let is_suffix = |w: &str| SUFFIXES.contains(&w.trim_end_matches('.'));
+    let (family, rest): (String, Vec<String>) = if let Some((last, first)) = v.split_once(',') {
+        let rest: Vec<String> = first
+            .split_whitespace()
+            .map(word)
+            .filter(|w| !w.is_empty())
+            .collect();
+        (word(last), rest)
+    } else {
+        let mut ws: Vec<String> = v
+            .split_whitespace()
+            .map(word)
+            .filter(|w| !w.is_empty() && !TITLES.contains(&w.as_str()))
+            .collect();
+        let suffix = ws.last().filter(|w| is_suffix(w)).cloned();
+        if suffix.is_some() {
+            ws.pop();
+        }
+        let family = ws.pop()?;
+        if let Some(s) = suffix {
+            ws.push(s);
+        }
+        (family, ws)
+    };
+    let mut rest: Vec<String> = rest
+        .into_iter()
+        .filter(|w| !TITLES.contains(&w.as_str()))
+        .collect();
+    let suffix = rest.last().filter(|w| is_suffix(w)).cloned();
+    if suffix.is_some() {
+        rest.pop();
+    }
+    let given = rest.first()?.clone();
+    let middle = (rest.len() > 1).then(|| rest[1..].join(" "));
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+    if letters(&family) < 2
+        || letters(&given) < 1
+        || rest.len() > 3
+        || family.split('-').any(str::is_empty)
+    {
+        return None;
+    }
+    Some(Name {
+        family,
+        given,
+        middle,
+        suffix: suffix.map(|s| s.trim_end_matches('.').to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: u16, m: u8, day: u8) -> Date {
+        Date {
+            year: y,
+            month: m,
+            day,
+        }
+    }
+
+    fn cfg() -> ExtractConfig {
+        ExtractConfig {
+            current_year: Some(2026),
+            ..ExtractConfig::default()
+        }
+    }
+
+    #[test]
+    fn dates_in_every_common_form() {
+        for (s, want) in [
+            ("03/14/1962", d(1962, 3, 14)),
+            ("3-14-62", d(1962, 3, 14)),
+            ("1962-03-14", d(1962, 3, 14)),
+            ("March 14, 1962", d(1962, 3, 14)),
+            ("14 Mar 1962", d(1962, 3, 14)),
+            ("Mar. 14, 1962", d(1962, 3, 14)),
+        ] {
+            assert_eq!(
+                read_date(s, &cfg(), true).map(|f| f.value),
+                Some(want),
+                "{s}"
+            );
+        }
+        let day_first = ExtractConfig {
+            date_order: DateOrder::DayFirst,
+            ..cfg()
+        };
+        assert_eq!(
+            read_date("04/03/1962", &day_first, true).unwrap().value,
+            d(1962, 3, 4)
+        );
+        assert_eq!(
+            read_date("04/03/1962", &cfg(), true).unwrap().value,
+            d(1962, 4, 3)
+        );
+        assert!(read_date("02/30/1962", &cfg(), true).is_none());
+    }
+
+    #[test]
+    fn two_digit_years_of_births_are_not_in_the_future() {
+        assert_eq!(read_date("3-14-30", &cfg(), true).unwrap().value.year, 1930);
+        assert_eq!(
+            read_date("3-14-21", &cfg(), false).unwrap().value.year,
+            2021
+        );
+        assert_eq!(read_date("3-14-21", &cfg(), true).unwrap().value.year, 2021);
+    }
+
+    #[test]
+    fn labels_tell_dates_apart() {
+        let e = extract(
+            "Patient: QUILLFEATHER, MARISOL   MRN: 00482913   DOB: 03/14/1962\nAdmission Date: 11/02/2019   Report Date: 11/05/2019",
+            &cfg(),
+        );
+        assert_eq!(
+            e.mrn,
+            vec![Found {
+                value: "00482913".into(),
+                corrected: false
+            }]
+        );
+        assert_eq!(e.birth_date[0].value, d(1962, 3, 14));
+        assert_eq!(
+            e.service_date.iter().map(|f| f.value).collect::<Vec<_>>(),
+            vec![d(2019, 11, 2)]
+        );
+        assert_eq!(
+            e.name[0],
+            Name {
+                family: "QUILLFEATHER".into(),
+                given: "MARISOL".into(),
+                middle: None,
+                suffix: None
+            }
+        );
+    }
+
+    #[test]
+    fn misread_digits_are_corrected_candidates() {
+        let e = extract("MRN: OO4829l3\nDOB: O3/l4/1962", &cfg());
+        assert_eq!(
+            e.mrn,
+            vec![Found {
+                value: "00482913".into(),
+                corrected: true
+            }]
+        );
+        assert_eq!(
+            e.birth_date,
+            vec![Found {
+                value: d(1962, 3, 14),
+                corrected: true
+            }]
+        );
+    }
+
+    #[test]
+    fn names_in_both_orders_with_middle_names_and_suffixes() {
+        let n = read_name("Thaddeus J. Brackenridge Jr.").unwrap();
+        assert_eq!(
+            (n.family.as_str(), n.given.as_str()),
+            ("BRACKENRIDGE", "THADDEUS")
+        );
+        assert_eq!(
+            (n.middle.as_deref(), n.suffix.as_deref()),
+            (Some("J"), Some("JR"))
+        );
+        let n = read_name("Okonkwo-Vale, Adaeze Ngozi").unwrap();
+        assert_eq!(
+            (n.family.as_str(), n.given.as_str(), n.middle.as_deref()),
+            ("OKONKWO-VALE", "ADAEZE", Some("NGOZI"))
+        );
+        assert!(read_name("12345").is_none());
+    }
+
+    #[test]
+    fn a_physician_is_a_provider_not_the_patient() {
+        let e = extract(
+            "Patient Name: Wystan Penhaligon    Attending: Dr. Fictional Surgeon\nAcct #: A7781234",
+            &cfg(),
+        );
+        assert_eq!(e.name.len(), 1);
+        assert_eq!(e.name[0].family, "PENHALIGON");
+        assert_eq!(e.provider, vec!["Dr. Fictional Surgeon".to_string()]);
+        assert_eq!(e.account, vec!["A7781234".to_string()]);
+        assert!(e.mrn.is_empty(), "an account number is not an MRN");
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        let e = extract("MRN:\nDOB:\n::::\nName: ,\nMRN: ------\n\u{0}", &cfg());
+        assert!(e.mrn.is_empty() && e.birth_date.is_empty());
+    }
+}
