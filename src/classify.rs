@@ -141,10 +141,7 @@ pub fn features(text: &str, dims_log2: u32) -> Features {
             if let Some(p) = &prev {
                 add(&[b"b", p.as_bytes(), w.as_bytes()]);
             }
-            let padded: Vec<char> = std::iter::once(' ')
-                .chain(w.chars())
-                .chain(std::iter::once(' '))
-                .collect();
+            let padded: Vec<char> = std::iter::once(' ').chain(w.chars()).chain(std::iter::once(' ')).collect();
             for n in 3..=5 {
                 for gram in padded.windows(n) {
                     let s: String = gram.iter().collect();
@@ -198,26 +195,15 @@ impl Model {
         let mut ranked: Vec<(String, f32)> = self.classes.iter().cloned().zip(probs).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked.truncate(3);
-        let (code, confidence) = ranked
-            .first()
-            .cloned()
-            .unwrap_or_else(|| (crate::taxonomy::OTHER.into(), 0.0));
-        Classification {
-            code,
-            confidence,
-            ranked,
-        }
+        let (code, confidence) = ranked.first().cloned().unwrap_or_else(|| (crate::taxonomy::OTHER.into(), 0.0));
+        Classification { code, confidence, ranked }
     }
 
     /// Classifies one text (a page).
     pub fn classify(&self, text: &str) -> Classification {
         let feats = features(text, self.dims_log2);
         if feats.is_empty() {
-            return Classification {
-                code: crate::taxonomy::OTHER.into(),
-                confidence: 0.0,
-                ranked: Vec::new(),
-            };
+            return Classification { code: crate::taxonomy::OTHER.into(), confidence: 0.0, ranked: Vec::new() };
         }
         self.decide(softmax(&self.logits(&feats), self.temperature))
     }
@@ -240,11 +226,7 @@ impl Model {
             total += weight;
         }
         if total == 0.0 {
-            return Classification {
-                code: crate::taxonomy::OTHER.into(),
-                confidence: 0.0,
-                ranked: Vec::new(),
-            };
+            return Classification { code: crate::taxonomy::OTHER.into(), confidence: 0.0, ranked: Vec::new() };
         }
         let mean: Vec<f32> = sum.iter().map(|s| s / total).collect();
         self.decide(softmax(&mean, self.temperature))
@@ -257,20 +239,14 @@ mod tests {
 
     #[test]
     fn headings_are_capitalised_runs() {
-        assert_eq!(
-            headings("HISTORY OF PRESENT ILLNESS: The patient"),
-            vec!["history of present illness"]
-        );
+        assert_eq!(headings("HISTORY OF PRESENT ILLNESS: The patient"), vec!["history of present illness"]);
         assert_eq!(headings("IMPRESSION:  1. Pneumonia"), vec!["impression"]);
         assert!(headings("The patient is well.").is_empty());
     }
 
     #[test]
     fn words_fold_digits_and_case() {
-        assert_eq!(
-            words("DOB: 03/14/1962, Na+ 139"),
-            vec!["dob", "0", "0", "0", "na", "0"]
-        );
+        assert_eq!(words("DOB: 03/14/1962, Na+ 139"), vec!["dob", "0", "0", "0", "na", "0"]);
         assert_eq!(words("Page 1 of 3"), vec!["page", "0", "of", "0"]);
     }
 
@@ -279,24 +255,15 @@ mod tests {
         let f = features("DISCHARGE SUMMARY\nThe patient was discharged home.", 16);
         let norm: f32 = f.iter().map(|(_, v)| v * v).sum();
         assert!((norm - 1.0).abs() < 1e-4);
-        assert_eq!(
-            f,
-            features("DISCHARGE SUMMARY\nThe patient was discharged home.", 16)
-        );
+        assert_eq!(f, features("DISCHARGE SUMMARY\nThe patient was discharged home.", 16));
         assert!(features("", 16).is_empty());
         assert!(features("!!! ... ###", 16).is_empty());
     }
 
     #[test]
     fn a_misread_letter_keeps_most_features() {
-        let a: std::collections::HashSet<u32> = features("discharge summary", 20)
-            .into_iter()
-            .map(|x| x.0)
-            .collect();
-        let b: std::collections::HashSet<u32> = features("dlscharge summary", 20)
-            .into_iter()
-            .map(|x| x.0)
-            .collect();
+        let a: std::collections::HashSet<u32> = features("discharge summary", 20).into_iter().map(|x| x.0).collect();
+        let b: std::collections::HashSet<u32> = features("dlscharge summary", 20).into_iter().map(|x| x.0).collect();
         let shared = a.intersection(&b).count() as f32 / a.len() as f32;
         assert!(shared > 0.5, "{shared}");
     }
@@ -332,11 +299,7 @@ impl Model {
         use base64::Engine as _;
         use std::io::Write as _;
         let max = self.weights.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-        let scale = if max > 0.0 {
-            max / i16::MAX as f32
-        } else {
-            1.0
-        };
+        let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
         let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
         for w in &self.weights {
             let q = (w / scale).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16;
@@ -360,13 +323,9 @@ impl Model {
     pub fn from_json(bytes: &[u8]) -> Result<Model, String> {
         use base64::Engine as _;
         use std::io::Read as _;
-        let file: ModelFile =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a model file: {e}"))?;
+        let file: ModelFile = serde_json::from_slice(bytes).map_err(|e| format!("not a model file: {e}"))?;
         if file.format != MODEL_FORMAT {
-            return Err(format!(
-                "model format '{}', expected '{MODEL_FORMAT}'",
-                file.format
-            ));
+            return Err(format!("model format '{}', expected '{MODEL_FORMAT}'", file.format));
         }
         if file.dims_log2 > 24 || file.classes.is_empty() || file.bias.len() != file.classes.len() {
             return Err("model dimensions are inconsistent".into());
@@ -380,15 +339,10 @@ impl Model {
             .map_err(|e| format!("model weights: {e}"))?;
         let expected = file.classes.len() << file.dims_log2;
         if raw.len() != expected * 2 {
-            return Err(format!(
-                "model has {} weights, expected {expected}",
-                raw.len() / 2
-            ));
+            return Err(format!("model has {} weights, expected {expected}", raw.len() / 2));
         }
-        let weights = raw
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * file.weights_scale)
-            .collect();
+        let weights =
+            raw.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * file.weights_scale).collect();
         Ok(Model {
             classes: file.classes,
             dims_log2: file.dims_log2,

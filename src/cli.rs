@@ -14,11 +14,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "chartmill",
-    version,
-    about = "Turns archived paper medical charts into electronic records"
-)]
+#[command(name = "chartmill", version, about = "Turns archived paper medical charts into electronic records")]
 pub struct Cli {
     /// The store [default: $CHARTMILL_STORE, else ./chartmill.db]
     #[arg(long, global = true, value_name = "PATH")]
@@ -66,6 +62,20 @@ pub enum Command {
     },
     /// List the document types (codes, LOINC codes, names)
     Types,
+    /// The master patient index
+    #[command(subcommand)]
+    Patients(PatientsCommand),
+    /// The review queue
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Print the audit trail
+    Audit {
+        /// Only entries at or after this date (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
     /// Train the document-type classifier from labelled CSV files (doc_type, text)
     Train {
         #[arg(long, value_name = "FILE.csv")]
@@ -114,6 +124,79 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PatientsCommand {
+    /// Load patients from CSV (default header: mrn,family_name,given_name,birth_date,sex)
+    Import {
+        file: PathBuf,
+        /// field=column, e.g. --map mrn=Id --map family_name=LAST (Synthea)
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Show one patient
+    Show {
+        mrn: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Find patients by family name (prefix) and/or date of birth
+    Search {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        dob: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Documents waiting for review
+    List {
+        /// Only documents with a reason starting with this
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+    },
+    /// A document or page: text, identifiers, reasons, candidates (recorded in the audit trail)
+    Show {
+        /// Document id (FILE-SEQ) or page id (FILE:PAGE)
+        id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// File a document (or one page) to a patient
+    Resolve {
+        id: String,
+        #[arg(long)]
+        patient: String,
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Not a record of this archive
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Put a resolved or rejected document back in review
+    Reopen {
+        id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DebugCommand {
     /// Add synthetic page records (no OCR) to measure status and export on a big store
     Fill {
@@ -148,83 +231,41 @@ pub fn run(cli: Cli) -> Result<u8> {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{:<22} {:<8} display", "code", "LOINC");
             for t in site.taxonomy()?.types() {
-                let _ = writeln!(
-                    out,
-                    "{:<22} {:<8} {}",
-                    t.code,
-                    t.loinc.as_deref().unwrap_or("(local)"),
-                    t.display
-                );
+                let _ = writeln!(out, "{:<22} {:<8} {}", t.code, t.loinc.as_deref().unwrap_or("(local)"), t.display);
             }
             Ok(exit::OK)
         }
-        Command::Train {
-            data,
-            from_store,
-            out,
-            heldout,
-            seed,
-            epochs,
-        } => crate::commands::train(
-            &site,
-            &store_path,
-            &data,
-            from_store,
-            &out,
-            heldout,
-            seed,
-            epochs,
-        ),
-        Command::Eval {
-            data,
-            truth,
-            dir,
-            model,
-            json,
-            jobs,
-        } => {
+        Command::Patients(cmd) => crate::commands::patients(&store_path, cmd),
+        Command::Review(cmd) => crate::commands::review(&site, &store_path, cmd),
+        Command::Audit { since, user } => crate::commands::audit(&store_path, since, user),
+        Command::Train { data, from_store, out, heldout, seed, epochs } => {
+            crate::commands::train(&site, &store_path, &data, from_store, &out, heldout, seed, epochs)
+        }
+        Command::Eval { data, truth, dir, model, json, jobs } => {
             let model = crate::commands::load_model(&site, model.as_deref())?;
             match (truth, dir) {
-                (Some(truth), Some(dir)) => {
-                    crate::commands::eval_scans(&site, &model, &truth, &dir, jobs, json)
-                }
+                (Some(truth), Some(dir)) => crate::commands::eval_scans(&site, &model, &truth, &dir, jobs, json),
                 _ => crate::commands::eval_text(&site, &model, &data, json),
             }
         }
-        Command::Ingest {
-            dirs,
-            batch,
-            jobs,
-            max_pixels,
-            max_file_bytes,
-            progress_every,
-            quiet,
-        } => {
+        Command::Ingest { dirs, batch, jobs, max_pixels, max_file_bytes, progress_every, quiet } => {
             for d in &dirs {
                 if !d.is_dir() {
-                    return Err(crate::Error::Config(format!(
-                        "{} is not a folder",
-                        d.display()
-                    )));
+                    return Err(crate::Error::Config(format!("{} is not a folder", d.display())));
                 }
             }
             let cfg = IngestConfig {
                 batch: batch.unwrap_or_else(|| config::default_batch_name(&dirs)),
                 roots: dirs,
-                jobs: jobs.unwrap_or_else(|| {
-                    std::thread::available_parallelism()
-                        .map(|n| n.get())
-                        .unwrap_or(1)
-                }),
-                limits: Limits {
-                    max_pixels,
-                    ..Limits::default()
-                },
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+                limits: Limits { max_pixels, ..Limits::default() },
                 max_file_bytes,
                 quiet,
                 progress_every: Duration::from_secs(progress_every.max(1)),
                 model: std::sync::Arc::new(crate::commands::load_model(&site, None)?),
                 review_threshold: site.classifier.review_threshold,
+                identifiers: site.identifiers.clone(),
+                filing: site.filing.clone(),
                 documents: site.documents.clone(),
             };
             let store = Store::open(&store_path)?;
@@ -232,13 +273,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             print_summary(&summary);
             let batch = summary.batch.as_ref().map(|b| b.id).unwrap_or(0);
             let c = store.counters(batch)?;
-            let failures = c.get("files_failed").copied().unwrap_or(0)
-                + c.get("pages_failed").copied().unwrap_or(0);
-            Ok(if failures > 0 {
-                exit::DONE_WITH_FAILURES
-            } else {
-                exit::OK
-            })
+            let failures = c.get("files_failed").copied().unwrap_or(0) + c.get("pages_failed").copied().unwrap_or(0);
+            Ok(if failures > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
         }
         Command::Status { json, list } => {
             let store = match open_for_reading(&store_path) {
@@ -267,11 +303,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .map(|f| serde_json::json!({"source": f.source, "error": f.error, "duplicate_of": f.duplicate_of}))
                     .collect();
                 let v = serde_json::json!({"store": store_path.display().to_string(), "batches": all, "files": files});
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&v).unwrap_or_default()
-                );
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
                 let _ = write!(out, "{}", report::render_status(&all));
                 for f in &listed {
@@ -280,32 +312,20 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(exit::OK)
         }
-        Command::Debug(DebugCommand::Fill {
-            pages,
-            pages_per_file,
-            batch,
-        }) => {
+        Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch }) => {
             let store = Store::open(&store_path)?;
             crate::devtools::fill(&store, &batch, pages, pages_per_file)?;
             Ok(exit::OK)
         }
-        Command::Export {
-            format: ExportFormat::Jsonl,
-            out,
-        } => {
+        Command::Export { format: ExportFormat::Jsonl, out } => {
             let store = open_for_reading(&store_path)?;
             let n = match &out {
                 Some(path) => {
-                    let file = std::fs::File::create(path).map_err(|e| crate::Error::Io {
-                        path: path.clone(),
-                        source: e,
-                    })?;
+                    let file =
+                        std::fs::File::create(path).map_err(|e| crate::Error::Io { path: path.clone(), source: e })?;
                     report::export_jsonl(&store, &mut std::io::BufWriter::new(file))?
                 }
-                None => report::export_jsonl(
-                    &store,
-                    &mut std::io::BufWriter::new(std::io::stdout().lock()),
-                )?,
+                None => report::export_jsonl(&store, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
             };
             eprintln!("exported {n} records");
             Ok(exit::OK)
@@ -315,7 +335,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 /// Opens an existing store, waiting a moment if another short command (a
 /// `status` or `export` of someone else) holds it.
-fn open_for_reading(path: &std::path::Path) -> Result<Store> {
+pub(crate) fn open_for_reading(path: &std::path::Path) -> Result<Store> {
     let deadline = std::time::Instant::now() + Duration::from_millis(1500);
     loop {
         match Store::open_existing(path) {
@@ -330,19 +350,14 @@ fn open_for_reading(path: &std::path::Path) -> Result<Store> {
 /// `status` while an ingest holds the store: its latest snapshot.
 fn status_from_snapshot(store: &std::path::Path, json: bool) -> Result<u8> {
     let Some((written, all)) = report::read_snapshot(store) else {
-        return Err(crate::Error::StoreInUse {
-            path: store.to_path_buf(),
-        });
+        return Err(crate::Error::StoreInUse { path: store.to_path_buf() });
     };
     let age = crate::model::now() - written;
     if json {
         let v = serde_json::json!({"store": store.display().to_string(), "snapshot_age_seconds": age, "batches": all});
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        let parsed: Vec<report::Status> = all
-            .into_iter()
-            .filter_map(|v| serde_json::from_value(v).ok())
-            .collect();
+        let parsed: Vec<report::Status> = all.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
         println!("(an ingest is running: snapshot from {age} s ago)");
         print!("{}", report::render_status(&parsed));
     }

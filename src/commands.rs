@@ -13,33 +13,18 @@ const BUILTIN_MODEL: &[u8] = include_bytes!("../models/doctype.json");
 pub fn load_model(site: &SiteConfig, explicit: Option<&Path>) -> Result<Model> {
     match explicit.or(site.classifier.model.as_deref()) {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| Error::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
-            Model::from_json(&bytes)
-                .map_err(|e| Error::Config(format!("model {}: {e}", path.display())))
+            let bytes = std::fs::read(path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+            Model::from_json(&bytes).map_err(|e| Error::Config(format!("model {}: {e}", path.display())))
         }
-        None => Model::from_json(BUILTIN_MODEL)
-            .map_err(|e| Error::Config(format!("built-in model: {e}"))),
+        None => Model::from_json(BUILTIN_MODEL).map_err(|e| Error::Config(format!("built-in model: {e}"))),
     }
 }
 
 fn describe(path: &Path, rows: usize) -> String {
     use sha2::Digest;
     let sha = std::fs::read(path).map(|b| sha2::Sha256::digest(&b)).ok();
-    let sha = sha
-        .map(|d| {
-            d.iter()
-                .take(8)
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let sha = sha.map(|d| d.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>()).unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     format!("{name} ({rows} rows, sha256 {sha}...)")
 }
 
@@ -70,60 +55,35 @@ pub fn train(
             let page = page?;
             if let (Some(code), Some(_)) = (&page.doc_type, &page.doc_type_by) {
                 if taxonomy.contains(code) && !page.text.trim().is_empty() {
-                    examples.push(Example {
-                        label: code.clone(),
-                        text: page.text.clone(),
-                    });
+                    examples.push(Example { label: code.clone(), text: page.text.clone() });
                     n += 1;
                 }
             }
         }
-        sources.push(format!(
-            "store {} ({n} pages typed by technicians)",
-            store.path().display()
-        ));
+        sources.push(format!("store {} ({n} pages typed by technicians)", store.path().display()));
     }
     if examples.is_empty() {
-        return Err(Error::Config(
-            "no training examples: give --data FILE.csv or --from-store".into(),
-        ));
+        return Err(Error::Config("no training examples: give --data FILE.csv or --from-store".into()));
     }
     let mut classes: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
     classes.sort();
     classes.dedup();
-    let cfg = TrainConfig {
-        epochs,
-        heldout_fraction: heldout,
-        seed,
-        ..TrainConfig::default()
-    };
+    let cfg = TrainConfig { epochs, heldout_fraction: heldout, seed, ..TrainConfig::default() };
     let started = std::time::Instant::now();
     let (fit, held) = train::split(examples, cfg.heldout_fraction, cfg.seed);
-    eprintln!(
-        "training on {} examples ({} held out), {} types",
-        fit.len(),
-        held.len(),
-        classes.len()
-    );
+    eprintln!("training on {} examples ({} held out), {} types", fit.len(), held.len(), classes.len());
     let mut model = train::train(&fit, &held, &classes, &cfg);
     model.provenance.trained_at = crate::report::format_utc(crate::model::now());
     model.provenance.chartmill_version = env!("CARGO_PKG_VERSION").into();
     model.provenance.sources = sources;
     model.provenance.settings = serde_json::to_string(&cfg).unwrap_or_default();
-    model.provenance.credit =
-        "Trained in part on Transcribed Medical Transcription Sample Reports and Examples, \
+    model.provenance.credit = "Trained in part on Transcribed Medical Transcription Sample Reports and Examples, \
                                www.mtsamples.com"
-            .into();
+        .into();
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            path: dir.to_path_buf(),
-            source: e,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
     }
-    std::fs::write(out, model.to_json()).map_err(|e| Error::Io {
-        path: out.to_path_buf(),
-        source: e,
-    })?;
+    std::fs::write(out, model.to_json()).map_err(|e| Error::Io { path: out.to_path_buf(), source: e })?;
     let m = train::evaluate(&model, &held);
     eprintln!(
         "wrote {} in {:.1} s: held-out accuracy {:.3}, macro-F1 {:.3}, temperature {:.3}",
@@ -147,9 +107,7 @@ fn print_metrics(m: &train::Metrics, json: bool) {
 /// `chartmill eval --data FILE.csv`.
 pub fn eval_text(site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool) -> Result<u8> {
     if data.is_empty() {
-        return Err(Error::Config(
-            "give --data FILE.csv, or --truth FILE DIR".into(),
-        ));
+        return Err(Error::Config("give --data FILE.csv, or --truth FILE DIR".into()));
     }
     let taxonomy = site.taxonomy()?;
     let mut examples = Vec::new();
@@ -178,54 +136,34 @@ pub fn eval_scans(
     json: bool,
 ) -> Result<u8> {
     use std::collections::BTreeMap;
-    let text = std::fs::read_to_string(truth).map_err(|e| Error::Io {
-        path: truth.to_path_buf(),
-        source: e,
-    })?;
+    let text = std::fs::read_to_string(truth).map_err(|e| Error::Io { path: truth.to_path_buf(), source: e })?;
     let mut expected: BTreeMap<(String, u32), (String, Option<bool>)> = BTreeMap::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| Error::Config(format!("{}: line {}: {e}", truth.display(), i + 1)))?;
         let (Some(source), Some(page)) = (v["source"].as_str(), v["page"].as_u64()) else {
-            return Err(Error::Config(format!(
-                "{}: line {}: no source or page",
-                truth.display(),
-                i + 1
-            )));
+            return Err(Error::Config(format!("{}: line {}: no source or page", truth.display(), i + 1)));
         };
         let Some(doc_type) = v["doc_type"].as_str() else {
             continue;
         }; // blank pages carry no type
-        expected.insert(
-            (source.to_string(), page as u32),
-            (doc_type.to_string(), v["starts_document"].as_bool()),
-        );
+        expected.insert((source.to_string(), page as u32), (doc_type.to_string(), v["starts_document"].as_bool()));
     }
-    let scratch = std::env::temp_dir().join(format!(
-        "chartmill-eval-{}-{}",
-        std::process::id(),
-        crate::model::now()
-    ));
+    let scratch = std::env::temp_dir().join(format!("chartmill-eval-{}-{}", std::process::id(), crate::model::now()));
     let result = (|| {
         let store = crate::store::Store::open(&scratch)?;
         let cfg = crate::pipeline::IngestConfig {
             roots: vec![dir.to_path_buf()],
             batch: "eval".into(),
-            jobs: jobs.unwrap_or_else(|| {
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1)
-            }),
+            jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
             limits: crate::decode::Limits::default(),
             max_file_bytes: u64::MAX,
             quiet: true,
             progress_every: std::time::Duration::from_secs(3600),
             model: std::sync::Arc::new(model.clone()),
             review_threshold: site.classifier.review_threshold,
+            identifiers: site.identifiers.clone(),
+            filing: site.filing.clone(),
             documents: site.documents.clone(),
         };
         let started = std::time::Instant::now();
@@ -235,11 +173,7 @@ pub fn eval_scans(
         let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
         let mut missing = 0usize;
         let mut previous: Option<(u64, u32)> = None;
-        let files: BTreeMap<u64, String> = store
-            .files()
-            .filter_map(|f| f.ok())
-            .map(|f| (f.id, f.source))
-            .collect();
+        let files: BTreeMap<u64, String> = store.files().filter_map(|f| f.ok()).map(|f| (f.id, f.source)).collect();
         let mut seen = 0usize;
         for page in store.pages() {
             let page = page?;
@@ -253,10 +187,7 @@ pub fn eval_scans(
             };
             seen += 1;
             let c = crate::classify::Classification {
-                code: page
-                    .doc_type
-                    .clone()
-                    .unwrap_or_else(|| crate::taxonomy::OTHER.into()),
+                code: page.doc_type.clone().unwrap_or_else(|| crate::taxonomy::OTHER.into()),
                 confidence: page.doc_type_confidence.unwrap_or(0.0),
                 ranked: Vec::new(),
             };
@@ -274,11 +205,7 @@ pub fn eval_scans(
         let m = crate::train::score(&pairs);
         let precision = tp as f64 / (tp + fp).max(1) as f64;
         let recall = tp as f64 / (tp + fn_).max(1) as f64;
-        let f1 = if precision + recall > 0.0 {
-            2.0 * precision * recall / (precision + recall)
-        } else {
-            0.0
-        };
+        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
         if json {
             let v = serde_json::json!({
                 "classification": m,
@@ -293,13 +220,218 @@ pub fn eval_scans(
             println!(
                 "\ndocument boundaries: precision {precision:.3}  recall {recall:.3}  F1 {f1:.3}  (tp {tp}, fp {fp}, fn {fn_})"
             );
-            println!(
-                "pages scored {}  missing from the store {missing}  ingest {secs:.1} s",
-                pairs.len()
-            );
+            println!("pages scored {}  missing from the store {missing}  ingest {secs:.1} s", pairs.len());
         }
         Ok(exit::OK)
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result
+}
+
+fn patient_line(p: &crate::store::PatientRecord) -> String {
+    format!("{}\t{}, {}\t{}\t{}", p.mrn, p.family_name, p.given_name, p.birth_date, p.sex)
+}
+
+/// `chartmill patients ...`.
+pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u8> {
+    use crate::cli::PatientsCommand::*;
+    use crate::review;
+    match cmd {
+        Import { file, map, user } => {
+            let mut pairs = Vec::new();
+            for m in &map {
+                let (f, c) =
+                    m.split_once('=').ok_or_else(|| Error::Config(format!("--map {m}: expected FIELD=COLUMN")))?;
+                if !["mrn", "family_name", "given_name", "birth_date", "sex"].contains(&f) {
+                    return Err(Error::Config(format!("--map {m}: unknown field '{f}'")));
+                }
+                pairs.push((f.to_string(), c.to_string()));
+            }
+            let (good, bad) = review::read_patients(&file, &pairs)?;
+            let store = crate::store::Store::open(store_path)?;
+            let (added, updated) = store.import_patients(&good)?;
+            for (line, why) in &bad {
+                eprintln!("{}: line {line}: {why}; skipped", file.display());
+            }
+            store.audit(crate::store::AuditEntry {
+                seq: 0,
+                at: crate::model::now(),
+                user: review::user(user),
+                action: "import".into(),
+                target: "patients".into(),
+                before: serde_json::Value::Null,
+                after: serde_json::json!({"added": added, "updated": updated, "skipped": bad.len()}),
+            })?;
+            store.flush()?;
+            eprintln!("patients: {added} added, {updated} updated, {} rows skipped", bad.len());
+            Ok(if bad.is_empty() { exit::OK } else { exit::DONE_WITH_FAILURES })
+        }
+        Show { mrn, user } => {
+            let store = crate::cli::open_for_reading(store_path)?;
+            let p = store
+                .patient(&mrn.trim().to_uppercase())?
+                .ok_or_else(|| Error::Config("no patient with that MRN".into()))?;
+            review::record_view(&store, &format!("patient {}", p.mrn), &review::user(user))?;
+            println!("{}", patient_line(&p));
+            Ok(exit::OK)
+        }
+        Search { name, dob, user } => {
+            let store = crate::cli::open_for_reading(store_path)?;
+            let mut found = match (&name, &dob) {
+                (_, Some(d)) => store.patients_born(d)?,
+                (Some(n), None) => store.patients_named(&n.trim().to_uppercase())?,
+                (None, None) => return Err(Error::Config("give --name and/or --dob".into())),
+            };
+            if let (Some(n), Some(_)) = (&name, &dob) {
+                let n = n.trim().to_uppercase();
+                found.retain(|p| p.family_name.starts_with(&n));
+            }
+            review::record_view(&store, "patient search", &review::user(user))?;
+            for p in &found {
+                println!("{}", patient_line(p));
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// `chartmill review ...`.
+pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewCommand) -> Result<u8> {
+    use crate::cli::ReviewCommand::*;
+    use crate::model::PageStatus;
+    use crate::review;
+    match cmd {
+        List { reason, batch, doc_type } => {
+            let store = crate::cli::open_for_reading(store_path)?;
+            let batch_id = match &batch {
+                Some(name) => Some(
+                    store
+                        .batches()?
+                        .into_iter()
+                        .find(|b| &b.name == name)
+                        .map(|b| b.id)
+                        .ok_or_else(|| Error::Config(format!("no batch '{name}'")))?,
+                ),
+                None => None,
+            };
+            let sources: std::collections::BTreeMap<u64, String> =
+                store.files().filter_map(|f| f.ok()).map(|f| (f.id, f.source)).collect();
+            // One line per document in review: id, pages, type, source, reasons.
+            let mut current: Option<(String, Vec<u32>, crate::model::PageRecord)> = None;
+            let mut lines = Vec::new();
+            let mut flush = |cur: Option<(String, Vec<u32>, crate::model::PageRecord)>| {
+                if let Some((id, pages, p)) = cur {
+                    let src = sources.get(&p.file_id).cloned().unwrap_or_default();
+                    let range = match (pages.first(), pages.last()) {
+                        (Some(a), Some(b)) if a != b => format!("pages {a}-{b}"),
+                        (Some(a), _) => format!("page {a}"),
+                        _ => String::new(),
+                    };
+                    lines.push(format!(
+                        "{id}\t{}\t{src} {range}\t{}",
+                        p.doc_type.as_deref().unwrap_or("-"),
+                        p.review_reasons.join("; ")
+                    ));
+                }
+            };
+            for page in store.pages() {
+                let p = page?;
+                let keep = p.status == PageStatus::Review
+                    && batch_id.is_none_or(|b| p.batch == b)
+                    && doc_type.as_ref().is_none_or(|t| p.doc_type.as_ref() == Some(t))
+                    && reason.as_ref().is_none_or(|r| p.review_reasons.iter().any(|x| x.starts_with(r.as_str())));
+                if !keep {
+                    continue;
+                }
+                let id = p.document_id();
+                match &mut current {
+                    Some((cid, pages, _)) if *cid == id => pages.push(p.page),
+                    _ => {
+                        flush(current.take());
+                        current = Some((id, vec![p.page], p));
+                    }
+                }
+            }
+            flush(current.take());
+            for l in &lines {
+                println!("{l}");
+            }
+            eprintln!("{} documents in review", lines.len());
+            Ok(exit::OK)
+        }
+        Show { id, user } => {
+            let store = crate::cli::open_for_reading(store_path)?;
+            let pages = review::pages_of(&store, &review::parse_target(&id)?)?;
+            review::record_view(&store, &id, &review::user(user))?;
+            let file = store.file(pages[0].file_id)?;
+            let path = file.as_ref().map(|f| String::from_utf8_lossy(&f.path).into_owned()).unwrap_or_default();
+            for p in &pages {
+                println!("== page {} ({} page {})  status {}", p.page_id(), path, p.page, p.status.name());
+                println!(
+                    "type {} ({:.2})  ocr confidence {}",
+                    p.doc_type.as_deref().unwrap_or("-"),
+                    p.doc_type_confidence.unwrap_or(0.0),
+                    p.ocr_confidence.map(|c| format!("{c:.2}")).unwrap_or_else(|| "-".into())
+                );
+                for r in &p.review_reasons {
+                    println!("reason: {r}");
+                }
+                let ids = &p.identifiers;
+                println!(
+                    "found: MRN {:?}  DOB {:?}  names {:?}  service {:?}",
+                    ids.mrn, ids.birth_date, ids.name, ids.service_date
+                );
+                for c in &p.candidates {
+                    let who = store.patient(&c.mrn)?.map(|x| patient_line(&x)).unwrap_or_else(|| c.mrn.clone());
+                    println!("candidate: {who}  ({})", c.why);
+                }
+                if let Some(patient) = &p.patient {
+                    println!("filed to: {} {}, {}", patient.mrn, patient.family_name, patient.given_name);
+                }
+                println!("--- text\n{}\n", p.text);
+            }
+            Ok(exit::OK)
+        }
+        Resolve { id, patient, doc_type, user } => {
+            let store = crate::store::Store::open(store_path)?;
+            let pages =
+                review::resolve(&store, &id, &patient, doc_type.as_deref(), &review::user(user), &site.taxonomy()?)?;
+            eprintln!("{} page(s) filed", pages.len());
+            Ok(exit::OK)
+        }
+        Reject { id, reason, user } => {
+            let store = crate::store::Store::open(store_path)?;
+            let pages = review::reject(&store, &id, &reason, &review::user(user))?;
+            eprintln!("{} page(s) rejected", pages.len());
+            Ok(exit::OK)
+        }
+        Reopen { id, user } => {
+            let store = crate::store::Store::open(store_path)?;
+            let pages = review::reopen(&store, &id, &review::user(user))?;
+            eprintln!("{} page(s) back in review", pages.len());
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// `chartmill audit`.
+pub fn audit(store_path: &Path, since: Option<String>, user: Option<String>) -> Result<u8> {
+    let store = crate::cli::open_for_reading(store_path)?;
+    let since = match since {
+        Some(d) => {
+            let date =
+                crate::extract::Date::parse_iso(&d).ok_or_else(|| Error::Config("--since takes YYYY-MM-DD".into()))?;
+            Some(crate::report::format_utc(0).replace("1970-01-01", &date.to_string()))
+        }
+        None => None,
+    };
+    for e in store.audit_entries() {
+        let e = e?;
+        let at = crate::report::format_utc(e.at);
+        if since.as_ref().is_some_and(|s| at < *s) || user.as_ref().is_some_and(|u| &e.user != u) {
+            continue;
+        }
+        println!("{at}\t{}\t{}\t{}\tbefore {}\tafter {}", e.user, e.action, e.target, e.before, e.after);
+    }
+    Ok(exit::OK)
 }

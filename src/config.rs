@@ -19,12 +19,8 @@ pub mod exit {
 
 /// The store path: `--store`, else `$CHARTMILL_STORE`, else `./chartmill.db`.
 pub fn store_path(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| {
-        std::env::var_os(STORE_ENV)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    })
-    .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
+    flag.or_else(|| std::env::var_os(STORE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
 }
 
 /// The batch name used when `--batch` is not given: the input folders' names
@@ -34,9 +30,7 @@ pub fn default_batch_name(roots: &[PathBuf]) -> String {
         .iter()
         .map(|r| {
             let abs = std::path::absolute(r).unwrap_or_else(|_| r.clone());
-            abs.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "root".into())
+            abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "root".into())
         })
         .collect();
     names.join("+")
@@ -67,6 +61,15 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// [documents]
 /// separator_texts = ["DOCUMENT SEPARATOR SHEET"]
 ///
+/// [identifiers]
+/// date_order = "month_first"               # or "day_first", for 03/04/1962
+/// mrn_pattern = "^[A-Z]{0,3}[0-9]{5,12}$"  # the site's MRN format
+/// mrn_labels = ["Hosp(?:ital)? No\\.?"]     # extra labels (regular expressions)
+///
+/// [filing]
+/// min_ocr_confidence = 0.6
+/// name_similarity = 0.8
+///
 /// [[doc_types]]                            # a site's own types
 /// code = "wound_care"
 /// display = "Wound care record"
@@ -76,6 +79,8 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 pub struct SiteConfig {
     pub classifier: ClassifierConfig,
     pub documents: DocumentsConfig,
+    pub identifiers: crate::extract::ExtractConfig,
+    pub filing: crate::filing::FilingConfig,
     pub doc_types: Vec<crate::taxonomy::DocType>,
 }
 
@@ -88,10 +93,7 @@ pub struct ClassifierConfig {
 
 impl Default for ClassifierConfig {
     fn default() -> ClassifierConfig {
-        ClassifierConfig {
-            model: None,
-            review_threshold: 0.6,
-        }
+        ClassifierConfig { model: None, review_threshold: 0.6 }
     }
 }
 
@@ -108,10 +110,7 @@ pub struct DocumentsConfig {
 
 impl Default for DocumentsConfig {
     fn default() -> DocumentsConfig {
-        DocumentsConfig {
-            separator_texts: vec!["DOCUMENT SEPARATOR SHEET".into()],
-            type_change_confidence: 0.8,
-        }
+        DocumentsConfig { separator_texts: vec!["DOCUMENT SEPARATOR SHEET".into()], type_change_confidence: 0.8 }
     }
 }
 
@@ -119,25 +118,15 @@ impl SiteConfig {
     /// Reads the site configuration from `flag`, else `$CHARTMILL_CONFIG`,
     /// else the defaults.
     pub fn load(flag: Option<PathBuf>) -> crate::Result<SiteConfig> {
-        let path = flag.or_else(|| {
-            std::env::var_os(CONFIG_ENV)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        });
+        let path = flag.or_else(|| std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from));
         let Some(path) = path else {
             return Ok(SiteConfig::default());
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        let cfg: SiteConfig = toml::from_str(&text).map_err(|e| {
-            crate::Error::Config(format!("site configuration {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::Io { path: path.clone(), source: e })?;
+        let cfg: SiteConfig = toml::from_str(&text)
+            .map_err(|e| crate::Error::Config(format!("site configuration {}: {e}", path.display())))?;
         if !(0.0..=1.0).contains(&cfg.classifier.review_threshold) {
-            return Err(crate::Error::Config(
-                "classifier.review_threshold must be between 0 and 1".into(),
-            ));
+            return Err(crate::Error::Config("classifier.review_threshold must be between 0 and 1".into()));
         }
         Ok(cfg)
     }
@@ -160,9 +149,6 @@ mod site_tests {
         assert_eq!(cfg.classifier.review_threshold, 0.7);
         assert!(cfg.taxonomy().unwrap().contains("wound_care"));
         assert_eq!(cfg.documents, DocumentsConfig::default());
-        assert!(
-            toml::from_str::<SiteConfig>("[classifier]\nthreshold = 1\n").is_err(),
-            "unknown keys are refused"
-        );
+        assert!(toml::from_str::<SiteConfig>("[classifier]\nthreshold = 1\n").is_err(), "unknown keys are refused");
     }
 }

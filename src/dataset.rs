@@ -13,9 +13,7 @@ pub fn read_csv(path: &Path, taxonomy: &crate::taxonomy::Taxonomy) -> Result<Vec
     let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let label_col = col("doc_type").ok_or_else(|| bad("no doc_type column".into()))?;
-    let text_col = col("text")
-        .or_else(|| col("transcription"))
-        .ok_or_else(|| bad("no text column".into()))?;
+    let text_col = col("text").or_else(|| col("transcription")).ok_or_else(|| bad("no text column".into()))?;
     let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;

@@ -3,14 +3,11 @@
 //! large store. The records go through the normal store API, counters and all.
 
 use crate::error::Result;
-use crate::model::{
-    now, FileRecord, FileStatus, Format, PageRecord, PageStatus, TextSource, Timings, Word,
-};
+use crate::model::{now, FileRecord, FileStatus, Format, PageRecord, PageStatus, TextSource, Timings, Word};
 use crate::store::{Registered, Store};
 
 /// A page's worth of fictional text (about 2 KB, like a typed page).
-const FILLER: &str =
-    "SYNTHETIC FILLER PAGE - NOT A PATIENT RECORD. Riverbend Fictional Medical Center. \
+const FILLER: &str = "SYNTHETIC FILLER PAGE - NOT A PATIENT RECORD. Riverbend Fictional Medical Center. \
 The fictional patient was seen in clinic for follow up of a fictional condition. Vital signs were \
 stable. The examination was unremarkable. Plan: continue the current fictional regimen and return \
 in three months. ";
@@ -83,6 +80,9 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
                 identifiers: Default::default(),
                 review_reasons: vec![crate::pipeline::REASON_NO_PATIENT.into()],
                 processed_at: now(),
+                candidates: Vec::new(),
+                resolved_by: None,
+                resolved_at: None,
             };
             store.put_page(&page, &words)?;
         }

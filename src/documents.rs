@@ -48,10 +48,8 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
                 Some((k, _)) if k > 1 => false,
                 Some((1, _)) => true,
                 _ => {
-                    let other_patient =
-                        matches!((&mrn, &current_mrn), (Some(a), Some(b)) if a != b);
-                    let first_page_look =
-                        has_title(p.text) && (mrn.is_some() || has_dob_label(p.text));
+                    let other_patient = matches!((&mrn, &current_mrn), (Some(a), Some(b)) if a != b);
+                    let first_page_look = has_title(p.text) && (mrn.is_some() || has_dob_label(p.text));
                     let type_change = match (prev_class, p.class) {
                         (Some(a), Some(b)) => {
                             a.code != b.code
@@ -88,9 +86,7 @@ pub fn is_separator(text: &str, markers: &[String]) -> bool {
         return false;
     }
     let upper = text.to_uppercase();
-    markers
-        .iter()
-        .any(|m| !m.trim().is_empty() && upper.contains(&m.to_uppercase()))
+    markers.iter().any(|m| !m.trim().is_empty() && upper.contains(&m.to_uppercase()))
 }
 
 /// "Page k of N" (also "Pg. k/N", "page k of N"), as (k, N).
@@ -102,16 +98,11 @@ pub fn page_of(text: &str) -> Option<(u32, u32)> {
         let at = from + pos;
         from = at + 4;
         let rest = &lower[at + 4..];
-        let mut nums = rest
-            .trim_start_matches([' ', '.', ':'])
-            .splitn(2, [' ', '/']);
+        let mut nums = rest.trim_start_matches([' ', '.', ':']).splitn(2, [' ', '/']);
         let k = nums.next().and_then(|s| s.trim().parse::<u32>().ok());
         let tail = nums.next().unwrap_or("").trim_start();
         let tail = tail.strip_prefix("of").unwrap_or(tail).trim_start();
-        let n: Option<u32> = tail
-            .split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|s| s.parse().ok());
+        let n: Option<u32> = tail.split(|c: char| !c.is_ascii_digit()).next().and_then(|s| s.parse().ok());
         if let (Some(k), Some(n)) = (k, n) {
             if k >= 1 && k <= n && n < 1000 && (at == 0 || !bytes[at - 1].is_ascii_alphabetic()) {
                 return Some((k, n));
@@ -149,13 +140,10 @@ const TITLES: &[&str] = &[
 
 /// Whether one of the first lines is a document title (and not a "continued" header).
 pub fn has_title(text: &str) -> bool {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(6)
-        .any(|l| {
-            let l = l.to_lowercase();
-            !l.contains("continued") && TITLES.iter().any(|t| l.contains(t))
-        })
+    text.lines().filter(|l| !l.trim().is_empty()).take(6).any(|l| {
+        let l = l.to_lowercase();
+        !l.contains("continued") && TITLES.iter().any(|t| l.contains(t))
+    })
 }
 
 fn has_dob_label(text: &str) -> bool {
@@ -167,14 +155,7 @@ fn has_dob_label(text: &str) -> bool {
 /// plain reading until patient identifiers are extracted properly (issue 4):
 /// used only to notice that consecutive pages name different records.
 pub fn mrn_hint(text: &str) -> Option<String> {
-    const LABELS: &[&str] = &[
-        "mrn",
-        "mr#",
-        "med rec no",
-        "medical record number",
-        "medical record no",
-        "chart #",
-    ];
+    const LABELS: &[&str] = &["mrn", "mr#", "med rec no", "medical record number", "medical record no", "chart #"];
     let lower = text.to_lowercase();
     for label in LABELS {
         let mut from = 0;
@@ -200,11 +181,7 @@ mod tests {
     use super::*;
 
     fn class(code: &str, confidence: f32) -> Classification {
-        Classification {
-            code: code.into(),
-            confidence,
-            ranked: vec![],
-        }
+        Classification { code: code.into(), confidence, ranked: vec![] }
     }
 
     #[test]
@@ -218,10 +195,7 @@ mod tests {
 
     #[test]
     fn mrn_hints_need_a_label() {
-        assert_eq!(
-            mrn_hint("Name: X  MRN: 00482913  DOB"),
-            Some("00482913".into())
-        );
+        assert_eq!(mrn_hint("Name: X  MRN: 00482913  DOB"), Some("00482913".into()));
         assert_eq!(mrn_hint("Med Rec No: 104-55-21"), Some("1045521".into()));
         assert_eq!(mrn_hint("Account 12345678"), None);
     }
@@ -236,41 +210,14 @@ mod tests {
                 class: Some(&dc),
                 separator: false,
             },
-            PageView {
-                text: "more narrative\nPage 2 of 2",
-                class: Some(&dc),
-                separator: false,
-            },
-            PageView {
-                text: "",
-                class: None,
-                separator: false,
-            },
-            PageView {
-                text: "LABORATORY REPORT\nMRN: 22222222",
-                class: Some(&lab),
-                separator: false,
-            },
-            PageView {
-                text: "results continue",
-                class: Some(&lab),
-                separator: false,
-            },
-            PageView {
-                text: "SEPARATOR",
-                class: None,
-                separator: true,
-            },
-            PageView {
-                text: "results continue",
-                class: Some(&lab),
-                separator: false,
-            },
+            PageView { text: "more narrative\nPage 2 of 2", class: Some(&dc), separator: false },
+            PageView { text: "", class: None, separator: false },
+            PageView { text: "LABORATORY REPORT\nMRN: 22222222", class: Some(&lab), separator: false },
+            PageView { text: "results continue", class: Some(&lab), separator: false },
+            PageView { text: "SEPARATOR", class: None, separator: true },
+            PageView { text: "results continue", class: Some(&lab), separator: false },
         ];
-        assert_eq!(
-            boundaries(&pages, 0.8),
-            vec![true, false, false, true, false, false, true]
-        );
+        assert_eq!(boundaries(&pages, 0.8), vec![true, false, false, true, false, false, true]);
     }
 
     #[test]
@@ -279,29 +226,13 @@ mod tests {
         let path = class("pathology_report", 0.9);
         let weak = class("pathology_report", 0.5);
         let split = [
-            PageView {
-                text: "a",
-                class: Some(&op),
-                separator: false,
-            },
-            PageView {
-                text: "b",
-                class: Some(&path),
-                separator: false,
-            },
+            PageView { text: "a", class: Some(&op), separator: false },
+            PageView { text: "b", class: Some(&path), separator: false },
         ];
         assert_eq!(boundaries(&split, 0.8), vec![true, true]);
         let stay = [
-            PageView {
-                text: "a",
-                class: Some(&op),
-                separator: false,
-            },
-            PageView {
-                text: "b",
-                class: Some(&weak),
-                separator: false,
-            },
+            PageView { text: "a", class: Some(&op), separator: false },
+            PageView { text: "b", class: Some(&weak), separator: false },
         ];
         assert_eq!(boundaries(&stay, 0.8), vec![true, false]);
     }

@@ -19,11 +19,7 @@ pub enum Error {
     #[error("store {path} is in use by another chartmill process")]
     StoreInUse { path: PathBuf },
     #[error("store {path} has schema version {found}, this chartmill reads version {expected}")]
-    SchemaVersion {
-        path: PathBuf,
-        found: String,
-        expected: u32,
-    },
+    SchemaVersion { path: PathBuf, found: String, expected: u32 },
     #[error("store {path} is damaged or not a chartmill store: {detail}")]
     StoreDamaged { path: PathBuf, detail: String },
     #[error("store {path}: {source}")]
@@ -31,10 +27,7 @@ pub enum Error {
     #[error("cannot start the OCR engine (is tesseract-ocr-eng installed?): {detail}")]
     Engine { detail: String },
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Config(String),
 }
@@ -53,10 +46,7 @@ pub enum InputError {
     #[error("unreadable: {0}")]
     Unreadable(String),
     #[error("corrupt {format}: {detail}")]
-    Corrupt {
-        format: &'static str,
-        detail: String,
-    },
+    Corrupt { format: &'static str, detail: String },
     #[error("encrypted pdf: a password is needed to open it")]
     Encrypted,
     #[error("too large: {width} x {height} pixels is over the limit of {limit} pixels")]
@@ -77,10 +67,7 @@ pub enum InputError {
 
 impl InputError {
     pub(crate) fn corrupt(format: &'static str, detail: impl std::fmt::Display) -> InputError {
-        InputError::Corrupt {
-            format,
-            detail: detail.to_string(),
-        }
+        InputError::Corrupt { format, detail: detail.to_string() }
     }
 }
 
@@ -89,10 +76,7 @@ impl InputError {
 /// Third-party decoders (pdf-extract in particular) panic on damaged input;
 /// this is the one place such panics are contained. The panic message of a
 /// decoder may quote the input, so only its location is kept.
-pub(crate) fn contain_panic<T>(
-    what: &str,
-    f: impl FnOnce() -> Result<T, InputError>,
-) -> Result<T, InputError> {
+pub(crate) fn contain_panic<T>(what: &str, f: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
     let outer = CONTAINED.with(|c| c.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CONTAINED.with(|c| c.set(outer));

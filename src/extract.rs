@@ -42,11 +42,7 @@ impl Date {
     /// Parses `YYYY-MM-DD`.
     pub fn parse_iso(s: &str) -> Option<Date> {
         let mut it = s.trim().splitn(3, '-');
-        let (y, m, d) = (
-            it.next()?.parse().ok()?,
-            it.next()?.parse().ok()?,
-            it.next()?.parse().ok()?,
-        );
+        let (y, m, d) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
         valid(y, m, d)
     }
 }
@@ -59,11 +55,7 @@ fn valid(year: u16, month: u8, day: u8) -> Option<Date> {
         2 => 28,
         _ => return None,
     };
-    ((1850..=2100).contains(&year) && (1..=days).contains(&day)).then_some(Date {
-        year,
-        month,
-        day,
-    })
+    ((1850..=2100).contains(&year) && (1..=days).contains(&day)).then_some(Date { year, month, day })
 }
 
 /// A value found on the page, and whether reading it needed an OCR correction.
@@ -209,13 +201,9 @@ fn value_of(line: &str, start: usize, end: usize) -> &str {
 /// Reads the patient identifiers of a page.
 pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
     let mut out = Extracted::default();
-    let mrn_re = Regex::new(&cfg.mrn_pattern)
-        .unwrap_or_else(|_| Regex::new(&ExtractConfig::default().mrn_pattern).unwrap());
-    let extra: Vec<Regex> = cfg
-        .mrn_labels
-        .iter()
-        .filter_map(|l| Regex::new(&format!("(?i){l}")).ok())
-        .collect();
+    let mrn_re =
+        Regex::new(&cfg.mrn_pattern).unwrap_or_else(|_| Regex::new(&ExtractConfig::default().mrn_pattern).unwrap());
+    let extra: Vec<Regex> = cfg.mrn_labels.iter().filter_map(|l| Regex::new(&format!("(?i){l}")).ok()).collect();
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let found = find_labels(line, &extra);
@@ -225,10 +213,7 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
             // A label alone at the end of its line: the value is on the next line.
             if value.is_empty() && next == line.len() {
                 if let Some(n) = lines.get(i + 1) {
-                    let first = find_labels(n, &extra)
-                        .first()
-                        .map(|x| x.0)
-                        .unwrap_or(n.len());
+                    let first = find_labels(n, &extra).first().map(|x| x.0).unwrap_or(n.len());
                     value = value_of(n, 0, first).to_string();
                 }
             }
@@ -260,9 +245,7 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
                 }
                 Kind::Provider => {
                     let v = clean_person(&value);
-                    if v.chars().filter(|c| c.is_alphabetic()).count() >= 3
-                        && !out.provider.contains(&v)
-                    {
+                    if v.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !out.provider.contains(&v) {
                         out.provider.push(v);
                     }
                 }
@@ -277,14 +260,8 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
         }
     }
     // A corrected reading that equals a clean one adds nothing.
-    let clean: Vec<String> = out
-        .mrn
-        .iter()
-        .filter(|m| !m.corrected)
-        .map(|m| m.value.clone())
-        .collect();
-    out.mrn
-        .retain(|m| !m.corrected || !clean.contains(&m.value));
+    let clean: Vec<String> = out.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.clone()).collect();
+    out.mrn.retain(|m| !m.corrected || !clean.contains(&m.value));
     out
 }
 
@@ -314,38 +291,21 @@ fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
     }
     let token = printed.to_uppercase();
     if format.is_match(&token) {
-        return Some(Found {
-            value: token,
-            corrected: false,
-        });
+        return Some(Found { value: token, corrected: false });
     }
     // Undo letter-for-digit confusions (on the printed case: l is 1, L is not),
     // keeping as few leading letters as the format needs.
-    let prefix_len = printed
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count()
-        .min(3);
+    let prefix_len = printed.chars().take_while(|c| c.is_ascii_alphabetic()).count().min(3);
     for keep in 0..=prefix_len {
-        let fixed = format!(
-            "{}{}",
-            &printed[..keep],
-            digits_for_letters(&printed[keep..])
-        )
-        .to_uppercase();
+        let fixed = format!("{}{}", &printed[..keep], digits_for_letters(&printed[keep..])).to_uppercase();
         if fixed != token && format.is_match(&fixed) {
-            return Some(Found {
-                value: fixed,
-                corrected: true,
-            });
+            return Some(Found { value: fixed, corrected: true });
         }
     }
     None
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 fn month_of(word: &str) -> Option<u8> {
     let w = word.trim_end_matches('.').to_lowercase();
@@ -394,9 +354,8 @@ fn current_year() -> u16 {
 fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date>> {
     static NUMERIC: OnceLock<Regex> = OnceLock::new();
     static WORDS: OnceLock<Regex> = OnceLock::new();
-    let numeric = NUMERIC.get_or_init(|| {
-        Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap()
-    });
+    let numeric =
+        NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
         Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})|(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4}))\b").unwrap()
     });
@@ -422,10 +381,7 @@ fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date
                 valid(year, m, d)
             };
             if let Some(d) = parsed {
-                return Some(Found {
-                    value: d,
-                    corrected,
-                });
+                return Some(Found { value: d, corrected });
             }
         }
         if let Some(c) = words.captures(&text) {
@@ -435,10 +391,7 @@ fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date
                 valid(c[6].parse().ok()?, month_of(&c[5])?, c[4].parse().ok()?)
             };
             if let Some(d) = parsed {
-                return Some(Found {
-                    value: d,
-                    corrected,
-                });
+                return Some(Found { value: d, corrected });
             }
         }
     }
@@ -449,11 +402,7 @@ const SUFFIXES: &[&str] = &["JR", "SR", "II", "III", "IV", "V"];
 const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "DR", "PATIENT"];
 
 fn clean_person(v: &str) -> String {
-    v.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_end_matches([',', '.', ';'])
-        .to_string()
+    v.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches([',', '.', ';']).to_string()
 }
 
 /// A patient's name: "LAST, FIRST MIDDLE SUFFIX" or "First Middle Last Suffix".
@@ -462,24 +411,14 @@ fn read_name(value: &str) -> Option<Name> {
     if v.chars().any(|c| c.is_ascii_digit()) || v.len() < 3 {
         return None;
     }
-    let word = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphabetic() && c != '-' && c != '\'')
-            .to_uppercase()
-    };
+    let word = |w: &str| w.trim_matches(|c: char| !c.is_alphabetic() && c != '-' && c != '\'').to_uppercase();
     let is_suffix = |w: &str| SUFFIXES.contains(&w.trim_end_matches('.'));
     let (family, rest): (String, Vec<String>) = if let Some((last, first)) = v.split_once(',') {
-        let rest: Vec<String> = first
-            .split_whitespace()
-            .map(word)
-            .filter(|w| !w.is_empty())
-            .collect();
+        let rest: Vec<String> = first.split_whitespace().map(word).filter(|w| !w.is_empty()).collect();
         (word(last), rest)
     } else {
-        let mut ws: Vec<String> = v
-            .split_whitespace()
-            .map(word)
-            .filter(|w| !w.is_empty() && !TITLES.contains(&w.as_str()))
-            .collect();
+        let mut ws: Vec<String> =
+            v.split_whitespace().map(word).filter(|w| !w.is_empty() && !TITLES.contains(&w.as_str())).collect();
         let suffix = ws.last().filter(|w| is_suffix(w)).cloned();
         if suffix.is_some() {
             ws.pop();
@@ -490,10 +429,7 @@ fn read_name(value: &str) -> Option<Name> {
         }
         (family, ws)
     };
-    let mut rest: Vec<String> = rest
-        .into_iter()
-        .filter(|w| !TITLES.contains(&w.as_str()))
-        .collect();
+    let mut rest: Vec<String> = rest.into_iter().filter(|w| !TITLES.contains(&w.as_str())).collect();
     let suffix = rest.last().filter(|w| is_suffix(w)).cloned();
     if suffix.is_some() {
         rest.pop();
@@ -501,19 +437,10 @@ fn read_name(value: &str) -> Option<Name> {
     let given = rest.first()?.clone();
     let middle = (rest.len() > 1).then(|| rest[1..].join(" "));
     let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
-    if letters(&family) < 2
-        || letters(&given) < 1
-        || rest.len() > 3
-        || family.split('-').any(str::is_empty)
-    {
+    if letters(&family) < 2 || letters(&given) < 1 || rest.len() > 3 || family.split('-').any(str::is_empty) {
         return None;
     }
-    Some(Name {
-        family,
-        given,
-        middle,
-        suffix: suffix.map(|s| s.trim_end_matches('.').to_string()),
-    })
+    Some(Name { family, given, middle, suffix: suffix.map(|s| s.trim_end_matches('.').to_string()) })
 }
 
 #[cfg(test)]
@@ -521,18 +448,11 @@ mod tests {
     use super::*;
 
     fn d(y: u16, m: u8, day: u8) -> Date {
-        Date {
-            year: y,
-            month: m,
-            day,
-        }
+        Date { year: y, month: m, day }
     }
 
     fn cfg() -> ExtractConfig {
-        ExtractConfig {
-            current_year: Some(2026),
-            ..ExtractConfig::default()
-        }
+        ExtractConfig { current_year: Some(2026), ..ExtractConfig::default() }
     }
 
     #[test]
@@ -545,34 +465,18 @@ mod tests {
             ("14 Mar 1962", d(1962, 3, 14)),
             ("Mar. 14, 1962", d(1962, 3, 14)),
         ] {
-            assert_eq!(
-                read_date(s, &cfg(), true).map(|f| f.value),
-                Some(want),
-                "{s}"
-            );
+            assert_eq!(read_date(s, &cfg(), true).map(|f| f.value), Some(want), "{s}");
         }
-        let day_first = ExtractConfig {
-            date_order: DateOrder::DayFirst,
-            ..cfg()
-        };
-        assert_eq!(
-            read_date("04/03/1962", &day_first, true).unwrap().value,
-            d(1962, 3, 4)
-        );
-        assert_eq!(
-            read_date("04/03/1962", &cfg(), true).unwrap().value,
-            d(1962, 4, 3)
-        );
+        let day_first = ExtractConfig { date_order: DateOrder::DayFirst, ..cfg() };
+        assert_eq!(read_date("04/03/1962", &day_first, true).unwrap().value, d(1962, 3, 4));
+        assert_eq!(read_date("04/03/1962", &cfg(), true).unwrap().value, d(1962, 4, 3));
         assert!(read_date("02/30/1962", &cfg(), true).is_none());
     }
 
     #[test]
     fn two_digit_years_of_births_are_not_in_the_future() {
         assert_eq!(read_date("3-14-30", &cfg(), true).unwrap().value.year, 1930);
-        assert_eq!(
-            read_date("3-14-21", &cfg(), false).unwrap().value.year,
-            2021
-        );
+        assert_eq!(read_date("3-14-21", &cfg(), false).unwrap().value.year, 2021);
         assert_eq!(read_date("3-14-21", &cfg(), true).unwrap().value.year, 2021);
     }
 
@@ -582,59 +486,27 @@ mod tests {
             "Patient: QUILLFEATHER, MARISOL   MRN: 00482913   DOB: 03/14/1962\nAdmission Date: 11/02/2019   Report Date: 11/05/2019",
             &cfg(),
         );
-        assert_eq!(
-            e.mrn,
-            vec![Found {
-                value: "00482913".into(),
-                corrected: false
-            }]
-        );
+        assert_eq!(e.mrn, vec![Found { value: "00482913".into(), corrected: false }]);
         assert_eq!(e.birth_date[0].value, d(1962, 3, 14));
-        assert_eq!(
-            e.service_date.iter().map(|f| f.value).collect::<Vec<_>>(),
-            vec![d(2019, 11, 2)]
-        );
+        assert_eq!(e.service_date.iter().map(|f| f.value).collect::<Vec<_>>(), vec![d(2019, 11, 2)]);
         assert_eq!(
             e.name[0],
-            Name {
-                family: "QUILLFEATHER".into(),
-                given: "MARISOL".into(),
-                middle: None,
-                suffix: None
-            }
+            Name { family: "QUILLFEATHER".into(), given: "MARISOL".into(), middle: None, suffix: None }
         );
     }
 
     #[test]
     fn misread_digits_are_corrected_candidates() {
         let e = extract("MRN: OO4829l3\nDOB: O3/l4/1962", &cfg());
-        assert_eq!(
-            e.mrn,
-            vec![Found {
-                value: "00482913".into(),
-                corrected: true
-            }]
-        );
-        assert_eq!(
-            e.birth_date,
-            vec![Found {
-                value: d(1962, 3, 14),
-                corrected: true
-            }]
-        );
+        assert_eq!(e.mrn, vec![Found { value: "00482913".into(), corrected: true }]);
+        assert_eq!(e.birth_date, vec![Found { value: d(1962, 3, 14), corrected: true }]);
     }
 
     #[test]
     fn names_in_both_orders_with_middle_names_and_suffixes() {
         let n = read_name("Thaddeus J. Brackenridge Jr.").unwrap();
-        assert_eq!(
-            (n.family.as_str(), n.given.as_str()),
-            ("BRACKENRIDGE", "THADDEUS")
-        );
-        assert_eq!(
-            (n.middle.as_deref(), n.suffix.as_deref()),
-            (Some("J"), Some("JR"))
-        );
+        assert_eq!((n.family.as_str(), n.given.as_str()), ("BRACKENRIDGE", "THADDEUS"));
+        assert_eq!((n.middle.as_deref(), n.suffix.as_deref()), (Some("J"), Some("JR")));
         let n = read_name("Okonkwo-Vale, Adaeze Ngozi").unwrap();
         assert_eq!(
             (n.family.as_str(), n.given.as_str(), n.middle.as_deref()),
@@ -645,10 +517,8 @@ mod tests {
 
     #[test]
     fn a_physician_is_a_provider_not_the_patient() {
-        let e = extract(
-            "Patient Name: Wystan Penhaligon    Attending: Dr. Fictional Surgeon\nAcct #: A7781234",
-            &cfg(),
-        );
+        let e =
+            extract("Patient Name: Wystan Penhaligon    Attending: Dr. Fictional Surgeon\nAcct #: A7781234", &cfg());
         assert_eq!(e.name.len(), 1);
         assert_eq!(e.name[0].family, "PENHALIGON");
         assert_eq!(e.provider, vec!["Dr. Fictional Surgeon".to_string()]);

@@ -14,10 +14,7 @@ fn ensure_single_openmp_thread() {
     }
     use std::os::unix::process::CommandExt;
     if let Ok(exe) = std::env::current_exe() {
-        let err = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env("OMP_THREAD_LIMIT", "1")
-            .exec();
+        let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("OMP_THREAD_LIMIT", "1").exec();
         // exec only returns on failure: go on, slower but correct.
         eprintln!("warning: could not restart with OMP_THREAD_LIMIT=1 ({err}); OCR may be slow");
     }
@@ -30,10 +27,7 @@ fn install_panic_hook() {
         if chartmill::error::panic_is_contained() {
             return;
         }
-        let place = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         let thread = std::thread::current().name().unwrap_or("main").to_string();
         eprintln!("internal error: panic in thread {thread} at {place} (message withheld: it may quote input)");
     }));
@@ -46,11 +40,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::FATAL
-            } else {
-                exit::OK
-            });
+            return ExitCode::from(if e.use_stderr() { exit::FATAL } else { exit::OK });
         }
     };
     match chartmill::cli::run(cli) {

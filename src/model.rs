@@ -94,6 +94,8 @@ pub enum PageStatus {
     /// A document separator sheet: it ends a document and is not a page of
     /// the record (not exported).
     Separator,
+    /// Rejected in review: not a record of this archive.
+    Rejected,
 }
 
 impl PageStatus {
@@ -104,6 +106,7 @@ impl PageStatus {
             PageStatus::Failed => "failed",
             PageStatus::Blank => "blank",
             PageStatus::Separator => "separator",
+            PageStatus::Rejected => "rejected",
         }
     }
 }
@@ -198,6 +201,14 @@ pub struct PageRecord {
     pub identifiers: Identifiers,
     pub review_reasons: Vec<String>,
     pub processed_at: i64,
+    /// Patients suggested to the technician (never applied automatically).
+    #[serde(default)]
+    pub candidates: Vec<crate::filing::Candidate>,
+    /// Who resolved or rejected the page in review, and when.
+    #[serde(default)]
+    pub resolved_by: Option<String>,
+    #[serde(default)]
+    pub resolved_at: Option<i64>,
 }
 
 impl PageRecord {
@@ -227,8 +238,5 @@ pub struct BatchRecord {
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

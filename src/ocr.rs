@@ -127,20 +127,13 @@ impl Engine {
     /// Starts Tesseract with the English model from the default tessdata.
     pub fn new() -> Result<Engine, crate::Error> {
         silence_leptonica();
-        let engine = Engine {
-            handle: unsafe { capi::TessBaseAPICreate() },
-            osd: unsafe { capi::TessBaseAPICreate() },
-        };
+        let engine = Engine { handle: unsafe { capi::TessBaseAPICreate() }, osd: unsafe { capi::TessBaseAPICreate() } };
         let (eng, osd) = (CString::new("eng").unwrap(), CString::new("osd").unwrap());
         if unsafe { capi::TessBaseAPIInit3(engine.handle, std::ptr::null(), eng.as_ptr()) } != 0 {
-            return Err(crate::Error::Engine {
-                detail: "the eng language model could not be loaded".into(),
-            });
+            return Err(crate::Error::Engine { detail: "the eng language model could not be loaded".into() });
         }
         let legacy = capi::TessOcrEngineMode_OEM_TESSERACT_ONLY;
-        if unsafe { capi::TessBaseAPIInit2(engine.osd, std::ptr::null(), osd.as_ptr(), legacy) }
-            != 0
-        {
+        if unsafe { capi::TessBaseAPIInit2(engine.osd, std::ptr::null(), osd.as_ptr(), legacy) } != 0 {
             return Err(crate::Error::Engine {
                 detail: "the osd model (tesseract-ocr-osd) could not be loaded".into(),
             });
@@ -185,16 +178,7 @@ impl Engine {
                 }
             }
         }
-        Ok(OcrOutput {
-            text,
-            words,
-            confidence,
-            rotation,
-            skew,
-            deskew_ms,
-            osd_ms,
-            recognize_ms,
-        })
+        Ok(OcrOutput { text, words, confidence, rotation, skew, deskew_ms, osd_ms, recognize_ms })
     }
 
     /// One recognition pass: the page's text and its words.
@@ -226,13 +210,7 @@ impl Engine {
         let ok = unsafe {
             capi::TessBaseAPISetImage2(handle, pix.0);
             capi::TessBaseAPISetSourceResolution(handle, dpi as c_int);
-            capi::TessBaseAPIDetectOrientationScript(
-                handle,
-                &mut deg,
-                &mut conf,
-                &mut script,
-                &mut script_conf,
-            )
+            capi::TessBaseAPIDetectOrientationScript(handle, &mut deg, &mut conf, &mut script, &mut script_conf)
         };
         unsafe { capi::TessBaseAPIClear(handle) };
         // Tesseract reports the page's orientation ("Orientation in degrees"
@@ -273,11 +251,7 @@ fn deskew(pix: &mut Pix) -> f32 {
     if out.is_null() {
         return 0.0;
     }
-    let applied = if out != pix.0 && conf > 0.0 && angle.abs() >= 0.1 {
-        angle
-    } else {
-        0.0
-    };
+    let applied = if out != pix.0 && conf > 0.0 && angle.abs() >= 0.1 { angle } else { 0.0 };
     if out != pix.0 {
         pix.replace(out);
     }
@@ -307,14 +281,7 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
             if text.is_empty() || conf < 0.0 {
                 return None;
             }
-            Some(Word {
-                text: text.to_string(),
-                conf,
-                x: num(6)?,
-                y: num(7)?,
-                w: num(8)?,
-                h: num(9)?,
-            })
+            Some(Word { text: text.to_string(), conf, x: num(6)?, y: num(7)?, w: num(8)?, h: num(9)? })
         })
         .collect()
 }
@@ -345,9 +312,7 @@ pub struct EnginePool {
 impl EnginePool {
     pub fn new() -> Result<EnginePool, crate::Error> {
         // Start one engine now so a missing model fails the run up front.
-        Ok(EnginePool {
-            idle: Mutex::new(vec![Engine::new()?]),
-        })
+        Ok(EnginePool { idle: Mutex::new(vec![Engine::new()?]) })
     }
 
     /// Runs `f` with an engine, creating one if all are busy.
@@ -358,21 +323,14 @@ impl EnginePool {
             None => Engine::new().map_err(|e| e.to_string())?,
         };
         let out = f(&mut engine);
-        self.idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(engine);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(engine);
         Ok(out)
     }
 }
 
 /// Tesseract's version string.
 pub fn tesseract_version() -> String {
-    unsafe {
-        CStr::from_ptr(capi::TessVersion())
-            .to_string_lossy()
-            .into_owned()
-    }
+    unsafe { CStr::from_ptr(capi::TessVersion()).to_string_lossy().into_owned() }
 }
 
 #[cfg(test)]
@@ -388,30 +346,13 @@ mod tests {
                    5\t1\t1\t1\t1\t3\t90\t20\t5\t12\t95\t \n";
         let words = parse_tsv(tsv);
         assert_eq!(words.len(), 2);
-        assert_eq!(
-            words[0],
-            Word {
-                text: "Discharge".into(),
-                conf: 96.5,
-                x: 10,
-                y: 20,
-                w: 30,
-                h: 12
-            }
-        );
+        assert_eq!(words[0], Word { text: "Discharge".into(), conf: 96.5, x: 10, y: 20, w: 30, h: 12 });
         assert_eq!(words[1].text, "summary");
     }
 
     #[test]
     fn confidence_is_length_weighted() {
-        let w = |t: &str, c: f32| Word {
-            text: t.into(),
-            conf: c,
-            x: 0,
-            y: 0,
-            w: 1,
-            h: 1,
-        };
+        let w = |t: &str, c: f32| Word { text: t.into(), conf: c, x: 0, y: 0, w: 1, h: 1 };
         assert_eq!(page_confidence(&[]), 0.0);
         let c = page_confidence(&[w("abcdefghi", 90.0), w("x", 10.0)]);
         assert!((c - 0.82).abs() < 1e-4, "{c}");

@@ -17,9 +17,7 @@
 
 use crate::decode::{self, Limits, RawPage};
 use crate::error::{InputError, Result};
-use crate::model::{
-    now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Timings, Word,
-};
+use crate::model::{now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Timings, Word};
 use crate::ocr::EnginePool;
 use crate::progress::Progress;
 use crate::store::{Registered, Store};
@@ -58,6 +56,8 @@ pub struct IngestConfig {
     pub model: std::sync::Arc<crate::classify::Model>,
     /// Documents whose type confidence is under this go to review.
     pub review_threshold: f32,
+    pub identifiers: crate::extract::ExtractConfig,
+    pub filing: crate::filing::FilingConfig,
     pub documents: crate::config::DocumentsConfig,
 }
 
@@ -123,8 +123,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let mut batch = store.batch_named(&cfg.batch, &roots)?;
     batch.runs += 1;
     store.put_batch(&batch)?;
-    let store_path =
-        std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
+    let store_path = std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
 
     // A cheap first walk gives the progress bar its length.
     let total = walk::walk(&cfg.roots, &store_path).count() as u64;
@@ -138,24 +137,13 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         .stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
-    let ctx = Ctx {
-        store,
-        cfg,
-        batch: &batch,
-        engines: &engines,
-        progress: &progress,
-        tally: Tally::default(),
-    };
+    let ctx = Ctx { store, cfg, batch: &batch, engines: &engines, progress: &progress, tally: Tally::default() };
     let _ = crate::report::write_snapshot(store);
     let last_snapshot = Mutex::new(Instant::now());
     let outcome: Result<()> = pool.install(|| {
-        walk::walk(&cfg.roots, &store_path)
-            .par_bridge()
-            .try_for_each(|entry| {
-                let source = entry.source.clone();
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    process_entry(&ctx, entry)
-                }))
+        walk::walk(&cfg.roots, &store_path).par_bridge().try_for_each(|entry| {
+            let source = entry.source.clone();
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_entry(&ctx, entry)))
                 .unwrap_or_else(|_| {
                     // The file stays `pending` (or unregistered) and is retried by the next run.
                     ctx.progress.file_failed();
@@ -164,16 +152,16 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
                     ctx.tally.problem(&source, why.to_string());
                     Ok(())
                 });
-                ctx.progress.file_done();
-                if let Ok(mut last) = last_snapshot.try_lock() {
-                    if last.elapsed() >= SNAPSHOT_EVERY {
-                        *last = Instant::now();
-                        // Only a convenience for `status`: a failure to write it is not the batch's.
-                        let _ = crate::report::write_snapshot(store);
-                    }
+            ctx.progress.file_done();
+            if let Ok(mut last) = last_snapshot.try_lock() {
+                if last.elapsed() >= SNAPSHOT_EVERY {
+                    *last = Instant::now();
+                    // Only a convenience for `status`: a failure to write it is not the batch's.
+                    let _ = crate::report::write_snapshot(store);
                 }
-                r
-            })
+            }
+            r
+        })
     });
     drop(pool);
     let t = ctx.tally;
@@ -230,11 +218,7 @@ fn record_final(ctx: &Ctx, mut rec: FileRecord, status: FileStatus, error: Strin
     rec.error = Some(error.clone());
     rec.finished_at = Some(now());
     ctx.store.register_file(rec.clone())?;
-    let counter = if status == FileStatus::Skipped {
-        &ctx.tally.skipped
-    } else {
-        &ctx.tally.failed
-    };
+    let counter = if status == FileStatus::Skipped { &ctx.tally.skipped } else { &ctx.tally.failed };
     counter.fetch_add(1, Ordering::Relaxed);
     if status == FileStatus::Failed {
         ctx.progress.file_failed();
@@ -255,22 +239,11 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
                 ctx.tally.already.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
-            return record_final(
-                ctx,
-                new_record(ctx, &entry, 0, 0),
-                FileStatus::Failed,
-                why.clone(),
-            );
+            return record_final(ctx, new_record(ctx, &entry, 0, 0), FileStatus::Failed, why.clone());
         }
-        EntryKind::File {
-            format,
-            size,
-            mtime,
-        } => (format, size, mtime),
+        EntryKind::File { format, size, mtime } => (format, size, mtime),
     };
-    let unchanged = existing
-        .as_ref()
-        .filter(|e| e.size == size && e.mtime == mtime);
+    let unchanged = existing.as_ref().filter(|e| e.size == size && e.mtime == mtime);
     if let Some(e) = unchanged {
         if e.status != FileStatus::Pending {
             ctx.tally.already.fetch_add(1, Ordering::Relaxed);
@@ -288,10 +261,7 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
     let mut rec = new_record(ctx, &entry, size, mtime);
     rec.format = Some(format);
     if size > ctx.cfg.max_file_bytes {
-        let err = InputError::FileTooLarge {
-            size,
-            limit: ctx.cfg.max_file_bytes,
-        };
+        let err = InputError::FileTooLarge { size, limit: ctx.cfg.max_file_bytes };
         return record_final(ctx, rec, FileStatus::Failed, err.to_string());
     }
     let bytes = match std::fs::read(&entry.path) {
@@ -346,15 +316,14 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
     let stored = ctx.store.stored_pages(rec.id)?;
     let todo: Vec<u32> = (1..=count).filter(|p| !stored.contains(p)).collect();
     todo.into_par_iter().try_for_each(|n| {
-        let (page, words) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            process_page(ctx, &rec, &opened, n)
-        }))
-        .unwrap_or_else(|_| {
-            let mut page = page_record(&rec, n);
-            page.status = PageStatus::Failed;
-            page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
-            (page, Vec::new())
-        });
+        let (page, words) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_page(ctx, &rec, &opened, n)))
+                .unwrap_or_else(|_| {
+                    let mut page = page_record(&rec, n);
+                    page.status = PageStatus::Failed;
+                    page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
+                    (page, Vec::new())
+                });
         let page = classify_page(ctx.cfg, page);
         let failed = page.status == PageStatus::Failed;
         if ctx.store.put_page(&page, &words)? {
@@ -406,13 +375,11 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     let classes: Vec<Option<crate::classify::Classification>> = pages
         .iter()
         .map(|p| {
-            p.doc_type
-                .as_ref()
-                .map(|code| crate::classify::Classification {
-                    code: code.clone(),
-                    confidence: p.doc_type_confidence.unwrap_or(0.0),
-                    ranked: Vec::new(),
-                })
+            p.doc_type.as_ref().map(|code| crate::classify::Classification {
+                code: code.clone(),
+                confidence: p.doc_type_confidence.unwrap_or(0.0),
+                ranked: Vec::new(),
+            })
         })
         .collect();
     let views: Vec<crate::documents::PageView> = pages
@@ -439,23 +406,48 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     let mut docs = Vec::new();
     for (seq, span) in spans.iter().enumerate() {
         let seq = seq as u32 + 1;
-        let texts: Vec<&str> = span
-            .iter()
-            .map(|&i| pages[i].text.as_str())
-            .filter(|t| !t.trim().is_empty())
-            .collect();
+        let texts: Vec<&str> = span.iter().map(|&i| pages[i].text.as_str()).filter(|t| !t.trim().is_empty()).collect();
         let class = (!texts.is_empty()).then(|| ctx.cfg.model.classify_pages(&texts));
-        for &i in span {
+        // Identifiers of every page; the filing decision for the document.
+        let extracted: Vec<crate::extract::Extracted> =
+            span.iter().map(|&i| crate::extract::extract(&pages[i].text, &ctx.cfg.identifiers)).collect();
+        let evidence = crate::filing::Evidence {
+            pages: extracted.clone(),
+            min_ocr_confidence: span.iter().filter_map(|&i| pages[i].ocr_confidence).reduce(f32::min),
+        };
+        let decision = crate::filing::decide(&evidence, &StoreIndex(ctx.store), &ctx.cfg.filing);
+        let mut reasons = decision.reasons.clone();
+        if let Some(c) = &class {
+            reasons.extend(type_reasons(c, ctx.cfg.review_threshold));
+        }
+        for (&i, found) in span.iter().zip(&extracted) {
             let p = &mut pages[i];
             p.document_seq = seq;
-            if p.doc_type_by.is_some() || matches!(p.status, PageStatus::Failed | PageStatus::Blank)
-            {
+            p.identifiers = identifiers_for_export(found);
+            if p.resolved_by.is_some() || matches!(p.status, PageStatus::Failed | PageStatus::Blank) {
                 continue;
             }
-            if let Some(c) = &class {
+            if let Some(c) = class.as_ref().filter(|_| p.doc_type_by.is_none()) {
                 p.doc_type = Some(c.code.clone());
                 p.doc_type_confidence = Some(c.confidence);
-                p.review_reasons = review_reasons(c, ctx.cfg.review_threshold);
+            }
+            p.candidates = decision.candidates.clone();
+            match (&decision.patient, reasons.is_empty()) {
+                (Some(patient), true) => {
+                    p.status = PageStatus::Filed;
+                    p.patient = Some(crate::model::Patient {
+                        mrn: patient.mrn.clone(),
+                        family_name: patient.family_name.clone(),
+                        given_name: patient.given_name.clone(),
+                        birth_date: patient.birth_date.clone(),
+                    });
+                    p.review_reasons.clear();
+                }
+                _ => {
+                    p.status = PageStatus::Review;
+                    p.patient = None;
+                    p.review_reasons = reasons.clone();
+                }
             }
         }
         docs.push(crate::store::DocumentRecord {
@@ -469,21 +461,41 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     ctx.store.update_pages(&pages, Some((file.id, &docs)))
 }
 
-/// Why a readable page goes to review, as far as its document type is concerned.
-pub fn review_reasons(c: &crate::classify::Classification, threshold: f32) -> Vec<String> {
-    let mut reasons = vec![REASON_NO_PATIENT.to_string()];
+/// Why a document goes to review as far as its type is concerned.
+pub fn type_reasons(c: &crate::classify::Classification, threshold: f32) -> Vec<String> {
     if c.code == crate::taxonomy::OTHER {
-        reasons.push("document type is other".into());
+        vec!["document type is other".into()]
     } else if c.confidence < threshold {
-        let top: Vec<String> = c
-            .ranked
-            .iter()
-            .take(2)
-            .map(|(code, p)| format!("{code} {p:.2}"))
-            .collect();
-        reasons.push(format!("uncertain document type ({})", top.join(", ")));
+        let top: Vec<String> = c.ranked.iter().take(2).map(|(code, p)| format!("{code} {p:.2}")).collect();
+        vec![format!("uncertain document type ({})", top.join(", "))]
+    } else {
+        Vec::new()
     }
-    reasons
+}
+
+/// The identifiers of a page as exported: the values read cleanly.
+fn identifiers_for_export(e: &crate::extract::Extracted) -> crate::model::Identifiers {
+    let clean_dates = |v: &[crate::extract::Found<crate::extract::Date>]| {
+        v.iter().filter(|f| !f.corrected).map(|f| f.value.to_string()).collect()
+    };
+    crate::model::Identifiers {
+        mrn: e.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.clone()).collect(),
+        birth_date: clean_dates(&e.birth_date),
+        service_date: clean_dates(&e.service_date),
+        name: e.name.iter().map(|n| format!("{}, {}", n.family, n.given)).collect(),
+    }
+}
+
+/// The store as the filing decision's patient index.
+pub struct StoreIndex<'a>(pub &'a Store);
+
+impl crate::filing::PatientIndex for StoreIndex<'_> {
+    fn by_mrn(&self, mrn: &str) -> Option<crate::store::PatientRecord> {
+        self.0.patient(mrn).ok().flatten()
+    }
+    fn born_on(&self, date: &str) -> Vec<crate::store::PatientRecord> {
+        self.0.patients_born(date).unwrap_or_default()
+    }
 }
 
 fn page_record(file: &FileRecord, n: u32) -> PageRecord {
@@ -511,6 +523,9 @@ fn page_record(file: &FileRecord, n: u32) -> PageRecord {
         identifiers: Default::default(),
         review_reasons: Vec::new(),
         processed_at: now(),
+        candidates: Vec::new(),
+        resolved_by: None,
+        resolved_at: None,
     }
 }
 
@@ -520,12 +535,7 @@ fn ms(d: Duration) -> u32 {
 
 /// Decodes, prepares and reads one page. Never fails: a failure is a page
 /// with status `Failed` and its reason.
-fn process_page(
-    ctx: &Ctx,
-    file: &FileRecord,
-    opened: &decode::Opened,
-    n: u32,
-) -> (PageRecord, Vec<Word>) {
+fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>) {
     let mut rec = page_record(file, n);
     let t0 = Instant::now();
     let raw = opened.page(n, &ctx.cfg.limits);

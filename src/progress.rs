@@ -33,10 +33,7 @@ fn line(counts: &Counts, total: u64, elapsed: Duration) -> String {
     } else {
         "-".into()
     };
-    format!(
-        "{files}/{total} files, {pages} pages, {:.2} pages/s, {failed} failed, eta {eta}",
-        pages as f64 / secs
-    )
+    format!("{files}/{total} files, {pages} pages, {:.2} pages/s, {failed} failed, eta {eta}", pages as f64 / secs)
 }
 
 impl Progress {
@@ -51,10 +48,8 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             let b = indicatif::ProgressBar::new(total_files);
             b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30.cyan/blue} {pos}/{len} files {msg} eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} files {msg} eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             b.enable_steady_tick(Duration::from_millis(250));
             bar = Some(b);
@@ -64,29 +59,18 @@ impl Progress {
                 let (lock, cvar) = &*stop;
                 let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
                 loop {
-                    let (guard, timeout) = cvar
-                        .wait_timeout(stopped, every)
-                        .unwrap_or_else(|p| p.into_inner());
+                    let (guard, timeout) = cvar.wait_timeout(stopped, every).unwrap_or_else(|p| p.into_inner());
                     stopped = guard;
                     if *stopped {
                         break;
                     }
                     if timeout.timed_out() {
-                        eprintln!(
-                            "progress: {}",
-                            line(&counts, total_files, started.elapsed())
-                        );
+                        eprintln!("progress: {}", line(&counts, total_files, started.elapsed()));
                     }
                 }
             }));
         }
-        Progress {
-            counts,
-            bar,
-            stop,
-            ticker,
-            started,
-        }
+        Progress { counts, bar, stop, ticker, started }
     }
 
     pub fn file_done(&self) {

@@ -20,50 +20,39 @@ pub struct Status {
     pub files: BTreeMap<String, u64>,
     pub pages: BTreeMap<String, u64>,
     pub doc_types: BTreeMap<String, u64>,
+    /// Pages in review per reason.
+    #[serde(default)]
+    pub review_reasons: BTreeMap<String, u64>,
     /// Pages stored per second of ingest time (batches only).
     pub pages_per_second: Option<f64>,
     pub busy_seconds: Option<f64>,
 }
 
-fn status_of(
-    name: String,
-    counters: BTreeMap<String, u64>,
-    batch: Option<&crate::model::BatchRecord>,
-) -> Status {
+fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate::model::BatchRecord>) -> Status {
     let get = |k: &str| counters.get(k).copied().unwrap_or(0);
     let mut files = BTreeMap::new();
     files.insert("found".to_string(), get(store::counter::FILES_FOUND));
-    for s in [
-        FileStatus::Pending,
-        FileStatus::Done,
-        FileStatus::Failed,
-        FileStatus::Skipped,
-        FileStatus::Duplicate,
-    ] {
-        files.insert(
-            store::file_status_name(s).to_string(),
-            get(&store::counter::files(s)),
-        );
+    for s in [FileStatus::Pending, FileStatus::Done, FileStatus::Failed, FileStatus::Skipped, FileStatus::Duplicate] {
+        files.insert(store::file_status_name(s).to_string(), get(&store::counter::files(s)));
     }
     let mut pages = BTreeMap::new();
     let total = get(store::counter::PAGES);
     pages.insert("total".to_string(), total);
     use crate::model::PageStatus::*;
-    for s in [Filed, Review, Failed, Blank, Separator] {
+    for s in [Filed, Review, Failed, Blank, Separator, Rejected] {
         pages.insert(s.name().to_string(), get(&store::counter::pages(s)));
     }
-    pages.insert(
-        "done".to_string(),
-        total - get(&store::counter::pages(Failed)),
-    );
+    pages.insert("done".to_string(), total - get(&store::counter::pages(Failed)));
     pages.insert("ocr".to_string(), get(store::counter::PAGES_OCR));
-    pages.insert(
-        "text_layer".to_string(),
-        get(store::counter::PAGES_TEXT_LAYER),
-    );
+    pages.insert("text_layer".to_string(), get(store::counter::PAGES_TEXT_LAYER));
     let doc_types = counters
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("doc_type:").map(|t| (t.to_string(), *v)))
+        .filter(|(_, v)| *v > 0)
+        .collect();
+    let review_reasons = counters
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("reason:").map(|t| (t.to_string(), *v)))
         .filter(|(_, v)| *v > 0)
         .collect();
     let busy = batch.map(|b| b.busy_ms as f64 / 1000.0);
@@ -75,6 +64,7 @@ fn status_of(
         files,
         pages,
         doc_types,
+        review_reasons,
         pages_per_second: busy.filter(|s| *s > 0.0).map(|s| total as f64 / s),
         busy_seconds: busy,
     }
@@ -109,12 +99,7 @@ pub fn format_utc(t: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 /// Writes the status snapshot that `status` shows while an ingest holds the
@@ -124,10 +109,7 @@ pub fn write_snapshot(store: &Store) -> Result<()> {
     let v = serde_json::json!({"written_at": crate::model::now(), "batches": all});
     let path = Store::snapshot_path(store.path());
     let tmp = path.with_extension("tmp");
-    let io = |e| Error::Io {
-        path: path.clone(),
-        source: e,
-    };
+    let io = |e| Error::Io { path: path.clone(), source: e };
     std::fs::write(&tmp, serde_json::to_vec_pretty(&v).unwrap_or_default()).map_err(io)?;
     std::fs::rename(&tmp, &path).map_err(io)
 }
@@ -176,17 +158,19 @@ pub fn render_status(all: &[Status]) -> String {
             p("text_layer")
         ));
         if !st.doc_types.is_empty() {
-            let types: Vec<String> = st
-                .doc_types
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
+            let types: Vec<String> = st.doc_types.iter().map(|(k, v)| format!("{k} {v}")).collect();
             s.push_str(&format!("  types  {}\n", types.join("  ")));
         }
+        if !st.review_reasons.is_empty() {
+            s.push_str("  review reasons (pages)\n");
+            let mut reasons: Vec<_> = st.review_reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (k, v) in reasons {
+                s.push_str(&format!("    {v:>8}  {k}\n"));
+            }
+        }
         if let (Some(rate), Some(busy)) = (st.pages_per_second, st.busy_seconds) {
-            s.push_str(&format!(
-                "  speed  {rate:.2} pages/s over {busy:.1} s of ingest\n"
-            ));
+            s.push_str(&format!("  speed  {rate:.2} pages/s over {busy:.1} s of ingest\n"));
         }
     }
     s
@@ -194,10 +178,7 @@ pub fn render_status(all: &[Status]) -> String {
 
 /// Files with a given status (failed, skipped, duplicate, ...), for listing.
 pub fn files_with_status(store: &Store, status: FileStatus) -> Result<Vec<FileRecord>> {
-    store
-        .files()
-        .filter(|f| f.as_ref().map(|f| f.status == status).unwrap_or(true))
-        .collect()
+    store.files().filter(|f| f.as_ref().map(|f| f.status == status).unwrap_or(true)).collect()
 }
 
 /// The export object of one page. The schema is documented in the README;
@@ -223,6 +204,8 @@ pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
         "rotation": page.rotation,
         "dpi": page.dpi,
         "timings": page.timings,
+        "resolved_by": page.resolved_by,
+        "candidates": page.candidates,
     })
 }
 
@@ -252,34 +235,22 @@ pub fn failed_file_json(file: &FileRecord, batch: &str) -> Value {
 
 /// Writes the JSONL export; returns the number of lines written.
 pub fn export_jsonl(store: &Store, out: &mut dyn Write) -> Result<u64> {
-    let names: BTreeMap<u64, String> = store
-        .batches()?
-        .into_iter()
-        .map(|b| (b.id, b.name))
-        .collect();
-    let io = |e| Error::Io {
-        path: "export output".into(),
-        source: e,
-    };
+    let names: BTreeMap<u64, String> = store.batches()?.into_iter().map(|b| (b.id, b.name)).collect();
+    let io = |e| Error::Io { path: "export output".into(), source: e };
     let mut lines = 0u64;
     for file in store.files() {
         let file = file?;
         let batch = names.get(&file.batch).map(String::as_str).unwrap_or("");
         match file.status {
             FileStatus::Failed => {
-                serde_json::to_writer(&mut *out, &failed_file_json(&file, batch))
-                    .map_err(|e| io(e.into()))?;
+                serde_json::to_writer(&mut *out, &failed_file_json(&file, batch)).map_err(|e| io(e.into()))?;
                 out.write_all(b"\n").map_err(io)?;
                 lines += 1;
             }
             FileStatus::Done | FileStatus::Pending => {
                 for n in 1..=file.pages {
-                    if let Some(page) = store
-                        .page(file.id, n)?
-                        .filter(|p| p.status != PageStatus::Separator)
-                    {
-                        serde_json::to_writer(&mut *out, &page_json(&file, &page, batch))
-                            .map_err(|e| io(e.into()))?;
+                    if let Some(page) = store.page(file.id, n)?.filter(|p| p.status != PageStatus::Separator) {
+                        serde_json::to_writer(&mut *out, &page_json(&file, &page, batch)).map_err(|e| io(e.into()))?;
                         out.write_all(b"\n").map_err(io)?;
                         lines += 1;
                     }

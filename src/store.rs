@@ -8,7 +8,7 @@
 //!
 //! | tree          | key                                   | value                          |
 //! |---------------|---------------------------------------|--------------------------------|
-//! | `meta`        | `schema_version`                      | decimal version, UTF-8         |
+//! | `meta`        | `schema_version`; `next_id`           | decimal version; u64 BE        |
 //! | `batches`     | batch id, u64 big-endian              | [`BatchRecord`] JSON           |
 //! | `batch_names` | batch name, UTF-8                     | batch id, u64 BE               |
 //! | `files`       | file id, u64 BE                       | [`FileRecord`] JSON            |
@@ -18,9 +18,13 @@
 //! | `words`       | same key as `pages`                   | `[Word]` JSON                  |
 //! | `documents`   | file id u64 BE ++ sequence u32 BE     | [`DocumentRecord`] JSON        |
 //! | `counters`    | scope u64 BE ++ counter name, UTF-8   | u64 BE                         |
+//! | `patients`    | MRN, upper case                       | [`PatientRecord`] JSON         |
+//! | `patient_dob` | birth date `YYYY-MM-DD` ++ 0 ++ MRN   | empty                          |
+//! | `patient_name`| family name, upper case ++ 0 ++ MRN   | empty                          |
+//! | `audit`       | sequence u64 BE (append-only)         | [`AuditEntry`] JSON            |
 //!
-//! Ids come from sled's id generator plus one, so 0 is free: counter scope 0
-//! is the store total, scope N is batch N. Counter names are listed in
+//! Ids come from the `next_id` counter in `meta` (u64 BE) and start at 1, so
+//! 0 is free: counter scope 0 is the store total, scope N is batch N. Counter names are listed in
 //! [`counter`]. Every write that changes a counted fact updates its counters
 //! in the same transaction, so counters always agree with a full count and
 //! `status` never scans pages.
@@ -60,6 +64,12 @@ pub mod counter {
     /// `doc_type:<code>`, with `doc_type:none` for unclassified pages.
     pub fn doc_type(code: Option<&str>) -> String {
         format!("doc_type:{}", code.unwrap_or("none"))
+    }
+    /// `reason:<reason>` for pages in review, the reason without its
+    /// parenthesised details ("low OCR confidence (0.54)" counts as "low OCR
+    /// confidence").
+    pub fn reason(reason: &str) -> String {
+        format!("reason:{}", reason.split(" (").next().unwrap_or(reason).trim())
     }
 }
 
@@ -104,6 +114,11 @@ pub struct Store {
     words: sled::Tree,
     documents: sled::Tree,
     counters: sled::Tree,
+    meta: sled::Tree,
+    patients: sled::Tree,
+    patient_dob: sled::Tree,
+    patient_name: sled::Tree,
+    audit: sled::Tree,
 }
 
 fn page_key(file_id: u64, page: u32) -> [u8; 12] {
@@ -135,6 +150,16 @@ fn bump(c: &TransactionalTree, batch: u64, name: &str, delta: i64) -> TxResult<(
     Ok(())
 }
 
+/// Counts a page's review reasons (pages in review only).
+fn bump_reasons(c: &TransactionalTree, page: &PageRecord, delta: i64) -> TxResult<()> {
+    if page.status == crate::model::PageStatus::Review {
+        for r in &page.review_reasons {
+            bump(c, page.batch, &counter::reason(r), delta)?;
+        }
+    }
+    Ok(())
+}
+
 fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("records serialise")
 }
@@ -151,14 +176,8 @@ impl Store {
     }
 
     fn open_with(path: &Path, create: bool) -> Result<Store> {
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let damaged = |detail: String| Error::StoreDamaged {
-            path: path.to_path_buf(),
-            detail,
-        };
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let damaged = |detail: String| Error::StoreDamaged { path: path.to_path_buf(), detail };
         let exists = path.exists();
         if !exists && !create {
             return Err(Error::Config(format!("no store at {}", path.display())));
@@ -168,11 +187,7 @@ impl Store {
         }
         if !exists {
             use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(path)
-                .map_err(io)?;
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
         }
         let db = sled::Config::new()
             .path(path)
@@ -182,25 +197,13 @@ impl Store {
             .open()
             .map_err(|e| match e {
                 sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    Error::StoreInUse {
-                        path: path.to_path_buf(),
-                    }
+                    Error::StoreInUse { path: path.to_path_buf() }
                 }
-                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => {
-                    damaged(e.to_string())
-                }
-                e => Error::Store {
-                    path: path.to_path_buf(),
-                    source: e,
-                },
+                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => damaged(e.to_string()),
+                e => Error::Store { path: path.to_path_buf(), source: e },
             })?;
-        let meta = db.open_tree("meta").map_err(|e| Error::Store {
-            path: path.into(),
-            source: e,
-        })?;
-        let version = meta
-            .get("schema_version")
-            .map_err(|e| damaged(e.to_string()))?;
+        let meta = db.open_tree("meta").map_err(|e| Error::Store { path: path.into(), source: e })?;
+        let version = meta.get("schema_version").map_err(|e| damaged(e.to_string()))?;
         match version {
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
             Some(v) => {
@@ -217,18 +220,10 @@ impl Store {
                     return Err(damaged("it has no schema version".into()));
                 }
                 meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())
-                    .map_err(|e| Error::Store {
-                        path: path.into(),
-                        source: e,
-                    })?;
+                    .map_err(|e| Error::Store { path: path.into(), source: e })?;
             }
         }
-        let tree = |name: &str| {
-            db.open_tree(name).map_err(|e| Error::Store {
-                path: path.into(),
-                source: e,
-            })
-        };
+        let tree = |name: &str| db.open_tree(name).map_err(|e| Error::Store { path: path.into(), source: e });
         Ok(Store {
             batches: tree("batches")?,
             batch_names: tree("batch_names")?,
@@ -239,6 +234,11 @@ impl Store {
             words: tree("words")?,
             documents: tree("documents")?,
             counters: tree("counters")?,
+            meta: meta.clone(),
+            patients: tree("patients")?,
+            patient_dob: tree("patient_dob")?,
+            patient_name: tree("patient_name")?,
+            audit: tree("audit")?,
             path: path.to_path_buf(),
             db,
         })
@@ -255,18 +255,12 @@ impl Store {
     }
 
     fn err(&self, e: sled::Error) -> Error {
-        Error::Store {
-            path: self.path.clone(),
-            source: e,
-        }
+        Error::Store { path: self.path.clone(), source: e }
     }
 
     fn tx_err(&self, e: TransactionError<String>) -> Error {
         match e {
-            TransactionError::Abort(detail) => Error::StoreDamaged {
-                path: self.path.clone(),
-                detail,
-            },
+            TransactionError::Abort(detail) => Error::StoreDamaged { path: self.path.clone(), detail },
             TransactionError::Storage(e) => self.err(e),
         }
     }
@@ -278,11 +272,18 @@ impl Store {
         })
     }
 
+    /// The next id (1, 2, 3, ...), shared by batches, files and audit
+    /// entries. sled's own generator jumps by a million after a restart;
+    /// technicians type these ids, so they stay small.
     fn new_id(&self) -> Result<u64> {
-        self.db
-            .generate_id()
-            .map(|id| id + 1)
-            .map_err(|e| self.err(e))
+        let next = self
+            .meta
+            .update_and_fetch("next_id", |old| {
+                let n = old.map(read_u64).unwrap_or(0) + 1;
+                Some(n.to_be_bytes().to_vec())
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(next.map(|v| read_u64(&v)).unwrap_or(1))
     }
 
     /// Makes sure everything written so far is on disk.
@@ -309,27 +310,19 @@ impl Store {
             runs: 0,
         };
         self.put_batch(&batch)?;
-        self.batch_names
-            .insert(name, &batch.id.to_be_bytes())
-            .map_err(|e| self.err(e))?;
+        self.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
         Ok(batch)
     }
 
     pub fn batch(&self, id: u64) -> Result<Option<BatchRecord>> {
-        match self
-            .batches
-            .get(id.to_be_bytes())
-            .map_err(|e| self.err(e))?
-        {
+        match self.batches.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "batch")?)),
             None => Ok(None),
         }
     }
 
     pub fn put_batch(&self, batch: &BatchRecord) -> Result<()> {
-        self.batches
-            .insert(batch.id.to_be_bytes(), to_json(batch))
-            .map_err(|e| self.err(e))?;
+        self.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -387,11 +380,7 @@ impl Store {
                 paths.insert(rec.path.as_slice(), &rec.id.to_be_bytes())?;
                 bump(counters, rec.batch, counter::FILES_FOUND, 1)?;
                 bump(counters, rec.batch, &counter::files(rec.status), 1)?;
-                Ok(if duplicate {
-                    Registered::Duplicate(rec)
-                } else {
-                    Registered::New(rec)
-                })
+                Ok(if duplicate { Registered::Duplicate(rec) } else { Registered::New(rec) })
             })
             .map_err(|e| self.tx_err(e))?;
         Ok(result)
@@ -403,15 +392,9 @@ impl Store {
         (&self.files, &self.counters)
             .transaction(|(files, counters)| {
                 let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
-                    Some(v) => serde_json::from_slice(&v).map_err(|e| {
-                        ConflictableTransactionError::Abort(format!("unreadable file record: {e}"))
-                    })?,
-                    None => {
-                        return Err(ConflictableTransactionError::Abort(format!(
-                            "no file {}",
-                            rec.id
-                        )))
-                    }
+                    Some(v) => serde_json::from_slice(&v)
+                        .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable file record: {e}")))?,
+                    None => return Err(ConflictableTransactionError::Abort(format!("no file {}", rec.id))),
                 };
                 if old.status != rec.status {
                     bump(counters, rec.batch, &counter::files(old.status), -1)?;
@@ -448,25 +431,14 @@ impl Store {
                 word_tree.insert(&key, words.as_slice())?;
                 bump(counters, rec.batch, counter::PAGES, 1)?;
                 bump(counters, rec.batch, &counter::pages(rec.status), 1)?;
-                bump(
-                    counters,
-                    rec.batch,
-                    &counter::doc_type(rec.doc_type.as_deref()),
-                    1,
-                )?;
+                bump(counters, rec.batch, &counter::doc_type(rec.doc_type.as_deref()), 1)?;
+                bump_reasons(counters, rec, 1)?;
                 match rec.text_source {
                     crate::model::TextSource::Ocr => {
                         bump(counters, rec.batch, counter::PAGES_OCR, 1)?;
-                        bump(
-                            counters,
-                            rec.batch,
-                            counter::OCR_MS,
-                            rec.timings.ocr_ms as i64,
-                        )?;
+                        bump(counters, rec.batch, counter::OCR_MS, rec.timings.ocr_ms as i64)?;
                     }
-                    crate::model::TextSource::TextLayer => {
-                        bump(counters, rec.batch, counter::PAGES_TEXT_LAYER, 1)?
-                    }
+                    crate::model::TextSource::TextLayer => bump(counters, rec.batch, counter::PAGES_TEXT_LAYER, 1)?,
                     crate::model::TextSource::None => {}
                 }
                 Ok(true)
@@ -476,48 +448,28 @@ impl Store {
 
     /// Replaces stored pages (new document, type, status or reasons),
     /// moving their counters, and the file's documents, in one transaction.
-    pub fn update_pages(
-        &self,
-        pages: &[PageRecord],
-        documents: Option<(u64, &[DocumentRecord])>,
-    ) -> Result<()> {
-        let encoded: Vec<([u8; 12], Vec<u8>)> = pages
-            .iter()
-            .map(|p| (page_key(p.file_id, p.page), to_json(p)))
-            .collect();
+    pub fn update_pages(&self, pages: &[PageRecord], documents: Option<(u64, &[DocumentRecord])>) -> Result<()> {
+        let encoded: Vec<([u8; 12], Vec<u8>)> =
+            pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
         (&self.pages, &self.documents, &self.counters)
             .transaction(|(tree, docs, counters)| {
                 for (p, (key, value)) in pages.iter().zip(&encoded) {
                     let old: PageRecord = match tree.get(key)? {
-                        Some(v) => serde_json::from_slice(&v).map_err(|e| {
-                            ConflictableTransactionError::Abort(format!(
-                                "unreadable page record: {e}"
-                            ))
-                        })?,
-                        None => {
-                            return Err(ConflictableTransactionError::Abort(format!(
-                                "no page {}",
-                                p.page_id()
-                            )))
-                        }
+                        Some(v) => serde_json::from_slice(&v)
+                            .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable page record: {e}")))?,
+                        None => return Err(ConflictableTransactionError::Abort(format!("no page {}", p.page_id()))),
                     };
                     if old.status != p.status {
                         bump(counters, p.batch, &counter::pages(old.status), -1)?;
                         bump(counters, p.batch, &counter::pages(p.status), 1)?;
                     }
                     if old.doc_type != p.doc_type {
-                        bump(
-                            counters,
-                            p.batch,
-                            &counter::doc_type(old.doc_type.as_deref()),
-                            -1,
-                        )?;
-                        bump(
-                            counters,
-                            p.batch,
-                            &counter::doc_type(p.doc_type.as_deref()),
-                            1,
-                        )?;
+                        bump(counters, p.batch, &counter::doc_type(old.doc_type.as_deref()), -1)?;
+                        bump(counters, p.batch, &counter::doc_type(p.doc_type.as_deref()), 1)?;
+                    }
+                    if (old.status, &old.review_reasons) != (p.status, &p.review_reasons) {
+                        bump_reasons(counters, &old, -1)?;
+                        bump_reasons(counters, p, 1)?;
                     }
                     tree.insert(key, value.as_slice())?;
                 }
@@ -546,22 +498,14 @@ impl Store {
     }
 
     pub fn page(&self, file_id: u64, page: u32) -> Result<Option<PageRecord>> {
-        match self
-            .pages
-            .get(page_key(file_id, page))
-            .map_err(|e| self.err(e))?
-        {
+        match self.pages.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "page")?)),
             None => Ok(None),
         }
     }
 
     pub fn words(&self, file_id: u64, page: u32) -> Result<Vec<Word>> {
-        match self
-            .words
-            .get(page_key(file_id, page))
-            .map_err(|e| self.err(e))?
-        {
+        match self.words.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
             Some(v) => self.decode(&v, "words"),
             None => Ok(Vec::new()),
         }
@@ -609,14 +553,115 @@ impl Store {
     }
 }
 
+/// A patient of the master patient index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientRecord {
+    pub mrn: String,
+    pub family_name: String,
+    pub given_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub sex: String,
+}
+
+/// One line of the audit trail: who did what to what, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: i64,
+    pub user: String,
+    /// `resolve`, `reject`, `reopen`, `view`, `import`.
+    pub action: String,
+    /// Page ids, a file, or `patients`.
+    pub target: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+fn index_key(prefix: &str, mrn: &str) -> Vec<u8> {
+    let mut k = prefix.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(mrn.as_bytes());
+    k
+}
+
+impl Store {
+    /// Adds or updates patients, all or none. Returns (added, updated).
+    pub fn import_patients(&self, patients: &[PatientRecord]) -> Result<(usize, usize)> {
+        let encoded: Vec<Vec<u8>> = patients.iter().map(to_json).collect();
+        (&self.patients, &self.patient_dob, &self.patient_name)
+            .transaction(|(tree, by_dob, by_name)| {
+                let (mut added, mut updated) = (0, 0);
+                for (p, value) in patients.iter().zip(&encoded) {
+                    match tree.insert(p.mrn.as_bytes(), value.as_slice())? {
+                        Some(old) => {
+                            let old: PatientRecord = serde_json::from_slice(&old)
+                                .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable patient: {e}")))?;
+                            by_dob.remove(index_key(&old.birth_date, &old.mrn))?;
+                            by_name.remove(index_key(&old.family_name, &old.mrn))?;
+                            updated += 1;
+                        }
+                        None => added += 1,
+                    }
+                    by_dob.insert(index_key(&p.birth_date, &p.mrn), &[])?;
+                    by_name.insert(index_key(&p.family_name, &p.mrn), &[])?;
+                }
+                Ok((added, updated))
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
+    pub fn patient(&self, mrn: &str) -> Result<Option<PatientRecord>> {
+        match self.patients.get(mrn.as_bytes()).map_err(|e| self.err(e))? {
+            Some(v) => Ok(Some(self.decode(&v, "patient")?)),
+            None => Ok(None),
+        }
+    }
+
+    fn patients_by(&self, tree: &sled::Tree, prefix: &[u8]) -> Result<Vec<PatientRecord>> {
+        let mut out = Vec::new();
+        for k in tree.scan_prefix(prefix).keys() {
+            let k = k.map_err(|e| self.err(e))?;
+            let Some(zero) = k.iter().position(|&b| b == 0) else { continue };
+            if let Some(p) = self.patient(&String::from_utf8_lossy(&k[zero + 1..]))? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Patients born on `date` (`YYYY-MM-DD`).
+    pub fn patients_born(&self, date: &str) -> Result<Vec<PatientRecord>> {
+        self.patients_by(&self.patient_dob, &index_key(date, "")[..date.len() + 1])
+    }
+
+    /// Patients whose family name starts with `prefix` (upper case).
+    pub fn patients_named(&self, prefix: &str) -> Result<Vec<PatientRecord>> {
+        self.patients_by(&self.patient_name, prefix.as_bytes())
+    }
+
+    pub fn patient_count(&self) -> usize {
+        self.patients.len()
+    }
+
+    /// Appends to the audit trail.
+    pub fn audit(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
+        entry.seq = self.new_id()?;
+        self.audit.insert(entry.seq.to_be_bytes(), to_json(&entry)).map_err(|e| self.err(e))?;
+        Ok(entry)
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit_entries(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
+        self.audit.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "audit"))
+    }
+}
+
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
 }
 
 #[cfg(test)]
@@ -668,6 +713,9 @@ mod tests {
             identifiers: Identifiers::default(),
             review_reasons: vec![],
             processed_at: 0,
+            candidates: Vec::new(),
+            resolved_by: None,
+            resolved_at: None,
         }
     }
 
@@ -675,12 +723,8 @@ mod tests {
     fn same_content_at_two_paths_is_a_duplicate() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let Registered::New(a) = store.register_file(file("/a.png", "00ff")).unwrap() else {
-            panic!()
-        };
-        let Registered::Duplicate(b) = store.register_file(file("/b.png", "00ff")).unwrap() else {
-            panic!()
-        };
+        let Registered::New(a) = store.register_file(file("/a.png", "00ff")).unwrap() else { panic!() };
+        let Registered::Duplicate(b) = store.register_file(file("/b.png", "00ff")).unwrap() else { panic!() };
         assert_eq!(b.duplicate_of, Some(a.id));
         let c = store.counters(0).unwrap();
         assert_eq!(c["files_found"], 2);
@@ -697,23 +741,14 @@ mod tests {
         assert!(store.put_page(&page(7, 2), &[]).unwrap());
         assert_eq!(store.counters(1).unwrap()["pages"], 2);
         assert_eq!(store.counters(0).unwrap()["pages_review"], 2);
-        assert_eq!(
-            store
-                .stored_pages(7)
-                .unwrap()
-                .into_iter()
-                .collect::<Vec<_>>(),
-            vec![1, 2]
-        );
+        assert_eq!(store.stored_pages(7).unwrap().into_iter().collect::<Vec<_>>(), vec![1, 2]);
     }
 
     #[test]
     fn status_changes_move_counters() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let Registered::New(mut f) = store.register_file(file("/a.png", "01")).unwrap() else {
-            panic!()
-        };
+        let Registered::New(mut f) = store.register_file(file("/a.png", "01")).unwrap() else { panic!() };
         f.status = FileStatus::Done;
         f.pages = 1;
         store.update_file(&f).unwrap();
@@ -727,21 +762,12 @@ mod tests {
         let store = Store::open(&dir.path().join("db")).unwrap();
         store.put_page(&page(3, 1), &[]).unwrap();
         store.put_page(&page(3, 2), &[]).unwrap();
-        let doc = |seq, first, last| DocumentRecord {
-            file_id: 3,
-            seq,
-            first_page: first,
-            last_page: last,
-            doc_type: None,
-        };
-        store
-            .update_pages(&[], Some((3, &[doc(1, 1, 1), doc(2, 2, 2)])))
-            .unwrap();
+        let doc =
+            |seq, first, last| DocumentRecord { file_id: 3, seq, first_page: first, last_page: last, doc_type: None };
+        store.update_pages(&[], Some((3, &[doc(1, 1, 1), doc(2, 2, 2)]))).unwrap();
         let mut p = page(3, 2);
         p.doc_type = Some("lab_report".into());
-        store
-            .update_pages(&[p], Some((3, &[doc(1, 1, 2)])))
-            .unwrap();
+        store.update_pages(&[p], Some((3, &[doc(1, 1, 2)]))).unwrap();
         let c = store.counters(0).unwrap();
         assert_eq!((c["doc_type:none"], c["doc_type:lab_report"]), (1, 1));
         assert_eq!(store.documents(3).unwrap(), vec![doc(1, 1, 2)]);
@@ -760,15 +786,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         {
-            let db = sled::Config::new()
-                .path(&path)
-                .use_compression(true)
-                .open()
-                .unwrap();
-            db.open_tree("meta")
-                .unwrap()
-                .insert("schema_version", "99")
-                .unwrap();
+            let db = sled::Config::new().path(&path).use_compression(true).open().unwrap();
+            db.open_tree("meta").unwrap().insert("schema_version", "99").unwrap();
             db.flush().unwrap();
         }
         let err = Store::open(&path).err().unwrap();

@@ -17,42 +17,18 @@ pub struct DocType {
 pub const OTHER: &str = "other";
 
 const BUILTIN: &[(&str, Option<&str>, &str)] = &[
-    (
-        "history_physical",
-        Some("34117-2"),
-        "History and physical note",
-    ),
+    ("history_physical", Some("34117-2"), "History and physical note"),
     ("discharge_summary", Some("18842-5"), "Discharge summary"),
-    (
-        "operative_report",
-        Some("11504-8"),
-        "Surgical operation note (operations and procedures)",
-    ),
+    ("operative_report", Some("11504-8"), "Surgical operation note (operations and procedures)"),
     ("progress_note", Some("11506-3"), "Progress note"),
     ("consultation", Some("11488-4"), "Consult note"),
-    (
-        "emergency_note",
-        Some("34111-5"),
-        "Emergency department note",
-    ),
+    ("emergency_note", Some("34111-5"), "Emergency department note"),
     ("lab_report", Some("11502-2"), "Laboratory report"),
-    (
-        "radiology_report",
-        Some("18748-4"),
-        "Diagnostic imaging study",
-    ),
+    ("radiology_report", Some("18748-4"), "Diagnostic imaging study"),
     ("pathology_report", Some("11526-1"), "Pathology study"),
     ("consent", Some("59284-0"), "Consent document"),
-    (
-        "insurance",
-        Some("64290-0"),
-        "Health insurance card and coverage documents",
-    ),
-    (
-        "medication_record",
-        None,
-        "Medication administration record, prescriptions",
-    ),
+    ("insurance", Some("64290-0"), "Health insurance card and coverage documents"),
+    ("medication_record", None, "Medication administration record, prescriptions"),
     ("correspondence", None, "Letters and correspondence"),
     (OTHER, None, "Anything else; always goes to review"),
 ];
@@ -84,10 +60,7 @@ impl Taxonomy {
         let mut t = Taxonomy::default();
         for e in extra {
             if !is_valid_code(&e.code) {
-                return Err(format!(
-                    "document type code '{}' is not snake_case (a-z, 0-9, _)",
-                    e.code
-                ));
+                return Err(format!("document type code '{}' is not snake_case (a-z, 0-9, _)", e.code));
             }
             match t.types.iter_mut().find(|x| x.code == e.code) {
                 Some(x) => *x = e.clone(),
@@ -112,9 +85,7 @@ impl Taxonomy {
 
 fn is_valid_code(code: &str) -> bool {
     !code.is_empty()
-        && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && code.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
@@ -126,10 +97,7 @@ mod tests {
     fn builtin_types_have_their_loinc_codes() {
         let t = Taxonomy::default();
         assert_eq!(t.types().len(), 14);
-        assert_eq!(
-            t.get("discharge_summary").unwrap().loinc.as_deref(),
-            Some("18842-5")
-        );
+        assert_eq!(t.get("discharge_summary").unwrap().loinc.as_deref(), Some("18842-5"));
         assert_eq!(t.get("correspondence").unwrap().loinc, None);
         assert!(t.contains(OTHER));
     }
@@ -137,25 +105,13 @@ mod tests {
     #[test]
     fn a_site_adds_and_renames_types() {
         let extra = [
-            DocType {
-                code: "wound_care".into(),
-                loinc: None,
-                display: "Wound care record".into(),
-            },
-            DocType {
-                code: "consent".into(),
-                loinc: Some("59284-0".into()),
-                display: "Consent form".into(),
-            },
+            DocType { code: "wound_care".into(), loinc: None, display: "Wound care record".into() },
+            DocType { code: "consent".into(), loinc: Some("59284-0".into()), display: "Consent form".into() },
         ];
         let t = Taxonomy::with_site_types(&extra).unwrap();
         assert_eq!(t.types().len(), 15);
         assert_eq!(t.get("consent").unwrap().display, "Consent form");
-        let bad = [DocType {
-            code: "Wound Care".into(),
-            loinc: None,
-            display: String::new(),
-        }];
+        let bad = [DocType { code: "Wound Care".into(), loinc: None, display: String::new() }];
         assert!(Taxonomy::with_site_types(&bad).is_err());
     }
 }

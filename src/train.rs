@@ -26,14 +26,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> TrainConfig {
-        TrainConfig {
-            dims_log2: 18,
-            epochs: 6,
-            learning_rate: 0.4,
-            noisy_copies: 1,
-            heldout_fraction: 0.15,
-            seed: 7,
-        }
+        TrainConfig { dims_log2: 18, epochs: 6, learning_rate: 0.4, noisy_copies: 1, heldout_fraction: 0.15, seed: 7 }
     }
 }
 
@@ -156,16 +149,9 @@ pub fn split(mut examples: Vec<Example>, fraction: f64, seed: u64) -> (Vec<Examp
     let (mut keep, mut held) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < examples.len() {
-        let j = examples[i..]
-            .iter()
-            .position(|e| e.label != examples[i].label)
-            .map_or(examples.len(), |p| i + p);
+        let j = examples[i..].iter().position(|e| e.label != examples[i].label).map_or(examples.len(), |p| i + p);
         let n = j - i;
-        let h = if n >= 3 {
-            ((n as f64 * fraction).round() as usize).max(1)
-        } else {
-            0
-        };
+        let h = if n >= 3 { ((n as f64 * fraction).round() as usize).max(1) } else { 0 };
         for (k, e) in examples[i..j].iter().enumerate() {
             if k < h {
                 held.push(e.clone());
@@ -180,12 +166,7 @@ pub fn split(mut examples: Vec<Example>, fraction: f64, seed: u64) -> (Vec<Examp
 
 /// Trains a model on `train`, calibrates it on `heldout` (if any), and
 /// returns it with the held-out metrics in its provenance.
-pub fn train(
-    train: &[Example],
-    heldout: &[Example],
-    classes: &[String],
-    cfg: &TrainConfig,
-) -> Model {
+pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &TrainConfig) -> Model {
     let k = classes.len();
     let dims = 1usize << cfg.dims_log2;
     let class_of = |label: &str| classes.iter().position(|c| c == label);
@@ -200,10 +181,7 @@ pub fn train(
         data.push((y, features(&e.text, cfg.dims_log2)));
         for copy in 0..cfg.noisy_copies {
             let rate = 0.02 + 0.04 * copy as f64;
-            data.push((
-                y,
-                features(&ocr_noise(&e.text, &mut rng, rate), cfg.dims_log2),
-            ));
+            data.push((y, features(&ocr_noise(&e.text, &mut rng, rate), cfg.dims_log2)));
         }
     }
     // Class weights: rarer classes count more (square root of inverse frequency).
@@ -212,16 +190,8 @@ pub fn train(
         counts[*y] += 1;
     }
     let n = data.len().max(1) as f32;
-    let class_weight: Vec<f32> = counts
-        .iter()
-        .map(|&c| {
-            if c == 0 {
-                0.0
-            } else {
-                (n / (k as f32 * c as f32)).sqrt()
-            }
-        })
-        .collect();
+    let class_weight: Vec<f32> =
+        counts.iter().map(|&c| if c == 0 { 0.0 } else { (n / (k as f32 * c as f32)).sqrt() }).collect();
 
     let mut w = vec![0.0f32; k * dims];
     let mut g2 = vec![1e-6f32; k * dims];
@@ -232,14 +202,8 @@ pub fn train(
         rng.shuffle(&mut order);
         for &i in &order {
             let (y, x) = &data[i];
-            let logits: Vec<f32> = (0..k)
-                .map(|c| {
-                    b[c] + x
-                        .iter()
-                        .map(|&(f, v)| w[c * dims + f as usize] * v)
-                        .sum::<f32>()
-                })
-                .collect();
+            let logits: Vec<f32> =
+                (0..k).map(|c| b[c] + x.iter().map(|&(f, v)| w[c * dims + f as usize] * v).sum::<f32>()).collect();
             let p = softmax(&logits, 1.0);
             for c in 0..k {
                 let g = (p[c] - if c == *y { 1.0 } else { 0.0 }) * class_weight[*y];
@@ -267,12 +231,7 @@ pub fn train(
     };
     let held: Vec<(usize, Vec<f32>)> = heldout
         .iter()
-        .filter_map(|e| {
-            Some((
-                class_of(&e.label)?,
-                model.logits(&features(&e.text, cfg.dims_log2)),
-            ))
-        })
+        .filter_map(|e| Some((class_of(&e.label)?, model.logits(&features(&e.text, cfg.dims_log2)))))
         .collect();
     if !held.is_empty() {
         model.temperature = fit_temperature(&held);
@@ -288,11 +247,8 @@ pub fn train(
 /// The temperature that minimises the negative log-likelihood of the
 /// held-out labels (golden-section search on log T).
 pub fn fit_temperature(held: &[(usize, Vec<f32>)]) -> f32 {
-    let nll = |t: f64| -> f64 {
-        held.iter()
-            .map(|(y, l)| -(softmax(l, t as f32)[*y].max(1e-9) as f64).ln())
-            .sum::<f64>()
-    };
+    let nll =
+        |t: f64| -> f64 { held.iter().map(|(y, l)| -(softmax(l, t as f32)[*y].max(1e-9) as f64).ln()).sum::<f64>() };
     let (mut lo, mut hi) = ((0.02f64).ln(), (20.0f64).ln());
     let phi = (5f64.sqrt() - 1.0) / 2.0;
     for _ in 0..60 {
@@ -358,21 +314,9 @@ pub fn score(pairs: &[(String, Classification)]) -> Metrics {
         let tp = confusion[i][i] as f64;
         let support: usize = confusion[i].iter().sum();
         let predicted: usize = confusion.iter().map(|r| r[i]).sum();
-        let p = if predicted > 0 {
-            tp / predicted as f64
-        } else {
-            0.0
-        };
-        let r = if support > 0 {
-            tp / support as f64
-        } else {
-            0.0
-        };
-        let f1 = if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        };
+        let p = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
+        let r = if support > 0 { tp / support as f64 } else { 0.0 };
+        let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
         if support > 0 {
             f1_sum += f1;
             f1_n += 1;
@@ -390,10 +334,8 @@ pub fn score(pairs: &[(String, Classification)]) -> Metrics {
             accuracy: if n > 0 { ok as f64 / n as f64 } else { 0.0 },
         })
         .collect();
-    let ece = reliability
-        .iter()
-        .map(|b| b.count as f64 / total.max(1) as f64 * (b.accuracy - b.mean_confidence).abs())
-        .sum();
+    let ece =
+        reliability.iter().map(|b| b.count as f64 / total.max(1) as f64 * (b.accuracy - b.mean_confidence).abs()).sum();
     Metrics {
         total,
         accuracy: correct as f64 / total.max(1) as f64,
@@ -408,23 +350,16 @@ pub fn score(pairs: &[(String, Classification)]) -> Metrics {
 
 /// Classifies every example and scores the result.
 pub fn evaluate(model: &Model, examples: &[Example]) -> Metrics {
-    let pairs: Vec<(String, Classification)> = examples
-        .iter()
-        .map(|e| (e.label.clone(), model.classify(&e.text)))
-        .collect();
+    let pairs: Vec<(String, Classification)> =
+        examples.iter().map(|e| (e.label.clone(), model.classify(&e.text))).collect();
     score(&pairs)
 }
 
 /// The metrics as text: accuracy, macro-F1, per class, confusion, reliability.
 pub fn render(m: &Metrics) -> String {
-    let mut s = format!(
-        "examples {}  accuracy {:.3}  macro-F1 {:.3}  ECE {:.3}\n\n",
-        m.total, m.accuracy, m.macro_f1, m.ece
-    );
-    s.push_str(&format!(
-        "{:<20} {:>9} {:>7} {:>6} {:>8}\n",
-        "class", "precision", "recall", "F1", "support"
-    ));
+    let mut s =
+        format!("examples {}  accuracy {:.3}  macro-F1 {:.3}  ECE {:.3}\n\n", m.total, m.accuracy, m.macro_f1, m.ece);
+    s.push_str(&format!("{:<20} {:>9} {:>7} {:>6} {:>8}\n", "class", "precision", "recall", "F1", "support"));
     for (l, p, r, f, n) in &m.per_class {
         s.push_str(&format!("{l:<20} {p:>9.3} {r:>7.3} {f:>6.3} {n:>8}\n"));
     }
@@ -459,10 +394,7 @@ mod tests {
     #[test]
     fn split_is_stratified() {
         let ex: Vec<Example> = (0..40)
-            .map(|i| Example {
-                label: if i % 4 == 0 { "a".into() } else { "b".into() },
-                text: i.to_string(),
-            })
+            .map(|i| Example { label: if i % 4 == 0 { "a".into() } else { "b".into() }, text: i.to_string() })
             .collect();
         let (keep, held) = split(ex, 0.25, 3);
         assert_eq!(keep.len() + held.len(), 40);
@@ -476,53 +408,29 @@ mod tests {
         for i in 0..30 {
             ex.push(Example {
                 label: "lab_report".into(),
-                text: format!(
-                    "LABORATORY REPORT sodium {i} potassium chloride mmol/L reference range"
-                ),
+                text: format!("LABORATORY REPORT sodium {i} potassium chloride mmol/L reference range"),
             });
-            ex.push(Example { label: "consent".into(), text: format!("CONSENT FOR SURGERY I authorize the procedure risks benefits signature witness {i}") });
+            ex.push(Example {
+                label: "consent".into(),
+                text: format!("CONSENT FOR SURGERY I authorize the procedure risks benefits signature witness {i}"),
+            });
         }
         let (tr, held) = split(ex, 0.2, 1);
         let classes = vec!["consent".to_string(), "lab_report".to_string()];
-        let cfg = TrainConfig {
-            dims_log2: 14,
-            epochs: 4,
-            ..TrainConfig::default()
-        };
+        let cfg = TrainConfig { dims_log2: 14, epochs: 4, ..TrainConfig::default() };
         let model = train(&tr, &held, &classes, &cfg);
-        assert_eq!(
-            model
-                .classify("Potassium 4.1 mmol/L Sodium 140 (reference range)")
-                .code,
-            "lab_report"
-        );
-        assert_eq!(
-            model
-                .classify("I authorize the surgeon. Signature of witness")
-                .code,
-            "consent"
-        );
+        assert_eq!(model.classify("Potassium 4.1 mmol/L Sodium 140 (reference range)").code, "lab_report");
+        assert_eq!(model.classify("I authorize the surgeon. Signature of witness").code, "consent");
         assert!(model.temperature > 0.0);
         assert!(model.provenance.heldout_accuracy > 0.9);
         let back = Model::from_json(&model.to_json()).unwrap();
-        assert_eq!(
-            back.classify("sodium potassium").code,
-            model.classify("sodium potassium").code
-        );
+        assert_eq!(back.classify("sodium potassium").code, model.classify("sodium potassium").code);
     }
 
     #[test]
     fn scoring_counts_a_confusion() {
-        let c = |code: &str, conf: f32| Classification {
-            code: code.into(),
-            confidence: conf,
-            ranked: vec![],
-        };
-        let m = score(&[
-            ("a".into(), c("a", 0.95)),
-            ("a".into(), c("b", 0.55)),
-            ("b".into(), c("b", 0.9)),
-        ]);
+        let c = |code: &str, conf: f32| Classification { code: code.into(), confidence: conf, ranked: vec![] };
+        let m = score(&[("a".into(), c("a", 0.95)), ("a".into(), c("b", 0.55)), ("b".into(), c("b", 0.9))]);
         assert!((m.accuracy - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(m.confusion[0], vec![1, 1]);
         assert_eq!(m.reliability[9].count, 2);

@@ -16,11 +16,7 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub enum EntryKind {
     /// A regular file; `format` is `None` for formats chartmill does not read.
-    File {
-        format: Option<Format>,
-        size: u64,
-        mtime: i64,
-    },
+    File { format: Option<Format>, size: u64, mtime: i64 },
     /// A folder or file that could not be walked (permission, symlink loop, ...).
     Problem(String),
 }
@@ -42,11 +38,7 @@ pub fn walk<'a>(roots: &'a [PathBuf], exclude: &'a Path) -> impl Iterator<Item =
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let rel = if rel.as_os_str().is_empty() {
-        path.file_name().map(Path::new).unwrap_or(path)
-    } else {
-        rel
-    };
+    let rel = if rel.as_os_str().is_empty() { path.file_name().map(Path::new).unwrap_or(path) } else { rel };
     rel.to_string_lossy().into_owned()
 }
 
@@ -59,11 +51,7 @@ fn entry(root: &Path, item: walkdir::Result<walkdir::DirEntry>) -> Option<Entry>
             let kind = match e.metadata() {
                 Ok(m) if m.is_file() => {
                     use std::os::unix::fs::MetadataExt;
-                    EntryKind::File {
-                        format: Format::from_path(&path),
-                        size: m.len(),
-                        mtime: m.mtime(),
-                    }
+                    EntryKind::File { format: Format::from_path(&path), size: m.len(), mtime: m.mtime() }
                 }
                 Ok(_) => EntryKind::Problem("unsupported: not a regular file".into()),
                 Err(err) => EntryKind::Problem(format!("unreadable: {}", io_reason(&err))),
@@ -71,21 +59,14 @@ fn entry(root: &Path, item: walkdir::Result<walkdir::DirEntry>) -> Option<Entry>
             Some(Entry { path, source, kind })
         }
         Err(err) => {
-            let path = err
-                .path()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| root.to_path_buf());
+            let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
             let source = relative(root, &path);
             let why = if err.loop_ancestor().is_some() {
                 "unreadable: symbolic link loop".to_string()
             } else {
                 format!("unreadable: {}", io_reason(&err))
             };
-            Some(Entry {
-                path,
-                source,
-                kind: EntryKind::Problem(why),
-            })
+            Some(Entry { path, source, kind: EntryKind::Problem(why) })
         }
     }
 }

@@ -30,10 +30,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         // 20000 × 10000 pixels: an A3 page at 1200 dpi. Scans are far smaller.
-        Limits {
-            max_pixels: 200_000_000,
-            max_pages: 10_000,
-        }
+        Limits { max_pixels: 200_000_000, max_pages: 10_000 }
     }
 }
 
@@ -46,11 +43,7 @@ impl Limits {
             });
         }
         if width.saturating_mul(height) > self.max_pixels {
-            return Err(InputError::TooLarge {
-                width,
-                height,
-                limit: self.max_pixels,
-            });
+            return Err(InputError::TooLarge { width, height, limit: self.max_pixels });
         }
         Ok(())
     }
@@ -81,11 +74,7 @@ pub enum Opened<'a> {
 }
 
 /// Opens `bytes` as `format`: checks the structure, counts pages.
-pub fn open<'a>(
-    format: Format,
-    bytes: &'a [u8],
-    limits: &Limits,
-) -> Result<Opened<'a>, InputError> {
+pub fn open<'a>(format: Format, bytes: &'a [u8], limits: &Limits) -> Result<Opened<'a>, InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty);
     }
@@ -128,22 +117,14 @@ pub(crate) fn normalise_polarity(gray: &mut GrayImage) {
         return;
     }
     // Sample every 7th pixel: enough for a mean, cheap on big pages.
-    let (sum, n) = pixels
-        .iter()
-        .step_by(7)
-        .fold((0u64, 0u64), |(s, n), &p| (s + p as u64, n + 1));
+    let (sum, n) = pixels.iter().step_by(7).fold((0u64, 0u64), |(s, n), &p| (s + p as u64, n + 1));
     if sum / n < 96 {
         image::imageops::invert(gray);
     }
 }
 
 /// Expands packed 1-bit rows (`0` bit = black unless `one_is_black`) to 8-bit gray.
-pub(crate) fn unpack_bits(
-    packed: &[u8],
-    width: u32,
-    height: u32,
-    one_is_black: bool,
-) -> Option<GrayImage> {
+pub(crate) fn unpack_bits(packed: &[u8], width: u32, height: u32, one_is_black: bool) -> Option<GrayImage> {
     let row_bytes = (width as usize).div_ceil(8);
     if packed.len() < row_bytes * height as usize {
         return None;
@@ -184,14 +165,8 @@ mod tests {
     #[test]
     fn limits_refuse_absurd_dimensions() {
         let limits = Limits::default();
-        assert!(matches!(
-            limits.check(100_000, 100_000),
-            Err(InputError::TooLarge { .. })
-        ));
+        assert!(matches!(limits.check(100_000, 100_000), Err(InputError::TooLarge { .. })));
         assert!(limits.check(2550, 3300).is_ok());
-        assert!(matches!(
-            limits.check(0, 10),
-            Err(InputError::Corrupt { .. })
-        ));
+        assert!(matches!(limits.check(0, 10), Err(InputError::Corrupt { .. })));
     }
 }

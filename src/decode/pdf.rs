@@ -22,18 +22,12 @@ pub struct PdfFile {
 
 impl PdfFile {
     pub(super) fn open(bytes: &[u8], limits: &Limits) -> Result<PdfFile, InputError> {
-        if !bytes.starts_with(b"%PDF")
-            && !bytes[..bytes.len().min(1024)]
-                .windows(5)
-                .any(|w| w == b"%PDF-")
-        {
+        if !bytes.starts_with(b"%PDF") && !bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
             return Err(InputError::corrupt("pdf", "no %PDF header"));
         }
         let mut doc = match Document::load_mem(bytes) {
             Ok(doc) => doc,
-            Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::InvalidPassword) => {
-                return Err(InputError::Encrypted)
-            }
+            Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::InvalidPassword) => return Err(InputError::Encrypted),
             Err(e) => return Err(InputError::corrupt("pdf", e)),
         };
         if doc.is_encrypted() {
@@ -61,15 +55,9 @@ impl PdfFile {
     }
 
     pub(super) fn page(&self, n: u32, limits: &Limits) -> Result<RawPage, InputError> {
-        let id = *self
-            .pages
-            .get(n as usize - 1)
-            .ok_or_else(|| InputError::corrupt("pdf", format!("no page {n}")))?;
+        let id = *self.pages.get(n as usize - 1).ok_or_else(|| InputError::corrupt("pdf", format!("no page {n}")))?;
         // A panic in pdf-extract on this page only loses its text layer.
-        let text =
-            crate::error::contain_panic("reading a pdf text layer", || Ok(self.text_layer(n)))
-                .ok()
-                .flatten();
+        let text = crate::error::contain_panic("reading a pdf text layer", || Ok(self.text_layer(n))).ok().flatten();
         if let Some(text) = text {
             return Ok(RawPage::Text(text));
         }
@@ -85,41 +73,33 @@ impl PdfFile {
     }
 
     fn page_image(&self, page: ObjectId, limits: &Limits) -> Result<PageImage, InputError> {
-        let images = self
-            .doc
-            .get_page_images(page)
-            .map_err(|e| InputError::corrupt("pdf", format!("page resources: {e}")))?;
+        let images =
+            self.doc.get_page_images(page).map_err(|e| InputError::corrupt("pdf", format!("page resources: {e}")))?;
         let largest = images
             .iter()
             .filter(|i| i.width > 0 && i.height > 0)
             .max_by_key(|i| i.width.saturating_mul(i.height))
             .ok_or(InputError::EmptyPdfPage)?;
         limits.check(largest.width as u64, largest.height as u64)?;
-        let stream = self
-            .doc
-            .get_object(largest.id)
-            .and_then(Object::as_stream)
-            .map_err(|e| InputError::corrupt("pdf", e))?;
+        let stream =
+            self.doc.get_object(largest.id).and_then(Object::as_stream).map_err(|e| InputError::corrupt("pdf", e))?;
         let (w, h) = (largest.width as u32, largest.height as u32);
         let filters: Vec<String> = largest.filters.clone().unwrap_or_default();
         let last = filters.last().map(String::as_str).unwrap_or("");
         let mut gray = match last {
             "DCTDecode" | "DCT" => {
-                let img =
-                    image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
-                        .map_err(|e| InputError::corrupt("pdf", format!("embedded jpeg: {e}")))?;
+                let img = image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
+                    .map_err(|e| InputError::corrupt("pdf", format!("embedded jpeg: {e}")))?;
                 img.to_luma8()
             }
             "CCITTFaxDecode" | "CCF" => ccitt(stream, w, h)?,
             "JBIG2Decode" | "JPXDecode" => {
-                return Err(InputError::Unsupported(format!(
-                    "pdf image encoding {last}"
-                )));
+                return Err(InputError::Unsupported(format!("pdf image encoding {last}")));
             }
             _ => {
-                let data = stream.decompressed_content().map_err(|e| {
-                    InputError::corrupt("pdf", format!("image stream ({}): {e}", filters.join(",")))
-                })?;
+                let data = stream
+                    .decompressed_content()
+                    .map_err(|e| InputError::corrupt("pdf", format!("image stream ({}): {e}", filters.join(","))))?;
                 raw_samples(&self.doc, stream, &data, w, h)?
             }
         };
@@ -139,9 +119,7 @@ fn media_width_points(doc: &Document, page: ObjectId) -> Option<f32> {
     for _ in 0..32 {
         if let Ok(mb) = dict.get(b"MediaBox").and_then(Object::as_array) {
             let n: Vec<f32> = mb.iter().filter_map(|o| o.as_float().ok()).collect();
-            return (n.len() == 4)
-                .then(|| (n[2] - n[0]).abs())
-                .filter(|w| *w > 0.0);
+            return (n.len() == 4).then(|| (n[2] - n[0]).abs()).filter(|w| *w > 0.0);
         }
         let parent = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
         dict = doc.get_dictionary(parent).ok()?;
@@ -170,17 +148,12 @@ fn decode_inverted(stream: &lopdf::Stream) -> bool {
 fn ccitt(stream: &lopdf::Stream, w: u32, h: u32) -> Result<GrayImage, InputError> {
     let params = decode_params(stream);
     let int = |key: &[u8], default: i64| {
-        params
-            .and_then(|p| p.get(key).ok())
-            .and_then(|o| o.as_i64().ok())
-            .unwrap_or(default)
+        params.and_then(|p| p.get(key).ok()).and_then(|o| o.as_i64().ok()).unwrap_or(default)
     };
     let k = int(b"K", 0);
     let columns = int(b"Columns", w as i64);
     if columns != w as i64 || w > u16::MAX as u32 || h > u16::MAX as u32 {
-        return Err(InputError::Unsupported(
-            "ccitt image wider than 65535 pixels or with odd columns".into(),
-        ));
+        return Err(InputError::Unsupported("ccitt image wider than 65535 pixels or with odd columns".into()));
     }
     let mut out = Vec::with_capacity(w as usize * h as usize);
     let mut push_line = |transitions: &[u16]| {
@@ -198,10 +171,7 @@ fn ccitt(stream: &lopdf::Stream, w: u32, h: u32) -> Result<GrayImage, InputError
         fax::decoder::decode_g3(bytes, &mut push_line)
     };
     if ok.is_none() && out.is_empty() {
-        return Err(InputError::corrupt(
-            "pdf",
-            "ccitt image data cannot be decoded",
-        ));
+        return Err(InputError::corrupt("pdf", "ccitt image data cannot be decoded"));
     }
     // A short image is padded white: keep what was decoded.
     out.resize(w as usize * h as usize, 255);
@@ -209,25 +179,10 @@ fn ccitt(stream: &lopdf::Stream, w: u32, h: u32) -> Result<GrayImage, InputError
 }
 
 /// Uncompressed samples (after Flate/LZW) to gray, by colour space and depth.
-fn raw_samples(
-    doc: &Document,
-    stream: &lopdf::Stream,
-    data: &[u8],
-    w: u32,
-    h: u32,
-) -> Result<GrayImage, InputError> {
+fn raw_samples(doc: &Document, stream: &lopdf::Stream, data: &[u8], w: u32, h: u32) -> Result<GrayImage, InputError> {
     let dict = &stream.dict;
-    let image_mask = dict
-        .get(b"ImageMask")
-        .and_then(Object::as_bool)
-        .unwrap_or(false);
-    let bpc = if image_mask {
-        1
-    } else {
-        dict.get(b"BitsPerComponent")
-            .and_then(Object::as_i64)
-            .unwrap_or(8)
-    };
+    let image_mask = dict.get(b"ImageMask").and_then(Object::as_bool).unwrap_or(false);
+    let bpc = if image_mask { 1 } else { dict.get(b"BitsPerComponent").and_then(Object::as_i64).unwrap_or(8) };
     let space = color_space(doc, dict);
     let comps: usize = match space.as_deref() {
         Some("DeviceGray") | Some("CalGray") | Some("Indexed") => 1,
@@ -237,15 +192,11 @@ fn raw_samples(
         // ICCBased and unknown spaces: infer the component count from the data size.
         _ => {
             let per_row = |c: usize| (w as usize * c * bpc as usize).div_ceil(8);
-            (1..=4)
-                .find(|&c| per_row(c) * h as usize == data.len())
-                .unwrap_or(1)
+            (1..=4).find(|&c| per_row(c) * h as usize == data.len()).unwrap_or(1)
         }
     };
     if space.as_deref() == Some("Indexed") {
-        return Err(InputError::Unsupported(
-            "pdf image with an indexed colour space".into(),
-        ));
+        return Err(InputError::Unsupported("pdf image with an indexed colour space".into()));
     }
     let short = || InputError::corrupt("pdf", "image data shorter than its size");
     match (bpc, comps) {
@@ -263,19 +214,14 @@ fn raw_samples(
                     out.push(match c {
                         1 => s(0) as u8,
                         3 => ((s(0) * 299 + s(1) * 587 + s(2) * 114) / 1000) as u8,
-                        4 => {
-                            255u32.saturating_sub((s(0) * 30 + s(1) * 59 + s(2) * 11) / 100 + s(3))
-                                as u8
-                        }
+                        4 => 255u32.saturating_sub((s(0) * 30 + s(1) * 59 + s(2) * 11) / 100 + s(3)) as u8,
                         _ => s(0) as u8,
                     });
                 }
             }
             GrayImage::from_raw(w, h, out).ok_or_else(short)
         }
-        _ => Err(InputError::Unsupported(format!(
-            "pdf image with {bpc}-bit samples and {comps} components"
-        ))),
+        _ => Err(InputError::Unsupported(format!("pdf image with {bpc}-bit samples and {comps} components"))),
     }
 }
 

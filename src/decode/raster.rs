@@ -5,9 +5,7 @@ use crate::error::InputError;
 use std::io::Cursor;
 
 fn reader(bytes: &[u8]) -> Result<image::ImageReader<Cursor<&[u8]>>, InputError> {
-    image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| InputError::corrupt("image", e))
+    image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| InputError::corrupt("image", e))
 }
 
 fn format_name(bytes: &[u8]) -> &'static str {
@@ -25,14 +23,9 @@ pub(super) fn check(bytes: &[u8], limits: &Limits) -> Result<(), InputError> {
     let fmt = format_name(bytes);
     let reader = reader(bytes)?;
     if reader.format().is_none() {
-        return Err(InputError::corrupt(
-            "image",
-            "not a png or jpeg file (unknown signature)",
-        ));
+        return Err(InputError::corrupt("image", "not a png or jpeg file (unknown signature)"));
     }
-    let (w, h) = reader
-        .into_dimensions()
-        .map_err(|e| InputError::corrupt(fmt, e))?;
+    let (w, h) = reader.into_dimensions().map_err(|e| InputError::corrupt(fmt, e))?;
     limits.check(w as u64, h as u64)
 }
 
@@ -44,18 +37,12 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<PageImage, InputEr
     reader.limits(image_limits);
     if fmt == "jpeg" && !jpeg_is_complete(bytes) {
         // The decoder would fill the missing part with gray and carry on.
-        return Err(InputError::corrupt(
-            "jpeg",
-            "file is truncated (no end-of-image marker)",
-        ));
+        return Err(InputError::corrupt("jpeg", "file is truncated (no end-of-image marker)"));
     }
     let img = reader.decode().map_err(|e| InputError::corrupt(fmt, e))?;
     let mut gray = img.to_luma8();
     super::normalise_polarity(&mut gray);
-    Ok(PageImage {
-        gray,
-        dpi: claimed_dpi(bytes),
-    })
+    Ok(PageImage { gray, dpi: claimed_dpi(bytes) })
 }
 
 /// Whether a JPEG ends with its end-of-image marker (`FF D9`), allowing for
@@ -84,10 +71,7 @@ pub(crate) fn claimed_dpi(bytes: &[u8]) -> Option<f32> {
         }
         return None;
     }
-    if bytes.len() > 18
-        && bytes.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0])
-        && &bytes[6..11] == b"JFIF\0"
-    {
+    if bytes.len() > 18 && bytes.starts_with(&[0xFF, 0xD8, 0xFF, 0xE0]) && &bytes[6..11] == b"JFIF\0" {
         let units = bytes[13];
         let x = u16::from_be_bytes([bytes[14], bytes[15]]) as f32;
         return match units {
@@ -116,9 +100,7 @@ mod tests {
     #[test]
     fn png_without_phys_claims_nothing() {
         let mut png = Vec::new();
-        image::GrayImage::new(4, 4)
-            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
+        image::GrayImage::new(4, 4).write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         assert_eq!(claimed_dpi(&png), None);
         assert!(decode(&png, &Limits::default()).is_ok());
     }
@@ -131,11 +113,7 @@ mod tests {
             .unwrap();
         assert!(decode(&jpeg, &Limits::default()).is_ok());
         let err = decode(&jpeg[..jpeg.len() - 2], &Limits::default()).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("corrupt jpeg: file is truncated"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("corrupt jpeg: file is truncated"), "{err}");
     }
 
     #[test]

@@ -50,11 +50,7 @@ impl<'a> TiffFile<'a> {
         if readable == 0 {
             return Err(InputError::corrupt("tiff", broken.unwrap_or_default()));
         }
-        Ok(TiffFile {
-            bytes,
-            readable,
-            broken,
-        })
+        Ok(TiffFile { bytes, readable, broken })
     }
 
     pub(super) fn page_count(&self) -> u32 {
@@ -64,10 +60,7 @@ impl<'a> TiffFile<'a> {
     pub(super) fn page(&self, n: u32, limits: &Limits) -> Result<PageImage, InputError> {
         if n > self.readable {
             let why = self.broken.clone().unwrap_or_else(|| "no such page".into());
-            return Err(InputError::corrupt(
-                "tiff",
-                format!("page {n} cannot be read: {why}"),
-            ));
+            return Err(InputError::corrupt("tiff", format!("page {n} cannot be read: {why}")));
         }
         let corrupt = |e: tiff::TiffError| InputError::corrupt("tiff", e);
         let mut dec = decoder(self.bytes)?;
@@ -102,12 +95,7 @@ fn resolution(dec: &mut Decoder<Cursor<&[u8]>>) -> Option<f32> {
 }
 
 /// Converts any sample layout the decoder returns into 8-bit gray.
-fn to_gray(
-    color: ColorType,
-    data: DecodingResult,
-    w: u32,
-    h: u32,
-) -> Result<GrayImage, InputError> {
+fn to_gray(color: ColorType, data: DecodingResult, w: u32, h: u32) -> Result<GrayImage, InputError> {
     let n = w as usize * h as usize;
     let bad = || InputError::corrupt("tiff", "pixel data shorter than the image size");
     // Samples widened or narrowed to 8 bits.
@@ -118,10 +106,7 @@ fn to_gray(
         (_, DecodingResult::U8(v)) => v,
         (_, DecodingResult::U16(v)) => v.into_iter().map(|s| (s >> 8) as u8).collect(),
         (_, DecodingResult::U32(v)) => v.into_iter().map(|s| (s >> 24) as u8).collect(),
-        (_, DecodingResult::F32(v)) => v
-            .into_iter()
-            .map(|s| (s.clamp(0.0, 1.0) * 255.0) as u8)
-            .collect(),
+        (_, DecodingResult::F32(v)) => v.into_iter().map(|s| (s.clamp(0.0, 1.0) * 255.0) as u8).collect(),
         _ => return Err(InputError::Unsupported("tiff sample format".into())),
     };
     let gray: Vec<u8> = match color {
@@ -137,11 +122,7 @@ fn to_gray(
                 luma(&rgb)
             })
             .collect(),
-        other => {
-            return Err(InputError::Unsupported(format!(
-                "tiff color type {other:?}"
-            )))
-        }
+        other => return Err(InputError::Unsupported(format!("tiff color type {other:?}"))),
     };
     if gray.len() < n {
         return Err(bad());

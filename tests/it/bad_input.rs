@@ -6,8 +6,7 @@ use crate::harness::*;
 #[test]
 fn each_bad_input_gets_its_own_error_and_the_batch_completes() {
     let bad = repo().join("tests/data/bad");
-    let expected =
-        std::fs::read_to_string(bad.join("expected.tsv")).expect("tests/data/bad/expected.tsv");
+    let expected = std::fs::read_to_string(bad.join("expected.tsv")).expect("tests/data/bad/expected.tsv");
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
     let r = ingest(&store, &bad, &[]);
@@ -26,25 +25,16 @@ fn each_bad_input_gets_its_own_error_and_the_batch_completes() {
     };
     let pages = export(&store);
     let mut checked = 0;
-    for line in expected
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
+    for line in expected.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let (file, keyword) = line.split_once('\t').unwrap();
         if file == "file" {
             continue; // header
         }
-        let reason = |listing: &str| {
-            listing
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("{file}\t")).map(str::to_string))
-        };
+        let reason =
+            |listing: &str| listing.lines().find_map(|l| l.strip_prefix(&format!("{file}\t")).map(str::to_string));
         match keyword {
             "ok" => {
-                let page = pages
-                    .iter()
-                    .find(|p| p["source"] == file)
-                    .expect("the good file is stored");
+                let page = pages.iter().find(|p| p["source"] == file).expect("the good file is stored");
                 assert_eq!(page["status"], "review", "{file}");
             }
             "unsupported" => {
@@ -60,10 +50,7 @@ fn each_bad_input_gets_its_own_error_and_the_batch_completes() {
                         .map(|p| p["error"].as_str().unwrap().to_string())
                 });
                 let why = why.unwrap_or_else(|| panic!("{file}: no failure recorded\n{failed}"));
-                assert!(
-                    why.starts_with(keyword),
-                    "{file}: expected '{keyword}', got '{why}'"
-                );
+                assert!(why.starts_with(keyword), "{file}: expected '{keyword}', got '{why}'");
             }
         }
         checked += 1;
@@ -76,32 +63,17 @@ fn broken_links_and_link_loops_are_recorded_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir_all(input.join("sub")).unwrap();
-    std::fs::copy(
-        repo().join("tests/data/bad/good.png"),
-        input.join("good.png"),
-    )
-    .unwrap();
+    std::fs::copy(repo().join("tests/data/bad/good.png"), input.join("good.png")).unwrap();
     // A link to nothing (an unreadable file), and a folder link that loops.
     std::os::unix::fs::symlink(input.join("gone.png"), input.join("dangling.png")).unwrap();
     std::os::unix::fs::symlink(&input, input.join("sub/loop")).unwrap();
     let store = dir.path().join("s.db");
     let r = ingest(&store, &input, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("dangling.png: unreadable"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("sub/loop: unreadable: symbolic link loop"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("dangling.png: unreadable"), "{}", r.stderr);
+    assert!(r.stderr.contains("sub/loop: unreadable: symbolic link loop"), "{}", r.stderr);
     let pages = export(&store);
-    assert!(pages
-        .iter()
-        .any(|p| p["source"] == "good.png" && p["status"] == "review"));
+    assert!(pages.iter().any(|p| p["source"] == "good.png" && p["status"] == "review"));
 }
 
 #[test]

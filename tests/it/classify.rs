@@ -21,11 +21,7 @@ fn fixtures(dir: &str) -> Vec<(String, String, String)> {
         if path.extension().is_some_and(|e| e == "txt") {
             let expected = std::fs::read_to_string(path.with_extension("expected")).unwrap();
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            out.push((
-                name,
-                std::fs::read_to_string(&path).unwrap(),
-                expected.trim().to_string(),
-            ));
+            out.push((name, std::fs::read_to_string(&path).unwrap(), expected.trim().to_string()));
         }
     }
     out.sort();
@@ -41,19 +37,13 @@ fn each_fixture_text_gets_its_type_clean_and_ocr_damaged() {
     for (name, text, expected) in &cases {
         let clean = model.classify(text);
         if clean.code != *expected {
-            wrong.push(format!(
-                "{name}: clean text classified {} ({:.2})",
-                clean.code, clean.confidence
-            ));
+            wrong.push(format!("{name}: clean text classified {} ({:.2})", clean.code, clean.confidence));
         }
         for seed in 1..=3 {
             let noisy = ocr_noise(text, &mut Rng::new(seed), 0.04);
             let c = model.classify(&noisy);
             if c.code != *expected {
-                wrong.push(format!(
-                    "{name}: OCR-damaged copy {seed} classified {} ({:.2})",
-                    c.code, c.confidence
-                ));
+                wrong.push(format!("{name}: OCR-damaged copy {seed} classified {} ({:.2})", c.code, c.confidence));
             }
         }
     }
@@ -107,36 +97,23 @@ fn multi_document_fixtures_split_where_expected() {
 #[test]
 fn confidence_is_calibrated_on_a_held_out_split() {
     let taxonomy = chartmill::taxonomy::Taxonomy::default();
-    let data =
-        chartmill::dataset::read_csv(&repo().join("data/synthetic-train.csv"), &taxonomy).unwrap();
+    let data = chartmill::dataset::read_csv(&repo().join("data/synthetic-train.csv"), &taxonomy).unwrap();
     let (train, held) = chartmill::train::split(data, 0.3, 11);
     let mut classes: Vec<String> = train.iter().map(|e| e.label.clone()).collect();
     classes.sort();
     classes.dedup();
-    let cfg = chartmill::train::TrainConfig {
-        dims_log2: 16,
-        epochs: 4,
-        ..Default::default()
-    };
+    let cfg = chartmill::train::TrainConfig { dims_log2: 16, epochs: 4, ..Default::default() };
     let (fit, calib) = chartmill::train::split(train, 0.2, 12);
     let model = chartmill::train::train(&fit, &calib, &classes, &cfg);
     // Score OCR-damaged copies of the held-out texts: what scans look like.
     let mut rng = Rng::new(5);
     let noisy: Vec<_> = held
         .iter()
-        .map(|e| chartmill::train::Example {
-            label: e.label.clone(),
-            text: ocr_noise(&e.text, &mut rng, 0.05),
-        })
+        .map(|e| chartmill::train::Example { label: e.label.clone(), text: ocr_noise(&e.text, &mut rng, 0.05) })
         .collect();
     let m = chartmill::train::evaluate(&model, &noisy);
     assert!(m.total >= 100, "{} held-out texts", m.total);
-    assert!(
-        m.ece < 0.08,
-        "expected calibration error {:.3}\n{}",
-        m.ece,
-        chartmill::train::render(&m)
-    );
+    assert!(m.ece < 0.08, "expected calibration error {:.3}\n{}", m.ece, chartmill::train::render(&m));
     for bin in m.reliability.iter().filter(|b| b.count >= 20) {
         assert!(
             (bin.accuracy - bin.mean_confidence).abs() < 0.15,
@@ -156,24 +133,11 @@ fn types_lists_the_taxonomy_with_loinc_codes() {
     c.arg("types");
     let r = run(c);
     assert_eq!(r.code, 0);
-    assert!(
-        r.stdout
-            .contains("discharge_summary      18842-5  Discharge summary"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("medication_record      (local)"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("discharge_summary      18842-5  Discharge summary"), "{}", r.stdout);
+    assert!(r.stdout.contains("medication_record      (local)"), "{}", r.stdout);
     // A site adds its own type through its configuration file.
     let site = dir.path().join("site.toml");
-    std::fs::write(
-        &site,
-        "[[doc_types]]\ncode = \"wound_care\"\ndisplay = \"Wound care record\"\n",
-    )
-    .unwrap();
+    std::fs::write(&site, "[[doc_types]]\ncode = \"wound_care\"\ndisplay = \"Wound care record\"\n").unwrap();
     let mut c = cmd(&dir.path().join("s.db"));
     c.arg("--config").arg(&site).arg("types");
     assert!(run(c).stdout.contains("wound_care"));

@@ -35,11 +35,7 @@ pub fn run(mut c: Command) -> Run {
     // store at a time, so commands from this test binary take turns.
     static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = c.output().expect("chartmill runs");
+    let Output { status, stdout, stderr } = c.output().expect("chartmill runs");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -49,10 +45,7 @@ pub fn run(mut c: Command) -> Run {
 
 pub fn ingest(store: &Path, dir: &Path, extra: &[&str]) -> Run {
     let mut c = cmd(store);
-    c.arg("ingest")
-        .arg(dir)
-        .args(["--jobs", "2", "--quiet"])
-        .args(extra);
+    c.arg("ingest").arg(dir).args(["--jobs", "2", "--quiet"]).args(extra);
     run(c)
 }
 
@@ -61,10 +54,7 @@ pub fn export(store: &Path) -> Vec<Value> {
     c.args(["export", "--format", "jsonl"]);
     let r = run(c);
     assert_eq!(r.code, 0, "export failed: {}", r.stderr);
-    r.stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect()
+    r.stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
 }
 
 pub fn status_json(store: &Path) -> Value {
@@ -96,22 +86,14 @@ pub fn samples_ingested() -> &'static Ingested {
         let store = dir.path().join("store.db");
         let run = ingest(&store, &samples(), &[]);
         let pages = export(&store);
-        Ingested {
-            _dir: dir,
-            store,
-            run,
-            pages,
-        }
+        Ingested { _dir: dir, store, run, pages }
     })
 }
 
 /// The ground truth of the samples: one object per page.
 pub fn truth() -> Vec<Value> {
     let text = std::fs::read_to_string(samples().join("truth.jsonl")).expect("samples/truth.jsonl");
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 /// Copies `files` (relative to samples/) into a new folder.
@@ -130,14 +112,6 @@ pub fn by_page(pages: &[Value]) -> std::collections::BTreeMap<(String, u64), Val
     pages
         .iter()
         .filter(|p| p["page"].is_u64())
-        .map(|p| {
-            (
-                (
-                    p["source"].as_str().unwrap().to_string(),
-                    p["page"].as_u64().unwrap(),
-                ),
-                p.clone(),
-            )
-        })
+        .map(|p| ((p["source"].as_str().unwrap().to_string(), p["page"].as_u64().unwrap()), p.clone()))
         .collect()
 }

@@ -6,31 +6,21 @@ use serde_json::Value;
 
 fn words_found(text: &str, expect: &[Value]) -> (usize, Vec<String>) {
     let lower = text.to_lowercase();
-    let missing: Vec<String> = expect
-        .iter()
-        .map(|w| w.as_str().unwrap().to_lowercase())
-        .filter(|w| !lower.contains(w.as_str()))
-        .collect();
+    let missing: Vec<String> =
+        expect.iter().map(|w| w.as_str().unwrap().to_lowercase()).filter(|w| !lower.contains(w.as_str())).collect();
     (expect.len() - missing.len(), missing)
 }
 
 #[test]
 fn every_sample_page_reads_with_its_expected_words() {
     let ingested = samples_ingested();
-    assert_eq!(
-        ingested.run.code, 0,
-        "ingest of the samples: {}",
-        ingested.run.stderr
-    );
+    assert_eq!(ingested.run.code, 0, "ingest of the samples: {}", ingested.run.stderr);
     let pages = by_page(&ingested.pages);
     let truth = truth();
     assert!(truth.len() >= 15, "the samples cover every format");
     let mut failures = Vec::new();
     for t in &truth {
-        let key = (
-            t["source"].as_str().unwrap().to_string(),
-            t["page"].as_u64().unwrap(),
-        );
+        let key = (t["source"].as_str().unwrap().to_string(), t["page"].as_u64().unwrap());
         let Some(page) = pages.get(&key) else {
             failures.push(format!("{key:?}: not exported"));
             continue;
@@ -42,10 +32,7 @@ fn every_sample_page_reads_with_its_expected_words() {
             continue;
         }
         if page["status"] != "review" {
-            failures.push(format!(
-                "{key:?}: status {} error {}",
-                page["status"], page["error"]
-            ));
+            failures.push(format!("{key:?}: status {} error {}", page["status"], page["error"]));
             continue;
         }
         let expect = t["expect_words"].as_array().unwrap();
@@ -54,27 +41,16 @@ fn every_sample_page_reads_with_its_expected_words() {
             failures.push(format!("{key:?}: missing words {missing:?}"));
         }
         let text_layer = t["text_layer"].as_bool().unwrap_or(false);
-        assert_eq!(
-            page["text_source"],
-            if text_layer { "text_layer" } else { "ocr" },
-            "{key:?}"
-        );
+        assert_eq!(page["text_source"], if text_layer { "text_layer" } else { "ocr" }, "{key:?}");
         if text_layer {
-            assert!(
-                page["ocr_confidence"].is_null(),
-                "{key:?}: text-layer pages have no OCR confidence"
-            );
+            assert!(page["ocr_confidence"].is_null(), "{key:?}: text-layer pages have no OCR confidence");
         } else {
             let c = page["ocr_confidence"].as_f64().unwrap();
             assert!(c > 0.6 && c <= 1.0, "{key:?}: ocr confidence {c}");
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(
-        pages.len(),
-        truth.len(),
-        "one export record per page of the ground truth"
-    );
+    assert_eq!(pages.len(), truth.len(), "one export record per page of the ground truth");
 }
 
 #[test]
@@ -83,22 +59,11 @@ fn sideways_and_upside_down_pages_are_turned_upright() {
     let pages = by_page(&ingested.pages);
     let mut seen = 0;
     for t in truth() {
-        let degr: Vec<&str> = t["degradations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        let key = (
-            t["source"].as_str().unwrap().to_string(),
-            t["page"].as_u64().unwrap(),
-        );
+        let degr: Vec<&str> = t["degradations"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        let key = (t["source"].as_str().unwrap().to_string(), t["page"].as_u64().unwrap());
         let rotation = pages[&key]["rotation"].as_u64().unwrap();
         if degr.contains(&"rot90") || degr.contains(&"rot270") {
-            assert!(
-                rotation == 90 || rotation == 270,
-                "{key:?} rotated by {rotation}"
-            );
+            assert!(rotation == 90 || rotation == 270, "{key:?} rotated by {rotation}");
             seen += 1;
         } else if degr.contains(&"rot180") {
             assert_eq!(rotation, 180, "{key:?}");
@@ -107,10 +72,7 @@ fn sideways_and_upside_down_pages_are_turned_upright() {
             assert_eq!(rotation, 0, "{key:?} is upright and must stay so");
         }
     }
-    assert!(
-        seen >= 2,
-        "the samples hold a sideways and an upside-down page"
-    );
+    assert!(seen >= 2, "the samples hold a sideways and an upside-down page");
 }
 
 #[test]
@@ -120,16 +82,8 @@ fn unsupported_files_are_listed_not_dropped() {
     c.args(["status", "--list", "skipped"]);
     let r = run(c);
     assert_eq!(r.code, 0);
-    assert!(
-        r.stdout.contains("SYNTHETIC.txt\tunsupported file type"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("truth.jsonl\tunsupported file type"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("SYNTHETIC.txt\tunsupported file type"), "{}", r.stdout);
+    assert!(r.stdout.contains("truth.jsonl\tunsupported file type"), "{}", r.stdout);
     let t = totals(&ingested.store);
     assert_eq!(t["files"]["skipped"], 2);
     assert_eq!(t["files"]["failed"], 0);
@@ -177,10 +131,7 @@ fn export_matches_its_documented_schema() {
         ] {
             assert!(o.contains_key(key), "missing {key} in {p}");
         }
-        assert!(
-            p["source"].as_str().is_some_and(|s| !s.starts_with('/')),
-            "source is relative: {p}"
-        );
+        assert!(p["source"].as_str().is_some_and(|s| !s.starts_with('/')), "source is relative: {p}");
         assert!(p["page"].as_u64().is_some_and(|n| n >= 1));
         assert!(["filed", "review", "failed", "blank"].contains(&p["status"].as_str().unwrap()));
         if p["status"] == "review" || p["status"] == "filed" {
@@ -188,10 +139,7 @@ fn export_matches_its_documented_schema() {
             let c = p["doc_type_confidence"].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&c));
         } else {
-            assert!(
-                p["doc_type"].is_null() && p["doc_type_confidence"].is_null(),
-                "{p}"
-            );
+            assert!(p["doc_type"].is_null() && p["doc_type_confidence"].is_null(), "{p}");
         }
         assert!(p["patient"].is_null());
         for k in ["mrn", "birth_date", "service_date", "name"] {
@@ -199,11 +147,7 @@ fn export_matches_its_documented_schema() {
         }
         assert!(p["review_reasons"].is_array());
         assert!(p["document_id"].is_string());
-        assert_eq!(
-            p["status"] == "failed",
-            p["error"].is_string(),
-            "error is set exactly on failed pages: {p}"
-        );
+        assert_eq!(p["status"] == "failed", p["error"].is_string(), "error is set exactly on failed pages: {p}");
         if p["status"] == "review" {
             assert_eq!(p["review_reasons"][0], "no patient identified");
         }
@@ -225,16 +169,8 @@ fn a_second_ingest_does_nothing() {
     assert_eq!(before.len(), 4);
     let second = ingest(&store, &input, &[]);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert!(
-        second.stderr.contains("0 pages stored"),
-        "{}",
-        second.stderr
-    );
-    assert!(
-        second.stderr.contains("2 already in the store"),
-        "{}",
-        second.stderr
-    );
+    assert!(second.stderr.contains("0 pages stored"), "{}", second.stderr);
+    assert!(second.stderr.contains("2 already in the store"), "{}", second.stderr);
     assert_eq!(export(&store), before, "nothing changed");
     // The same content under another name is recognised by its hash.
     std::fs::copy(input.join("png/hp_gray8.png"), input.join("copy.png")).unwrap();
@@ -250,10 +186,7 @@ fn a_second_process_is_told_the_store_is_in_use() {
     let store = dir.path().join("s.db");
     // A long ingest (all samples, one worker) holds the store...
     let mut first = cmd(&store);
-    first
-        .arg("ingest")
-        .arg(samples())
-        .args(["--jobs", "1", "--quiet"]);
+    first.arg("ingest").arg(samples()).args(["--jobs", "1", "--quiet"]);
     let mut child = first.spawn().unwrap();
     let t0 = std::time::Instant::now();
     let snapshot = store.join("status-snapshot.json");
@@ -274,21 +207,10 @@ fn a_second_process_is_told_the_store_is_in_use() {
     assert!(still_running, "the first ingest outlived the checks");
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("in use by another chartmill process"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("in use by another chartmill process"), "{stderr}");
     let stdout = String::from_utf8_lossy(&live.stdout);
-    assert_eq!(
-        live.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&live.stderr)
-    );
-    assert!(
-        stdout.contains("an ingest is running: snapshot from"),
-        "{stdout}"
-    );
+    assert_eq!(live.status.code(), Some(0), "{}", String::from_utf8_lossy(&live.stderr));
+    assert!(stdout.contains("an ingest is running: snapshot from"), "{stdout}");
     assert!(stdout.contains("batch samples"), "{stdout}");
 }
 
@@ -299,35 +221,19 @@ fn sample_pages_get_their_document_types_and_documents() {
     let (mut right, mut total) = (0, 0);
     let mut wrong = Vec::new();
     for t in truth().iter().filter(|t| t["doc_type"].is_string()) {
-        let key = (
-            t["source"].as_str().unwrap().to_string(),
-            t["page"].as_u64().unwrap(),
-        );
+        let key = (t["source"].as_str().unwrap().to_string(), t["page"].as_u64().unwrap());
         total += 1;
         if pages[&key]["doc_type"] == t["doc_type"] {
             right += 1;
         } else {
-            wrong.push(format!(
-                "{key:?}: {} for {}",
-                pages[&key]["doc_type"], t["doc_type"]
-            ));
+            wrong.push(format!("{key:?}: {} for {}", pages[&key]["doc_type"], t["doc_type"]));
         }
     }
-    assert!(
-        right * 10 >= total * 9,
-        "{right}/{total} right:\n{}",
-        wrong.join("\n")
-    );
+    assert!(right * 10 >= total * 9, "{right}/{total} right:\n{}", wrong.join("\n"));
     let doc = |source: &str, page: u64| pages[&(source.to_string(), page)]["document_id"].clone();
     // One discharge summary over three pages.
-    assert_eq!(
-        doc("tiff/discharge_g4_3pages.tif", 1),
-        doc("tiff/discharge_g4_3pages.tif", 3)
-    );
+    assert_eq!(doc("tiff/discharge_g4_3pages.tif", 1), doc("tiff/discharge_g4_3pages.tif", 3));
     // Two documents of two patients in one file.
-    assert_ne!(
-        doc("tiff/mixed_lzw_8bit.tif", 1),
-        doc("tiff/mixed_lzw_8bit.tif", 2)
-    );
+    assert_ne!(doc("tiff/mixed_lzw_8bit.tif", 1), doc("tiff/mixed_lzw_8bit.tif", 2));
     assert_ne!(doc("pdf/scan_dct.pdf", 1), doc("pdf/scan_dct.pdf", 2));
 }

@@ -1,0 +1,302 @@
+//! The filing decision: file a document to a patient, or send it to review
+//! with reasons a technician understands. Pure: the patient index is reached
+//! through [`PatientIndex`].
+//!
+//! A document is filed only when all of these hold:
+//! - exactly one MRN is read cleanly (not only after an OCR correction) and
+//!   it is in the patient index;
+//! - at least one other identifier agrees with that patient: the date of
+//!   birth, or the name (allowing for OCR errors);
+//! - nothing contradicts it: no second MRN, no date of birth or name of
+//!   someone else, no name and date of birth that belong to another patient;
+//! - the OCR confidence and the document type are not in doubt.
+//!
+//! Everything else goes to review. Candidates (from the MRN, a corrected MRN
+//! reading, or name and date of birth) are suggested, never applied.
+
+use crate::extract::{Date, Extracted, Name};
+use crate::store::PatientRecord;
+use serde::{Deserialize, Serialize};
+
+/// Access to the master patient index.
+pub trait PatientIndex {
+    fn by_mrn(&self, mrn: &str) -> Option<PatientRecord>;
+    fn born_on(&self, date: &str) -> Vec<PatientRecord>;
+}
+
+/// Thresholds from the site configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilingConfig {
+    /// Pages read with a lower OCR confidence go to review.
+    pub min_ocr_confidence: f32,
+    /// Similarity (0..1) a family name needs to count as the same.
+    pub name_similarity: f32,
+}
+
+impl Default for FilingConfig {
+    fn default() -> FilingConfig {
+        FilingConfig { min_ocr_confidence: 0.6, name_similarity: 0.8 }
+    }
+}
+
+/// A patient suggested to the technician, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub mrn: String,
+    pub why: String,
+}
+
+/// The outcome for one document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Decision {
+    pub patient: Option<PatientRecord>,
+    pub reasons: Vec<String>,
+    pub candidates: Vec<Candidate>,
+}
+
+/// Levenshtein similarity in 0..1.
+pub fn similarity(a: &str, b: &str) -> f32 {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    1.0 - prev[b.len()] as f32 / a.len().max(b.len()) as f32
+}
+
+/// Whether a name read on a page is this patient's, allowing OCR errors.
+pub fn name_matches(name: &Name, p: &PatientRecord, cfg: &FilingConfig) -> bool {
+    let family = |s: &str| s.to_uppercase().replace(['-', '\'', ' '], "");
+    if similarity(&family(&name.family), &family(&p.family_name)) < cfg.name_similarity {
+        return false;
+    }
+    let given = name.given.to_uppercase();
+    let theirs = p.given_name.to_uppercase();
+    if given.len() == 1 {
+        return theirs.starts_with(&given);
+    }
+    similarity(&given, &theirs) >= cfg.name_similarity.min(0.75)
+}
+
+/// What a document offers: every page's identifiers and OCR confidence.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub pages: Vec<Extracted>,
+    /// The lowest OCR confidence of the document's pages (`None` for text layers).
+    pub min_ocr_confidence: Option<f32>,
+}
+
+/// Decides one document.
+pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> Decision {
+    let mut d = Decision::default();
+    let mut clean_mrns: Vec<String> = Vec::new();
+    let mut corrected_mrns: Vec<String> = Vec::new();
+    let mut dobs: Vec<Date> = Vec::new();
+    let mut names: Vec<&Name> = Vec::new();
+    for page in &ev.pages {
+        for m in &page.mrn {
+            let list = if m.corrected { &mut corrected_mrns } else { &mut clean_mrns };
+            if !list.contains(&m.value) {
+                list.push(m.value.clone());
+            }
+        }
+        for b in page.birth_date.iter().filter(|b| !b.corrected) {
+            if !dobs.contains(&b.value) {
+                dobs.push(b.value);
+            }
+        }
+        for n in &page.name {
+            if !names.iter().any(|x| x.family == n.family && x.given == n.given) {
+                names.push(n);
+            }
+        }
+    }
+    corrected_mrns.retain(|m| !clean_mrns.contains(m));
+    let suggest = |d: &mut Decision, p: &PatientRecord, why: &str| {
+        if !d.candidates.iter().any(|c| c.mrn == p.mrn) {
+            d.candidates.push(Candidate { mrn: p.mrn.clone(), why: why.into() });
+        }
+    };
+    // Patients whose name and date of birth both appear in the document.
+    let mut by_name_and_dob: Vec<PatientRecord> = Vec::new();
+    for dob in &dobs {
+        for p in index.born_on(&dob.to_string()) {
+            if names.iter().any(|n| name_matches(n, &p, cfg)) && !by_name_and_dob.contains(&p) {
+                by_name_and_dob.push(p);
+            }
+        }
+    }
+
+    match clean_mrns.as_slice() {
+        [] => {
+            d.reasons.push(if corrected_mrns.is_empty() {
+                "no MRN found".into()
+            } else {
+                "MRN unreadable (only an OCR-corrected reading)".into()
+            });
+        }
+        [mrn] => match index.by_mrn(mrn) {
+            None => d.reasons.push("MRN not in patient index".into()),
+            Some(p) => {
+                let dob_agrees = dobs.iter().any(|x| x.to_string() == p.birth_date);
+                let dob_conflicts = dobs.iter().any(|x| x.to_string() != p.birth_date);
+                let name_agrees = names.iter().any(|n| name_matches(n, &p, cfg));
+                let name_conflicts = names.iter().any(|n| !name_matches(n, &p, cfg));
+                let someone_else = by_name_and_dob.iter().any(|q| q.mrn != p.mrn);
+                suggest(&mut d, &p, "MRN on the page");
+                if someone_else {
+                    d.reasons.push("name and DOB belong to another patient".into());
+                } else if dob_conflicts && name_conflicts {
+                    d.reasons.push("name and DOB do not match the MRN's patient".into());
+                }
+                if !someone_else && dob_conflicts && !name_conflicts {
+                    d.reasons.push("DOB does not match the MRN's patient".into());
+                }
+                if !someone_else && name_conflicts && !dob_conflicts {
+                    d.reasons.push(if name_agrees {
+                        "two patients in one document (two names)".into()
+                    } else {
+                        "name does not match the MRN's patient".into()
+                    });
+                }
+                if !(dob_agrees || name_agrees) && d.reasons.is_empty() {
+                    d.reasons.push("MRN not corroborated by name or DOB".into());
+                }
+                if d.reasons.is_empty() {
+                    d.patient = Some(p);
+                }
+            }
+        },
+        _ => d.reasons.push(format!("two patients in one document ({} different MRNs)", clean_mrns.len())),
+    }
+    // Leads for the technician.
+    for m in &clean_mrns {
+        if let Some(p) = index.by_mrn(m) {
+            suggest(&mut d, &p, "MRN on the page");
+        }
+    }
+    for m in &corrected_mrns {
+        if let Some(p) = index.by_mrn(m) {
+            suggest(&mut d, &p, "OCR-corrected MRN reading");
+        }
+    }
+    for p in &by_name_and_dob {
+        suggest(&mut d, p, "name and DOB");
+    }
+    if let Some(c) = ev.min_ocr_confidence.filter(|c| *c < cfg.min_ocr_confidence) {
+        d.reasons.push(format!("low OCR confidence ({c:.2})"));
+    }
+    if !d.reasons.is_empty() {
+        d.patient = None;
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{extract, ExtractConfig};
+    use std::collections::HashMap;
+
+    struct Index(HashMap<String, PatientRecord>);
+
+    impl PatientIndex for Index {
+        fn by_mrn(&self, mrn: &str) -> Option<PatientRecord> {
+            self.0.get(mrn).cloned()
+        }
+        fn born_on(&self, date: &str) -> Vec<PatientRecord> {
+            self.0.values().filter(|p| p.birth_date == date).cloned().collect()
+        }
+    }
+
+    fn index() -> Index {
+        let p = |mrn: &str, f: &str, g: &str, dob: &str| {
+            (
+                mrn.to_string(),
+                PatientRecord {
+                    mrn: mrn.into(),
+                    family_name: f.into(),
+                    given_name: g.into(),
+                    birth_date: dob.into(),
+                    sex: "F".into(),
+                },
+            )
+        };
+        Index(HashMap::from([
+            p("00482913", "QUILLFEATHER", "MARISOL", "1962-03-14"),
+            p("10573826", "BRACKENRIDGE", "THADDEUS", "1948-07-22"),
+            p("00482918", "PENHALIGON", "WYSTAN", "1975-10-02"),
+        ]))
+    }
+
+    fn decide_text(text: &str) -> Decision {
+        let e = extract(text, &ExtractConfig { current_year: Some(2026), ..Default::default() });
+        decide(&Evidence { pages: vec![e], min_ocr_confidence: Some(0.93) }, &index(), &FilingConfig::default())
+    }
+
+    #[test]
+    fn a_corroborated_mrn_is_filed() {
+        let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962");
+        assert_eq!(d.patient.unwrap().mrn, "00482913");
+        assert!(d.reasons.is_empty());
+        // A misread letter in the name is still the same name.
+        let d = decide_text("Patient: QUILLFEATHFR, MARISOL  MRN: 00482913");
+        assert!(d.patient.is_some(), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn traps_go_to_review_with_their_reason() {
+        let cases = [
+            ("Patient: NOBODY, NEVER  MRN: 99999999  DOB: 01/01/1990", "MRN not in patient index"),
+            (
+                "Patient: BRACKENRIDGE, THADDEUS  MRN: 00482913  DOB: 07/22/1948",
+                "name and DOB belong to another patient",
+            ),
+            (
+                "Patient: QUILLFEATHER, MARISOL  MRN: 00482918  DOB: 03/14/1962",
+                "name and DOB belong to another patient",
+            ),
+            ("The patient is doing well.", "no MRN found"),
+            ("MRN: 00482913\nMRN: 10573826", "two patients in one document"),
+            ("MRN: 00482913", "MRN not corroborated by name or DOB"),
+            ("MRN: OO4829l3  DOB: 03/14/1962", "MRN unreadable"),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 04/14/1962", "DOB does not match"),
+        ];
+        for (text, reason) in cases {
+            let d = decide_text(text);
+            assert!(d.patient.is_none(), "{text}");
+            assert!(d.reasons.iter().any(|r| r.starts_with(reason)), "{text}: {:?}", d.reasons);
+        }
+    }
+
+    #[test]
+    fn candidates_are_suggested_not_applied() {
+        let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: OO4829l3  DOB: 03/14/1962");
+        assert!(d.patient.is_none());
+        assert_eq!(d.candidates.first().map(|c| c.mrn.as_str()), Some("00482913"));
+    }
+
+    #[test]
+    fn low_ocr_confidence_blocks_filing() {
+        let e = extract("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962", &ExtractConfig::default());
+        let d =
+            decide(&Evidence { pages: vec![e], min_ocr_confidence: Some(0.41) }, &index(), &FilingConfig::default());
+        assert!(d.patient.is_none());
+        assert_eq!(d.reasons, vec!["low OCR confidence (0.41)".to_string()]);
+    }
+
+    #[test]
+    fn similarity_allows_a_misread_letter() {
+        assert!(similarity("QUILLFEATHER", "QUILLFEATHFR") > 0.9);
+        assert!(similarity("SMITH", "JONES") < 0.5);
+        assert_eq!(similarity("", ""), 1.0);
+    }
+}
