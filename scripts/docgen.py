@@ -472,8 +472,8 @@ def patient_block(g, doc, dos_label=None, extras=None, style=None):
     p = doc.p
     if p is None:
         return []
-    name = name_forms(p, g.pick(NAME_FORMS))
-    nl, ml, bl = g.pick(NAME_LABELS), g.pick(MRN_LABELS), g.pick(DOB_LABELS)
+    name = name_forms(p, g.choice(NAME_FORMS))
+    nl, ml, bl = g.choice(NAME_LABELS), g.choice(MRN_LABELS), g.choice(DOB_LABELS)
     dob = fmt_date(p["birth_date"], doc.dob_style)
     dl = dos_label or g.pick(["Date of Service:", "DOS:", "Service Date:", "Visit Date:", "Date:",
                               "Encounter Date:"])
@@ -481,12 +481,12 @@ def patient_block(g, doc, dos_label=None, extras=None, style=None):
     age = age_on(p, doc.dos or date(2021, 1, 1))
     extras = list(extras or [])
     if g.chance(0.45):
-        extras.insert(0, (g.pick(SEX_LABELS), p["sex"] if g.chance(0.7) else {"F": "Female", "M": "Male"}[p["sex"]]))
+        extras.insert(0, (g.choice(SEX_LABELS), p["sex"] if g.chance(0.7) else {"F": "Female", "M": "Male"}[p["sex"]]))
     if g.chance(0.3):
-        extras.append((g.pick(ACCT_LABELS), p["account"]))
+        extras.append((g.choice(ACCT_LABELS), p["account"]))
     if g.chance(0.3):
         extras.append(("Age:", "%d" % age + g.choice(["", "Y", " yrs", " years"])))
-    style = style or g.pick(["twocol", "twocol", "lines", "inline", "sticker", "grid"])
+    style = style or g.choice(["twocol", "twocol", "lines", "inline", "sticker", "grid"])
     out = []
     if style == "twocol":
         pairs = [(nl, name), (ml, p["mrn"]), (bl, dob)]
@@ -523,7 +523,7 @@ def patient_block(g, doc, dos_label=None, extras=None, style=None):
         out.append("%s %s    %s  %s" % (g.pick(["DOB:", "DOB", "D.O.B.:"]), dob, "%dY" % age, p["sex"]))
         if dosv:
             out.append("%s %s" % (g.pick(["Adm:", "Svc:", "DOS:", "Admit:", "Visit:"]), dosv))
-        for e in extras[:2]:
+        for e in [e for e in extras if e[0] not in SEX_LABELS][:2]:
             out.append("%s %s" % e)
     else:  # grid: label row then value row is hard to parse; use label: value with fixed columns
         cells = [(nl, name), (ml, p["mrn"]), (bl, dob)]
@@ -666,11 +666,11 @@ class Doc:
         self.org = org
         self.dos = dos
         self.lines = []
-        self.hcase = g.pick(["upper", "upper", "upper", "title", "asis"])
-        self.hlayout = g.pick(["inline", "inline", "inline", "own", "own", "own_nocolon"])
-        self.date_style = g.pick(DATE_STYLES)
-        self.dob_style = g.pick(DOB_STYLES)
-        self.num_style = g.pick(["1.", "1.", "1)", "-", "*", "(1)", "o"])
+        self.hcase = g.choice(["upper", "upper", "upper", "title", "asis"])
+        self.hlayout = g.choice(["inline", "inline", "inline", "own", "own", "own_nocolon"])
+        self.date_style = g.choice(DATE_STYLES)
+        self.dob_style = g.choice(DOB_STYLES)
+        self.num_style = g.choice(["1.", "1.", "1)", "-", "*", "(1)", "o"])
         self.blank_after_sec = g.chance(0.7)
         self.sep = g.choice(["  ", " ", "  "])
         self.title = None
@@ -902,7 +902,7 @@ def finalize(d, text=None):
     g = d.g
     text = text if text is not None else d.text()
     lines = text.split("\n")
-    foot = g.pick(PAGE_FOOTERS)
+    foot = g.choice(PAGE_FOOTERS)
     stamp = None
     if g.chance(0.12):
         stamp = g.pick(["Printed: %s %s", "Printed on %s %s", "Print Date: %s %s", "Printed by HIM on %s %s"]) % (
@@ -2354,7 +2354,7 @@ def lab_table_rows(d, panel_key, n_abn=None, flagset=None, crit_ok=True, order=N
     n_abn = g.choice([0, 1, 1, 2, 2, 3]) if n_abn is None else n_abn
     abn = set(g.sample(range(len(ans)), min(n_abn, len(ans))))
     crit = g.choice(sorted(abn)) if abn and crit_ok and g.chance(0.15) else None
-    flagset = flagset or g.pick(FLAG_STYLES)
+    flagset = flagset or g.choice(FLAG_STYLES)
     rows, crits = [], []
     for i, a in enumerate(ans):
         v, fl, ref = analyte_value(g, a, i in abn, critical=(i == crit))
@@ -2380,7 +2380,7 @@ LAB_COLSETS = [
 
 def put_lab_table(d, rows, colset=None):
     g = d.g
-    heads, keys = colset or g.pick(LAB_COLSETS)
+    heads, keys = colset or g.choice(LAB_COLSETS)
     out = []
     for r in rows:
         row = []
@@ -2467,8 +2467,8 @@ def lab_panels(d):
     keys = [k for k in PANELS if k not in PANEL_TEST_ONLY or g.split == "test"]
     n = g.choice([1, 1, 2, 2, 3])
     chosen = g.sample(keys, n)
-    colset = g.pick(LAB_COLSETS)
-    flags = g.pick(FLAG_STYLES)
+    colset = g.choice(LAB_COLSETS)
+    flags = g.choice(FLAG_STYLES)
     crits = []
     for k in chosen:
         title, rows, cr = lab_table_rows(d, k, flagset=flags)
@@ -2492,7 +2492,7 @@ def lab_cumulative(d):
     ncol = g.randint(3, 5)
     times = [d.dos - timedelta(days=ncol - 1 - i) for i in range(ncol)]
     heads = [g.pick(["Test", "Component", "Analyte"])] + [fmt_date(t, "mdy")[:5] + " " + "%02d%02d" % (g.randint(3, 7), g.choice([0, 15, 30, 45])) for t in times] + [g.pick(["Ref Range", "Normal", "Units"])]
-    flags = g.pick(FLAG_STYLES)
+    flags = g.choice(FLAG_STYLES)
     for k in keys:
         _, titles, ans = PANELS[k]
         d.blank()
@@ -2687,7 +2687,7 @@ SPECIMENS = [
      "gross": "Received in formalin is a lobulated yellow fatty mass {a}.{b} x {c}.{e} x 2.{h} cm, encapsulated. Representative sections submitted.",
      "dx": [("Mature adipose tissue with thin fibrous septa.", "Lipoma.")], "hx": ["Soft tissue mass."]},
     {"site": "Placenta", "proc": "delivery",
-     "gross": "Received fresh is a {a}{b}0 gram singleton placenta with a three-vessel cord inserted eccentrically. Membranes are translucent. Maternal surface intact.",
+     "gross": "Received fresh is a 4{b}0 gram singleton placenta with a three-vessel cord inserted eccentrically. Membranes are translucent. Maternal surface intact.",
      "dx": [("Villi appropriate for gestational age. No chorioamnionitis.", "Third trimester placenta with no pathologic abnormality."),
             ("Neutrophils in the chorionic plate and membranes.", "Acute chorioamnionitis, maternal inflammatory response stage 2.")],
      "hx": ["Term delivery.", "Maternal fever."]},
@@ -4292,8 +4292,9 @@ def layout_text(text, family="sans", pt=11, width=TEXT_W, bold_first=False):
             continue
         stripped = line.strip()
         indent_chars = len(line) - len(line.lstrip())
-        gaps = list(re.finditer(r"\S( {2,})(?=\S)", line))
-        if gaps and len(line) <= 125 and not _HEAD_RE.match(stripped) or (gaps and len(line) <= 125 and len(gaps) >= 2):
+        # column gaps: 2+ spaces not right after sentence/label punctuation
+        gaps = list(re.finditer(r"[^\s.:;,?!]( {2,})(?=\S)", line.lstrip()))
+        if gaps and len(line) <= 125:
             cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S(?:\S| (?! ))*", line)]
             lpt = pt
             for _ in range(6):
@@ -4304,10 +4305,10 @@ def layout_text(text, family="sans", pt=11, width=TEXT_W, bold_first=False):
                     x = max(off * unit, x_end + (f.getlength("  ") if placed else 0))
                     placed.append((x, txt))
                     x_end = x + f.getlength(txt)
-                if x_end <= width or lpt <= 8:
+                if x_end <= width + 90 or lpt <= 7.5:
                     break
-                lpt = max(8, lpt - 0.75)
-            if x_end <= width:
+                lpt = max(7.5, lpt - 0.75)
+            if x_end <= width + 90:
                 out.append({"kind": "cells", "cells": placed, "pt": lpt, "family": family})
                 continue
             line = re.sub(r" {2,}", "   ", stripped)

@@ -13,8 +13,19 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Lines at the top of a page whose words also count as title words.
-const TITLE_LINES: usize = 6;
+/// Lines at the top of a page where a title is looked for.
+const TITLE_LINES: usize = 14;
+
+/// A title: a short line in capitals without digits ("DISCHARGE SUMMARY"),
+/// as opposed to the hospital's letterhead or the patient block.
+fn is_title(line: &str) -> bool {
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    let words = line.split_whitespace().count();
+    letters.len() >= 4
+        && (1..=6).contains(&words)
+        && !line.chars().any(|c| c.is_ascii_digit())
+        && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 9
+}
 
 /// What the classifier says about a text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,12 +141,13 @@ pub fn features(text: &str, dims_log2: u32) -> Features {
         for heading in headings(line) {
             add(&[b"h", heading.as_bytes()]);
         }
+        let title_line = i < TITLE_LINES && is_title(line);
         for w in words(line) {
             if w.len() < 2 {
                 continue;
             }
             add(&[b"w", w.as_bytes()]);
-            if i < TITLE_LINES {
+            if title_line {
                 add(&[b"t", w.as_bytes()]);
             }
             if let Some(p) = &prev {

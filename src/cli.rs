@@ -93,6 +93,9 @@ pub enum Command {
         seed: u64,
         #[arg(long, default_value_t = 6)]
         epochs: usize,
+        /// Feature slots, as a power of two (the model has types × 2^N weights)
+        #[arg(long, default_value_t = 16)]
+        dims_log2: u32,
     },
     /// Evaluate the classifier: on labelled text (--data), or on scans with their truth (--truth DIR)
     Eval {
@@ -238,8 +241,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Patients(cmd) => crate::commands::patients(&store_path, cmd),
         Command::Review(cmd) => crate::commands::review(&site, &store_path, cmd),
         Command::Audit { since, user } => crate::commands::audit(&store_path, since, user),
-        Command::Train { data, from_store, out, heldout, seed, epochs } => {
-            crate::commands::train(&site, &store_path, &data, from_store, &out, heldout, seed, epochs)
+        Command::Train { data, from_store, out, heldout, seed, epochs, dims_log2 } => {
+            let cfg =
+                crate::train::TrainConfig { epochs, heldout_fraction: heldout, seed, dims_log2, ..Default::default() };
+            crate::commands::train(&site, &store_path, &data, from_store, &out, &cfg)
         }
         Command::Eval { data, truth, dir, model, json, jobs } => {
             let model = crate::commands::load_model(&site, model.as_deref())?;

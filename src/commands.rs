@@ -29,16 +29,13 @@ fn describe(path: &Path, rows: usize) -> String {
 }
 
 /// `chartmill train`.
-#[allow(clippy::too_many_arguments)]
 pub fn train(
     site: &SiteConfig,
     store: &Path,
     data: &[PathBuf],
     from_store: bool,
     out: &Path,
-    heldout: f64,
-    seed: u64,
-    epochs: usize,
+    cfg: &TrainConfig,
 ) -> Result<u8> {
     let taxonomy = site.taxonomy()?;
     let mut examples: Vec<Example> = Vec::new();
@@ -68,11 +65,13 @@ pub fn train(
     let mut classes: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
     classes.sort();
     classes.dedup();
-    let cfg = TrainConfig { epochs, heldout_fraction: heldout, seed, ..TrainConfig::default() };
+    if !(10..=22).contains(&cfg.dims_log2) {
+        return Err(Error::Config("--dims-log2 must be between 10 and 22".into()));
+    }
     let started = std::time::Instant::now();
     let (fit, held) = train::split(examples, cfg.heldout_fraction, cfg.seed);
     eprintln!("training on {} examples ({} held out), {} types", fit.len(), held.len(), classes.len());
-    let mut model = train::train(&fit, &held, &classes, &cfg);
+    let mut model = train::train(&fit, &held, &classes, cfg);
     model.provenance.trained_at = crate::report::format_utc(crate::model::now());
     model.provenance.chartmill_version = env!("CARGO_PKG_VERSION").into();
     model.provenance.sources = sources;

@@ -135,17 +135,71 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:report(?:ed)?|signed|signature|transcribed|dictated|printed|typed|received|verified|result(?:ed)?|dict|trans)\s*(?:date|on|at)?\s*(?:/\s*time)?\s*:"),
             (Kind::Ignore, r"\bdate\s+(?:reported|signed|transcribed|dictated|printed|received|of\s+report)\s*:?"),
             (Kind::Ignore, r"\b(?:age|sex|gender|phone|tel|fax|ssn|soc(?:ial)?\s*sec(?:urity)?\s*(?:no|#)?|room|rm|bed|page|time)\s*[:#]"),
+            // Someone else's date of birth: not the patient's.
+            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date)\s*[:#.]?"),
             (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born)\s*[:#.]?"),
-            (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
+            (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
+            (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
+            (Kind::Service, r"\badm\b"),
             (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)|medical\s+record\s*(?:no\.?|number|#)?|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
             (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re)\s*:"),
         ];
         spec.iter()
-            .map(|(kind, re)| Label { kind: *kind, re: Regex::new(&format!("(?i){re}")).expect("label patterns compile") })
+            .map(|(kind, re)| Label {
+                kind: *kind,
+                re: Regex::new(&format!("(?i){}", ocr_tolerant(re))).expect("label patterns compile"),
+            })
             .collect()
     })
+}
+
+/// A label pattern that also matches OCR's usual misreadings of its letters:
+/// `i` as `l`/`1`, `o` as `0` ("Patlent", "D0B", "Servlce"). Only letters
+/// outside escapes and groups' `?:` are widened.
+fn ocr_tolerant(re: &str) -> String {
+    let mut out = String::new();
+    let mut escaped = false;
+    for c in re.chars() {
+        if escaped {
+            out.push(c);
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => {
+                escaped = true;
+                out.push(c);
+            }
+            'i' => out.push_str("[il1]"),
+            'o' => out.push_str("[o0]"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Words of labels that OCR sometimes splits ("Pa tient", "Ser vice"),
+/// joined again before labels are looked for.
+fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
+    static WORDS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        ["patient", "service", "birth", "record", "medical", "account", "admission", "physician", "attending", "number"]
+            .iter()
+            .map(|w| {
+                let spaced: Vec<String> = w.chars().map(|c| c.to_string()).collect();
+                (Regex::new(&format!(r"(?i)\b{}\b", spaced.join(r" ?"))).expect("word patterns compile"), *w)
+            })
+            .collect()
+    });
+    let mut line = std::borrow::Cow::Borrowed(line);
+    for (re, w) in words {
+        if re.is_match(&line) {
+            line = std::borrow::Cow::Owned(re.replace_all(&line, *w).into_owned());
+        }
+    }
+    line
 }
 
 /// One OCR confusion undone: letters that stand for digits.
@@ -204,8 +258,11 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
     let mrn_re =
         Regex::new(&cfg.mrn_pattern).unwrap_or_else(|_| Regex::new(&ExtractConfig::default().mrn_pattern).unwrap());
     let extra: Vec<Regex> = cfg.mrn_labels.iter().filter_map(|l| Regex::new(&format!("(?i){l}")).ok()).collect();
-    let lines: Vec<&str> = text.lines().collect();
+    let joined: Vec<std::borrow::Cow<str>> = text.lines().map(join_split_words).collect();
+    let lines: Vec<&str> = joined.iter().map(|l| l.as_ref()).collect();
+    pair_label_columns(&lines, &extra, cfg, &mrn_re, &mut out);
     for (i, line) in lines.iter().enumerate() {
+        let line: &str = line;
         let found = find_labels(line, &extra);
         for (j, &(_, end, kind)) in found.iter().enumerate() {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
@@ -220,49 +277,134 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
             if value.is_empty() {
                 continue;
             }
-            match kind {
-                Kind::Mrn => {
-                    if let Some(m) = read_mrn(&value, &mrn_re) {
-                        push_unique(&mut out.mrn, m);
-                    }
-                }
-                Kind::Birth => {
-                    if let Some(d) = read_date(&value, cfg, true) {
-                        push_unique(&mut out.birth_date, d);
-                    }
-                }
-                Kind::Service => {
-                    if let Some(d) = read_date(&value, cfg, false) {
-                        push_unique(&mut out.service_date, d);
-                    }
-                }
-                Kind::Name => {
-                    if let Some(n) = read_name(&value) {
-                        if !out.name.contains(&n) {
-                            out.name.push(n);
-                        }
-                    }
-                }
-                Kind::Provider => {
-                    let v = clean_person(&value);
-                    if v.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !out.provider.contains(&v) {
-                        out.provider.push(v);
-                    }
-                }
-                Kind::Account => {
-                    let token: String = value.split_whitespace().next().unwrap_or("").to_string();
-                    if token.chars().any(|c| c.is_ascii_digit()) && !out.account.contains(&token) {
-                        out.account.push(token);
-                    }
-                }
-                Kind::Ignore => {}
-            }
+            take(kind, &value, cfg, &mrn_re, &mut out);
+        }
+    }
+    if out.name.is_empty() {
+        if let Some(n) = unlabelled_name(&lines, &extra) {
+            out.name.push(n);
         }
     }
     // A corrected reading that equals a clean one adds nothing.
     let clean: Vec<String> = out.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.clone()).collect();
     out.mrn.retain(|m| !m.corrected || !clean.contains(&m.value));
     out
+}
+
+/// Labels printed in a column with their values in a second column below
+/// ("Patient:", "MRN:", "DOB:" then the three values): paired by position.
+fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+    let label_only = |l: &str| -> Option<Kind> {
+        let t = l.trim();
+        let found = find_labels(t, extra);
+        match found.as_slice() {
+            [(0, end, kind)] if t[*end..].trim_matches([':', ' ', '#', '.']).is_empty() => Some(*kind),
+            _ => bare_name_label(t).then_some(Kind::Name),
+        }
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let mut kinds = Vec::new();
+        let mut j = i;
+        while j < lines.len() {
+            match label_only(lines[j]) {
+                Some(k) => kinds.push(k),
+                None if lines[j].trim().is_empty() => {}
+                None => break,
+            }
+            j += 1;
+        }
+        if kinds.len() >= 2 {
+            let values: Vec<&str> =
+                lines[j..].iter().filter(|l| !l.trim().is_empty()).take(kinds.len()).copied().collect();
+            if values.len() == kinds.len() && values.iter().all(|v| find_labels(v, extra).is_empty()) {
+                for (kind, value) in kinds.iter().zip(values) {
+                    take(*kind, value.trim(), cfg, mrn_re, out);
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
+/// "Patient Name" or "Patient" alone on a line, without a colon.
+fn bare_name_label(line: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)^(?:patient\s*name|patient|pt\.?\s*name|name)\s*:?$").unwrap())
+        .is_match(line.trim())
+}
+
+/// A patient name without a colon label: after "Patient" or "Name", a
+/// "LAST, FIRST" in capitals before an MRN label (a footer), or a line that
+/// is only a capitalised "LAST, FIRST" near the top (an addressograph
+/// sticker). Used only when no labelled name was found.
+fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
+    static CAPS: OnceLock<Regex> = OnceLock::new();
+    let caps = CAPS.get_or_init(|| {
+        Regex::new(r"^(?:(?i:patient(?:\s*name)?|name)\s+)?([A-Z][A-Z'\-]+,\s*[A-Z][A-Za-z]+(?:\s+[A-Z]\.?)?)\s*$")
+            .unwrap()
+    });
+    for (i, line) in lines.iter().enumerate() {
+        let labels = find_labels(line, extra);
+        // The text before the first identifier label on the line.
+        let head = match labels.first() {
+            Some(&(start, _, kind)) if kind != Kind::Name => &line[..start],
+            Some(_) => continue,
+            None if i < 15 => line,
+            None => continue,
+        };
+        let head = head.trim();
+        let mrn_follows = labels.iter().any(|l| l.2 == Kind::Mrn);
+        if let Some(c) = caps.captures(head) {
+            if mrn_follows || labels.is_empty() || head.to_lowercase().starts_with("patient") {
+                if let Some(n) = read_name(&c[1]) {
+                    return Some(n);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Records one labelled value.
+fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+    match kind {
+        Kind::Mrn => {
+            if let Some(m) = read_mrn(value, mrn_re) {
+                push_unique(&mut out.mrn, m);
+            }
+        }
+        Kind::Birth => {
+            if let Some(d) = read_date(value, cfg, true) {
+                push_unique(&mut out.birth_date, d);
+            }
+        }
+        Kind::Service => {
+            if let Some(d) = read_date(value, cfg, false) {
+                push_unique(&mut out.service_date, d);
+            }
+        }
+        Kind::Name => {
+            if let Some(n) = read_name(value) {
+                if !out.name.contains(&n) {
+                    out.name.push(n);
+                }
+            }
+        }
+        Kind::Provider => {
+            let v = clean_person(value);
+            if v.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !out.provider.contains(&v) {
+                out.provider.push(v);
+            }
+        }
+        Kind::Account => {
+            let token: String = value.split_whitespace().next().unwrap_or("").to_string();
+            if token.chars().any(|c| c.is_ascii_digit()) && !out.account.contains(&token) {
+                out.account.push(token);
+            }
+        }
+        Kind::Ignore => {}
+    }
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<Found<T>>, f: Found<T>) {
@@ -277,20 +419,31 @@ fn push_unique<T: PartialEq>(v: &mut Vec<Found<T>>, f: Found<T>) {
 /// it dropped) that fits the site's format, read as printed or, failing
 /// that, with letter/digit confusions undone.
 fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
-    // The first token: a hyphen- or space-joined group of alphanumerics.
-    let printed: String = value
-        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == ' '))
-        .next()?
-        .split("  ")
-        .next()?
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
+    // The first token (hyphens inside it dropped), joined with the groups of
+    // digits that follow it after a single space ("0048 2913").
+    let mut words = value.split(' ').filter(|w| !w.is_empty());
+    let first = words.next()?;
+    let mut printed: String =
+        first.chars().take_while(|c| c.is_alphanumeric() || *c == '-').filter(|c| *c != '-').collect();
+    if printed.chars().any(|c| c.is_ascii_digit()) && !value[value.find(first)? + first.len()..].starts_with("  ") {
+        for w in words {
+            if w.chars().all(|c| c.is_ascii_digit()) && printed.len() + w.len() <= 12 {
+                printed.push_str(w);
+            } else {
+                break;
+            }
+        }
+    }
     if printed.is_empty() || printed.len() > 16 {
         return None;
     }
     let token = printed.to_uppercase();
-    if format.is_match(&token) {
+    // A leading letter that OCR makes of a digit (O, l, I, S, B, Z) is not
+    // trusted as a prefix: read as a digit, it is a corrected candidate.
+    let confusable = |c: char| "OoQDlI|SsBZzG".contains(c);
+    let prefix_is_confusable = printed.chars().next().is_some_and(confusable)
+        && printed.chars().take_while(|c| c.is_ascii_alphabetic()).all(confusable);
+    if format.is_match(&token) && !prefix_is_confusable {
         return Some(Found { value: token, corrected: false });
     }
     // Undo letter-for-digit confusions (on the printed case: l is 1, L is not),
@@ -411,7 +564,17 @@ fn read_name(value: &str) -> Option<Name> {
     if v.chars().any(|c| c.is_ascii_digit()) || v.len() < 3 {
         return None;
     }
-    let word = |w: &str| w.trim_matches(|c: char| !c.is_alphabetic() && c != '-' && c != '\'').to_uppercase();
+    // A lower-case l inside a capitalised word is OCR's reading of I ("MARlSOL").
+    let word = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphabetic() && c != '-' && c != '\'');
+        let upper = w.chars().filter(|c| c.is_uppercase()).count();
+        let w = if upper >= 2 && upper + 1 >= w.chars().filter(|c| c.is_alphabetic()).count() {
+            w.replace('l', "I")
+        } else {
+            w.to_string()
+        };
+        w.to_uppercase()
+    };
     let is_suffix = |w: &str| SUFFIXES.contains(&w.trim_end_matches('.'));
     let (family, rest): (String, Vec<String>) = if let Some((last, first)) = v.split_once(',') {
         let rest: Vec<String> = first.split_whitespace().map(word).filter(|w| !w.is_empty()).collect();

@@ -22,7 +22,10 @@ pub fn user(flag: Option<String>) -> String {
 /// Reads a patient CSV. `map` gives, for a field, the column that holds it
 /// (default: the field's own name). Returns the good rows and, for each bad
 /// row, its line number and what is wrong (never the row's values).
-pub fn read_patients(path: &Path, map: &[(String, String)]) -> Result<(Vec<PatientRecord>, Vec<(usize, String)>)> {
+/// Rows of a patient file: the good ones, and (line, problem) for the bad.
+pub type PatientRows = (Vec<PatientRecord>, Vec<(usize, String)>);
+
+pub fn read_patients(path: &Path, map: &[(String, String)]) -> Result<PatientRows> {
     let bad = |detail: String| Error::Config(format!("{}: {detail}", path.display()));
     let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
     let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
@@ -49,7 +52,8 @@ pub fn read_patients(path: &Path, map: &[(String, String)]) -> Result<(Vec<Patie
         };
         let get = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("").trim().to_string();
         let p = PatientRecord {
-            mrn: get(mrn).to_uppercase(),
+            // As the extractor reads them: upper case, without spaces or hyphens.
+            mrn: get(mrn).to_uppercase().replace(['-', ' '], ""),
             family_name: get(family).to_uppercase(),
             given_name: get(given).to_uppercase(),
             // Synthea and others write dates with a time; keep the day.
@@ -155,7 +159,7 @@ pub fn resolve(
     taxonomy: &crate::taxonomy::Taxonomy,
 ) -> Result<Vec<PageRecord>> {
     let patient = store
-        .patient(&mrn.trim().to_uppercase())?
+        .patient(&mrn.trim().to_uppercase().replace(['-', ' '], ""))?
         .ok_or_else(|| Error::Config("that MRN is not in the patient index".into()))?;
     if let Some(t) = doc_type {
         if !taxonomy.contains(t) {

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod classify;
+mod extract;
 mod harness;
 mod resume;
 mod samples;
