@@ -458,7 +458,33 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             doc_type: class.map(|c| c.code),
         });
     }
+    flag_several_patients(&mut pages);
     ctx.store.update_pages(&pages, Some((file.id, &docs)))
+}
+
+/// A file that names more than one patient (different MRNs on its pages)
+/// sends all its pages to review: each document may be consistent on its
+/// own, but a page without identifiers could sit on the wrong side of a
+/// boundary, and that would file it to the wrong patient.
+pub const REASON_SEVERAL_PATIENTS: &str = "two patients in one file";
+
+fn flag_several_patients(pages: &mut [PageRecord]) {
+    let mut mrns: Vec<&str> = pages.iter().flat_map(|p| p.identifiers.mrn.iter().map(String::as_str)).collect();
+    mrns.sort_unstable();
+    mrns.dedup();
+    if mrns.len() < 2 {
+        return;
+    }
+    for p in pages
+        .iter_mut()
+        .filter(|p| p.resolved_by.is_none() && matches!(p.status, PageStatus::Filed | PageStatus::Review))
+    {
+        p.status = PageStatus::Review;
+        p.patient = None;
+        if !p.review_reasons.iter().any(|r| r.starts_with("two patients")) {
+            p.review_reasons.insert(0, REASON_SEVERAL_PATIENTS.into());
+        }
+    }
 }
 
 /// Why a document goes to review as far as its type is concerned.

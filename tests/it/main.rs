@@ -7,6 +7,7 @@
 mod bad_input;
 mod classify;
 mod extract;
+mod filing;
 mod harness;
 mod resume;
 mod samples;
