@@ -117,6 +117,8 @@ enum Kind {
     Service,
     Account,
     Provider,
+    /// "Acct/MRN: account / mrn".
+    AccountMrn,
     /// A label whose value is not an identifier (report date, signature
     /// date, age, phone, SSN): it only ends the value before it.
     Ignore,
@@ -140,11 +142,14 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
+            (Kind::Service, r"\bsvc\.?\s*(?:date|dt)\.?\s*:?"),
+            (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|mr\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
             (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)|medical\s+record\s*(?:no\.?|number|#)?|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
-            (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re)\s*:"),
+            (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re|pt)\s*:"),
+            (Kind::Provider, r"\batt(?:ending)?\.?\s*(?:phys(?:ician)?|dr|md)?\.?\s*:"),
         ];
         spec.iter()
             .map(|(kind, re)| Label {
@@ -261,6 +266,7 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
     let joined: Vec<std::borrow::Cow<str>> = text.lines().map(join_split_words).collect();
     let lines: Vec<&str> = joined.iter().map(|l| l.as_ref()).collect();
     pair_label_columns(&lines, &extra, cfg, &mrn_re, &mut out);
+    pair_label_rows(&lines, cfg, &mrn_re, &mut out);
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, &extra);
@@ -324,6 +330,72 @@ fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_
             }
         }
         i = j.max(i + 1);
+    }
+}
+
+/// A row of column headings without colons ("PATIENT NAME  MEDICAL REC #
+/// BIRTHDATE  SEX") above a row of values: each value is taken by what it
+/// looks like, in the order of the headings (a name, an MRN, dates).
+fn pair_label_rows(lines: &[&str], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+    static HEADINGS: OnceLock<Vec<(Kind, Regex)>> = OnceLock::new();
+    let headings = HEADINGS.get_or_init(|| {
+        [
+            (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
+            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?))"),
+            (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|date\s+of\s+birth)\b"),
+            (Kind::Service, r"\b(?:svc\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
+            (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?)"),
+            (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|room|unit)\b"),
+        ]
+        .iter()
+        .map(|(k, re)| (*k, Regex::new(&format!("(?i){re}")).expect("heading patterns compile")))
+        .collect()
+    });
+    for (i, line) in lines.iter().enumerate() {
+        let mut found: Vec<(usize, usize, Kind)> = Vec::new();
+        for (kind, re) in headings {
+            for m in re.find_iter(line) {
+                if !found.iter().any(|&(s, e, _)| m.start() < e && s < m.end()) {
+                    found.push((m.start(), m.end(), *kind));
+                }
+            }
+        }
+        found.sort_by_key(|f| f.0);
+        // Only headings on the line (besides punctuation), and an identifier among them.
+        let mut rest = line.to_string();
+        for &(s, e, _) in found.iter().rev() {
+            rest.replace_range(s..e, "");
+        }
+        // Headings without colons (labels with colons are read in place).
+        let is_heading_row = found.len() >= 2
+            && !line.contains(':')
+            && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth))
+            && rest.chars().all(|c| !c.is_alphanumeric());
+        let Some(values) = lines.get(i + 1).filter(|_| is_heading_row) else { continue };
+        if values.contains(':') || !values.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let mut v: String = values.replace(['|', '*', '»'], " ");
+        for &(_, _, kind) in &found {
+            let t = v.trim_start();
+            match kind {
+                Kind::Name => {
+                    // The name runs up to the first digit.
+                    let end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                    take(Kind::Name, t[..end].trim(), cfg, mrn_re, out);
+                    v = t[end..].to_string();
+                }
+                Kind::Mrn | Kind::Account | Kind::Birth | Kind::Service => {
+                    let token = t.split_whitespace().next().unwrap_or("");
+                    take(kind, token, cfg, mrn_re, out);
+                    v = t[token.len()..].to_string();
+                }
+                _ => {
+                    let token = t.split_whitespace().next().unwrap_or("");
+                    v = t[token.len()..].to_string();
+                }
+            }
+        }
     }
 }
 
@@ -401,6 +473,12 @@ fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut 
             let token: String = value.split_whitespace().next().unwrap_or("").to_string();
             if token.chars().any(|c| c.is_ascii_digit()) && !out.account.contains(&token) {
                 out.account.push(token);
+            }
+        }
+        Kind::AccountMrn => {
+            if let Some((acct, mrn)) = value.split_once('/') {
+                take(Kind::Account, acct.trim(), cfg, mrn_re, out);
+                take(Kind::Mrn, mrn.trim(), cfg, mrn_re, out);
             }
         }
         Kind::Ignore => {}
@@ -510,7 +588,7 @@ fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date
     let numeric =
         NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})|(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4}))\b").unwrap()
+        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?,?[\s\-]+(\d{4}))\b").unwrap()
     });
     // Only the start of the value: "03/14/1962 (Age 59)".
     let head: String = value.chars().take(24).collect();

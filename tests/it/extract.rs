@@ -38,10 +38,11 @@ fn differences(got: &Extracted, want: &Value) -> Vec<String> {
     out
 }
 
-/// Layouts chartmill does not read yet. Their pages find no MRN and go to
-/// review ("no MRN found"): safe, but they add to the review queue.
+/// Layouts chartmill reads only in part. What it finds there must still be
+/// right; what it misses only sends the page to review.
 const KNOWN_GAPS: &[&str] = &[
-    // A row of labels without colons above a row of values (boxed forms).
+    // Headings in a row above values: the identifiers are read, but the date
+    // of service sits under a row mixing it with non-identifier headings.
     "layout_label_above_value",
 ];
 
@@ -62,8 +63,10 @@ fn fixture_pages_give_their_expected_identifiers() {
         let diffs = differences(&got, &want);
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         if KNOWN_GAPS.contains(&name.as_str()) {
-            // Still never a wrong identifier: only missing ones.
-            assert!(got.mrn.is_empty() && got.birth_date.is_empty(), "{name}: {got:?}");
+            // Never a wrong identifier: only missing ones.
+            let mrns: BTreeSet<String> = got.mrn.iter().map(|m| m.value.clone()).collect();
+            let dobs: BTreeSet<String> = got.birth_date.iter().map(|d| d.value.to_string()).collect();
+            assert!(mrns.is_subset(&set(&want["mrn"])) && dobs.is_subset(&set(&want["birth_date"])), "{name}: {got:?}");
             continue;
         }
         if !diffs.is_empty() {
