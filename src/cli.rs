@@ -201,6 +201,8 @@ pub enum ReviewCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DebugCommand {
+    /// Print the identifiers read from a text file (a page's text)
+    Extract { file: PathBuf },
     /// Add synthetic page records (no OCR) to measure status and export on a big store
     Fill {
         #[arg(long)]
@@ -315,6 +317,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                     let _ = writeln!(out, "{}\t{}", f.source, f.error.as_deref().unwrap_or(""));
                 }
             }
+            Ok(exit::OK)
+        }
+        Command::Debug(DebugCommand::Extract { file }) => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| crate::Error::Io { path: file.clone(), source: e })?;
+            let found = crate::extract::extract(&text, &site.identifiers);
+            println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
             Ok(exit::OK)
         }
         Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch }) => {

@@ -69,6 +69,7 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// [filing]
 /// min_ocr_confidence = 0.6
 /// name_similarity = 0.8
+/// review_files_with_several_patients = true
 ///
 /// [[doc_types]]                            # a site's own types
 /// code = "wound_care"

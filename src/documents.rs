@@ -5,7 +5,8 @@
 //! 1. the page before it was a separator sheet;
 //! 2. it says "Page k of N" with k > 1: never (a continuation page);
 //! 3. it says "Page 1 of N";
-//! 4. it carries a medical record number other than the current document's;
+//! 4. it carries a medical record number (read by [`crate::extract`]) other
+//!    than the current document's;
 //! 5. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
 //!    it has a patient block (an MRN or a date of birth), as first pages do;
 //! 6. its type differs from the previous page's, both classified with at
@@ -23,6 +24,8 @@ pub struct PageView<'a> {
     /// `None` for pages without text (blank, failed).
     pub class: Option<&'a Classification>,
     pub separator: bool,
+    /// The medical record number read cleanly on the page, if one was.
+    pub mrn: Option<&'a str>,
 }
 
 /// The page indices (0-based) at which documents start. Separator pages
@@ -38,7 +41,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
             continue;
         }
         let has_text = p.class.is_some();
-        let mrn = mrn_hint(p.text);
+        let mrn = p.mrn.map(str::to_string);
         let start = if after_separator {
             true
         } else if !has_text {
@@ -151,31 +154,6 @@ fn has_dob_label(text: &str) -> bool {
     lower.contains("dob") || lower.contains("date of birth") || lower.contains("birth date")
 }
 
-/// A medical record number near its label, digits only. A deliberately
-/// plain reading until patient identifiers are extracted properly (issue 4):
-/// used only to notice that consecutive pages name different records.
-pub fn mrn_hint(text: &str) -> Option<String> {
-    const LABELS: &[&str] = &["mrn", "mr#", "med rec no", "medical record number", "medical record no", "chart #"];
-    let lower = text.to_lowercase();
-    for label in LABELS {
-        let mut from = 0;
-        while let Some(pos) = lower[from..].find(label) {
-            let at = from + pos + label.len();
-            from = at;
-            let digits: String = lower[at..]
-                .trim_start_matches([' ', ':', '#', '.', '-'])
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '-')
-                .filter(char::is_ascii_digit)
-                .collect();
-            if digits.len() >= 5 {
-                return Some(digits);
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,13 +172,6 @@ mod tests {
     }
 
     #[test]
-    fn mrn_hints_need_a_label() {
-        assert_eq!(mrn_hint("Name: X  MRN: 00482913  DOB"), Some("00482913".into()));
-        assert_eq!(mrn_hint("Med Rec No: 104-55-21"), Some("1045521".into()));
-        assert_eq!(mrn_hint("Account 12345678"), None);
-    }
-
-    #[test]
     fn continuation_pages_stay_and_new_patients_split() {
         let dc = class("discharge_summary", 0.95);
         let lab = class("lab_report", 0.95);
@@ -210,12 +181,17 @@ mod tests {
                 class: Some(&dc),
                 separator: false,
             },
-            PageView { text: "more narrative\nPage 2 of 2", class: Some(&dc), separator: false },
-            PageView { text: "", class: None, separator: false },
-            PageView { text: "LABORATORY REPORT\nMRN: 22222222", class: Some(&lab), separator: false },
-            PageView { text: "results continue", class: Some(&lab), separator: false },
-            PageView { text: "SEPARATOR", class: None, separator: true },
-            PageView { text: "results continue", class: Some(&lab), separator: false },
+            PageView { text: "more narrative\nPage 2 of 2", class: Some(&dc), separator: false, mrn: None },
+            PageView { text: "", class: None, separator: false, mrn: None },
+            PageView {
+                text: "LABORATORY REPORT\nMRN: 22222222",
+                class: Some(&lab),
+                separator: false,
+                mrn: Some("22222222"),
+            },
+            PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None },
+            PageView { text: "SEPARATOR", class: None, separator: true, mrn: None },
+            PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None },
         ];
         assert_eq!(boundaries(&pages, 0.8), vec![true, false, false, true, false, false, true]);
     }
@@ -226,13 +202,13 @@ mod tests {
         let path = class("pathology_report", 0.9);
         let weak = class("pathology_report", 0.5);
         let split = [
-            PageView { text: "a", class: Some(&op), separator: false },
-            PageView { text: "b", class: Some(&path), separator: false },
+            PageView { text: "a", class: Some(&op), separator: false, mrn: None },
+            PageView { text: "b", class: Some(&path), separator: false, mrn: None },
         ];
         assert_eq!(boundaries(&split, 0.8), vec![true, true]);
         let stay = [
-            PageView { text: "a", class: Some(&op), separator: false },
-            PageView { text: "b", class: Some(&weak), separator: false },
+            PageView { text: "a", class: Some(&op), separator: false, mrn: None },
+            PageView { text: "b", class: Some(&weak), separator: false, mrn: None },
         ];
         assert_eq!(boundaries(&stay, 0.8), vec![true, false]);
     }

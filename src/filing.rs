@@ -32,11 +32,13 @@ pub struct FilingConfig {
     pub min_ocr_confidence: f32,
     /// Similarity (0..1) a family name needs to count as the same.
     pub name_similarity: f32,
+    /// Send every page of a file naming several patients to review.
+    pub review_files_with_several_patients: bool,
 }
 
 impl Default for FilingConfig {
     fn default() -> FilingConfig {
-        FilingConfig { min_ocr_confidence: 0.6, name_similarity: 0.8 }
+        FilingConfig { min_ocr_confidence: 0.6, name_similarity: 0.8, review_files_with_several_patients: true }
     }
 }
 

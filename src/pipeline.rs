@@ -382,13 +382,17 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             })
         })
         .collect();
+    let found: Vec<crate::extract::Extracted> =
+        pages.iter().map(|p| crate::extract::extract(&p.text, &ctx.cfg.identifiers)).collect();
     let views: Vec<crate::documents::PageView> = pages
         .iter()
         .zip(&classes)
-        .map(|(p, c)| crate::documents::PageView {
+        .zip(&found)
+        .map(|((p, c), f)| crate::documents::PageView {
             text: &p.text,
             class: c.as_ref(),
             separator: p.status == PageStatus::Separator,
+            mrn: f.mrn.iter().find(|m| !m.corrected).map(|m| m.value.as_str()),
         })
         .collect();
     let starts = crate::documents::boundaries(&views, ctx.cfg.documents.type_change_confidence);
@@ -409,8 +413,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         let texts: Vec<&str> = span.iter().map(|&i| pages[i].text.as_str()).filter(|t| !t.trim().is_empty()).collect();
         let class = (!texts.is_empty()).then(|| ctx.cfg.model.classify_pages(&texts));
         // Identifiers of every page; the filing decision for the document.
-        let extracted: Vec<crate::extract::Extracted> =
-            span.iter().map(|&i| crate::extract::extract(&pages[i].text, &ctx.cfg.identifiers)).collect();
+        let extracted: Vec<crate::extract::Extracted> = span.iter().map(|&i| found[i].clone()).collect();
         let evidence = crate::filing::Evidence {
             pages: extracted.clone(),
             min_ocr_confidence: span.iter().filter_map(|&i| pages[i].ocr_confidence).reduce(f32::min),
@@ -458,27 +461,40 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             doc_type: class.map(|c| c.code),
         });
     }
-    flag_several_patients(&mut pages);
+    flag_several_patients(&mut pages, ctx.cfg.filing.review_files_with_several_patients);
     ctx.store.update_pages(&pages, Some((file.id, &docs)))
 }
 
 /// A file that names more than one patient (different MRNs on its pages)
-/// sends all its pages to review: each document may be consistent on its
-/// own, but a page without identifiers could sit on the wrong side of a
-/// boundary, and that would file it to the wrong patient.
+/// goes to review whole (the default, `filing.review_files_with_several_patients`).
+/// Each document may be consistent on its own, but a page could sit on the
+/// wrong side of a boundary, and a paper chart that mixes patients is itself
+/// a sign of misfiling worth a person's look. With the setting off, only the
+/// documents holding a page that names no one and has no page number go.
 pub const REASON_SEVERAL_PATIENTS: &str = "two patients in one file";
 
-fn flag_several_patients(pages: &mut [PageRecord]) {
+fn flag_several_patients(pages: &mut [PageRecord], whole_file: bool) {
     let mut mrns: Vec<&str> = pages.iter().flat_map(|p| p.identifiers.mrn.iter().map(String::as_str)).collect();
     mrns.sort_unstable();
     mrns.dedup();
     if mrns.len() < 2 {
         return;
     }
-    for p in pages
-        .iter_mut()
-        .filter(|p| p.resolved_by.is_none() && matches!(p.status, PageStatus::Filed | PageStatus::Review))
-    {
+    // Without `whole_file`, a document is let through only if each of its
+    // pages names its patient or continues it by number ("Page 2 of 3").
+    let mut doubtful: Vec<u32> = Vec::new();
+    for p in pages.iter().filter(|p| !p.text.trim().is_empty()) {
+        let named = !p.identifiers.mrn.is_empty() || !p.identifiers.name.is_empty();
+        let numbered = crate::documents::page_of(&p.text).is_some_and(|(k, _)| k > 1);
+        if (whole_file || (!named && !numbered)) && !doubtful.contains(&p.document_seq) {
+            doubtful.push(p.document_seq);
+        }
+    }
+    for p in pages.iter_mut().filter(|p| {
+        doubtful.contains(&p.document_seq)
+            && p.resolved_by.is_none()
+            && matches!(p.status, PageStatus::Filed | PageStatus::Review)
+    }) {
         p.status = PageStatus::Review;
         p.patient = None;
         if !p.review_reasons.iter().any(|r| r.starts_with("two patients")) {

@@ -67,13 +67,16 @@ fn multi_document_fixtures_split_where_expected() {
     for (name, text, expected) in fixtures("boundaries") {
         let pages: Vec<&str> = text.split('\u{c}').collect();
         let classes: Vec<_> = pages.iter().map(|p| model.classify(p)).collect();
+        let found: Vec<_> = pages.iter().map(|p| chartmill::extract::extract(p, &Default::default())).collect();
         let views: Vec<_> = pages
             .iter()
             .zip(&classes)
-            .map(|(p, c)| chartmill::documents::PageView {
+            .zip(&found)
+            .map(|((p, c), f)| chartmill::documents::PageView {
                 text: p,
                 class: Some(c),
                 separator: chartmill::documents::is_separator(p, &markers),
+                mrn: f.mrn.iter().find(|m| !m.corrected).map(|m| m.value.as_str()),
             })
             .collect();
         let starts = chartmill::documents::boundaries(&views, 0.8);
