@@ -180,6 +180,7 @@ mod tests {
                 text: "DISCHARGE SUMMARY\nMRN: 11111111 DOB: 1/2/1950\nPage 1 of 2",
                 class: Some(&dc),
                 separator: false,
+                mrn: Some("11111111"),
             },
             PageView { text: "more narrative\nPage 2 of 2", class: Some(&dc), separator: false, mrn: None },
             PageView { text: "", class: None, separator: false, mrn: None },
