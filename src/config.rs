@@ -60,6 +60,7 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 ///
 /// [documents]
 /// separator_texts = ["DOCUMENT SEPARATOR SHEET"]
+/// patch_sheets = true                      # patch-code sheets (tall bars, no text)
 ///
 /// [identifiers]
 /// date_order = "month_first"               # or "day_first", for 03/04/1962
@@ -107,11 +108,17 @@ pub struct DocumentsConfig {
     /// Type confidence both sides of a boundary need for a change of type
     /// alone to start a new document.
     pub type_change_confidence: f32,
+    /// Recognise patch-code separator sheets (tall black bars, no text).
+    pub patch_sheets: bool,
 }
 
 impl Default for DocumentsConfig {
     fn default() -> DocumentsConfig {
-        DocumentsConfig { separator_texts: vec!["DOCUMENT SEPARATOR SHEET".into()], type_change_confidence: 0.8 }
+        DocumentsConfig {
+            separator_texts: vec!["DOCUMENT SEPARATOR SHEET".into()],
+            type_change_confidence: 0.8,
+            patch_sheets: true,
+        }
     }
 }
 

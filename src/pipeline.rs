@@ -354,7 +354,7 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
 /// Gives a page with text its own classification (used to find document
 /// boundaries) and recognises separator sheets.
 fn classify_page(cfg: &IngestConfig, mut page: PageRecord) -> PageRecord {
-    if page.text.trim().is_empty() || page.status == PageStatus::Failed {
+    if page.text.trim().is_empty() || matches!(page.status, PageStatus::Failed | PageStatus::Separator) {
         return page;
     }
     if crate::documents::is_separator(&page.text, &cfg.documents.separator_texts) {
@@ -609,6 +609,17 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
             let out = ctx.engines.with(|engine| engine.read(&img.gray, dpi));
             match out {
                 Ok(Ok(out)) => {
+                    // Little text and tall bars: a patch-code separator sheet.
+                    let letters = out.text.chars().filter(|c| c.is_alphanumeric()).count();
+                    if ctx.cfg.documents.patch_sheets
+                        && letters < 40
+                        && crate::prepare::looks_like_patch_sheet(&img.gray)
+                    {
+                        rec.status = PageStatus::Separator;
+                        rec.text_source = TextSource::Ocr;
+                        rec.text = out.text;
+                        return (rec, out.words);
+                    }
                     rec.timings.deskew_ms = out.deskew_ms;
                     rec.timings.osd_ms = out.osd_ms;
                     rec.timings.ocr_ms = out.recognize_ms;

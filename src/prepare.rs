@@ -128,3 +128,78 @@ mod tests {
         assert!(!is_blank(&GrayImage::from_pixel(1, 1, Luma([0]))));
     }
 }
+
+/// Whether a page looks like a patch-code separator sheet: at least three
+/// solid vertical bars, each at least 1/150 of the page wide, running
+/// down at least 40% of the page (patch codes are 4–5 such bars), and
+/// little else. The caller also checks that OCR found almost no text.
+pub fn looks_like_patch_sheet(gray: &GrayImage) -> bool {
+    let (w, h) = gray.dimensions();
+    if w < 50 || h < 50 {
+        return false;
+    }
+    let raw = gray.as_raw();
+    // Per column: the longest vertical run of dark pixels.
+    let tall = (h as f32 * 0.4) as u32;
+    let column_is_bar: Vec<bool> = (0..w)
+        .map(|x| {
+            let (mut best, mut run) = (0u32, 0u32);
+            for y in 0..h {
+                if raw[(y * w + x) as usize] < 100 {
+                    run += 1;
+                    best = best.max(run);
+                } else {
+                    run = 0;
+                }
+            }
+            best >= tall
+        })
+        .collect();
+    let min_width = (w / 150).max(2) as usize;
+    let mut bars = 0;
+    let mut run = 0usize;
+    for &b in column_is_bar.iter().chain(std::iter::once(&false)) {
+        if b {
+            run += 1;
+        } else {
+            if run >= min_width {
+                bars += 1;
+            }
+            run = 0;
+        }
+    }
+    let bar_columns = column_is_bar.iter().filter(|b| **b).count();
+    bars >= 3 && bar_columns * 2 < w as usize
+}
+
+#[cfg(test)]
+mod patch_tests {
+    use super::*;
+    use image::Luma;
+
+    #[test]
+    fn patch_code_bars_are_recognised() {
+        let mut sheet = GrayImage::from_pixel(850, 1100, Luma([250]));
+        for bar in 0..4u32 {
+            for x in 200 + bar * 90..230 + bar * 90 {
+                for y in 200..800 {
+                    sheet.put_pixel(x, y, Luma([10]));
+                }
+            }
+        }
+        assert!(looks_like_patch_sheet(&sheet));
+        // A page of text lines is not one, nor a blank page.
+        let mut text = GrayImage::from_pixel(850, 1100, Luma([250]));
+        for line in 0..30u32 {
+            for x in 80..770 {
+                for y in 100 + line * 30..104 + line * 30 {
+                    if x % 7 < 4 {
+                        text.put_pixel(x, y, Luma([10]));
+                    }
+                }
+            }
+        }
+        assert!(!looks_like_patch_sheet(&text));
+        assert!(!looks_like_patch_sheet(&GrayImage::from_pixel(850, 1100, Luma([250]))));
+    }
+}

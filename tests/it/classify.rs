@@ -145,3 +145,18 @@ fn types_lists_the_taxonomy_with_loinc_codes() {
     c.arg("--config").arg(&site).arg("types");
     assert!(run(c).stdout.contains("wound_care"));
 }
+
+#[test]
+fn a_patch_code_sheet_separates_documents_and_is_not_exported() {
+    // Page 1: a discharge summary; page 2: a patch-code sheet (four bars);
+    // page 3: lab results without a header. Synthetic, fictional patient.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let r = ingest(&store, &repo().join("tests/data/separator"), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pages = export(&store);
+    let numbers: Vec<u64> = pages.iter().map(|p| p["page"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, vec![1, 3], "the separator sheet is not a page of the record");
+    assert_ne!(pages[0]["document_id"], pages[1]["document_id"]);
+    assert_eq!(totals(&store)["pages"]["separator"], 1);
+}
