@@ -3,7 +3,7 @@
 //! large store. The records go through the normal store API, counters and all.
 
 use crate::error::Result;
-use crate::model::{now, FileRecord, FileStatus, Format, PageRecord, PageStatus, TextSource, Timings, Word};
+use crate::model::{now, FileRecord, FileStatus, Format, PageRecord, TextSource, Word};
 use crate::store::{Registered, Store};
 
 /// A page's worth of fictional text (about 2 KB, like a typed page).
@@ -56,34 +56,12 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
             continue;
         };
         for p in 1..=n {
-            let page = PageRecord {
-                file_id: rec.id,
-                page: p,
-                batch: b.id,
-                status: PageStatus::Review,
-                text_source: TextSource::Ocr,
-                text: text.clone(),
-                ocr_confidence: Some(0.93),
-                error: None,
-                width: 1700,
-                height: 2200,
-                dpi: 200,
-                dpi_estimated: false,
-                rotation: 0,
-                skew: 0.0,
-                timings: Timings::default(),
-                document_seq: 1,
-                doc_type: None,
-                doc_type_confidence: None,
-                doc_type_by: None,
-                patient: None,
-                identifiers: Default::default(),
-                review_reasons: vec![crate::pipeline::REASON_NO_PATIENT.into()],
-                processed_at: now(),
-                candidates: Vec::new(),
-                resolved_by: None,
-                resolved_at: None,
-            };
+            let mut page = PageRecord::new(rec.id, p, b.id);
+            page.text_source = TextSource::Ocr;
+            page.text = text.clone();
+            page.ocr_confidence = Some(0.93);
+            (page.width, page.height, page.dpi) = (1700, 2200, 200);
+            page.review_reasons = vec![crate::pipeline::REASON_NO_PATIENT.into()];
             store.put_page(&page, &words)?;
         }
         rec.status = FileStatus::Done;

@@ -212,6 +212,38 @@ pub struct PageRecord {
 }
 
 impl PageRecord {
+    /// A page not yet read: in review, no text, document 1.
+    pub fn new(file_id: u64, page: u32, batch: u64) -> PageRecord {
+        PageRecord {
+            file_id,
+            page,
+            batch,
+            status: PageStatus::Review,
+            text_source: TextSource::None,
+            text: String::new(),
+            ocr_confidence: None,
+            error: None,
+            width: 0,
+            height: 0,
+            dpi: 0,
+            dpi_estimated: false,
+            rotation: 0,
+            skew: 0.0,
+            timings: Timings::default(),
+            document_seq: 1,
+            doc_type: None,
+            doc_type_confidence: None,
+            doc_type_by: None,
+            patient: None,
+            identifiers: Identifiers::default(),
+            review_reasons: Vec::new(),
+            processed_at: now(),
+            candidates: Vec::new(),
+            resolved_by: None,
+            resolved_at: None,
+        }
+    }
+
     /// The id technicians and reports use: `FILE:PAGE`.
     pub fn page_id(&self) -> String {
         format!("{}:{}", self.file_id, self.page)

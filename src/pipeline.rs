@@ -17,7 +17,7 @@
 
 use crate::decode::{self, Limits, RawPage};
 use crate::error::{InputError, Result};
-use crate::model::{now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Timings, Word};
+use crate::model::{now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Word};
 use crate::ocr::EnginePool;
 use crate::progress::Progress;
 use crate::store::{Registered, Store};
@@ -541,34 +541,7 @@ impl crate::filing::PatientIndex for StoreIndex<'_> {
 }
 
 fn page_record(file: &FileRecord, n: u32) -> PageRecord {
-    PageRecord {
-        file_id: file.id,
-        page: n,
-        batch: file.batch,
-        status: PageStatus::Review,
-        text_source: TextSource::None,
-        text: String::new(),
-        ocr_confidence: None,
-        error: None,
-        width: 0,
-        height: 0,
-        dpi: 0,
-        dpi_estimated: false,
-        rotation: 0,
-        skew: 0.0,
-        timings: Timings::default(),
-        document_seq: 1,
-        doc_type: None,
-        doc_type_confidence: None,
-        doc_type_by: None,
-        patient: None,
-        identifiers: Default::default(),
-        review_reasons: Vec::new(),
-        processed_at: now(),
-        candidates: Vec::new(),
-        resolved_by: None,
-        resolved_at: None,
-    }
+    PageRecord::new(file.id, n, file.batch)
 }
 
 fn ms(d: Duration) -> u32 {

@@ -689,34 +689,9 @@ mod tests {
     }
 
     fn page(file_id: u64, n: u32) -> PageRecord {
-        PageRecord {
-            file_id,
-            page: n,
-            batch: 1,
-            status: PageStatus::Review,
-            text_source: TextSource::Ocr,
-            text: String::new(),
-            ocr_confidence: Some(0.9),
-            error: None,
-            width: 1,
-            height: 1,
-            dpi: 300,
-            dpi_estimated: false,
-            rotation: 0,
-            skew: 0.0,
-            timings: Timings::default(),
-            document_seq: 1,
-            doc_type: None,
-            doc_type_confidence: None,
-            doc_type_by: None,
-            patient: None,
-            identifiers: Identifiers::default(),
-            review_reasons: vec![],
-            processed_at: 0,
-            candidates: Vec::new(),
-            resolved_by: None,
-            resolved_at: None,
-        }
+        let mut p = PageRecord::new(file_id, n, 1);
+        (p.text_source, p.ocr_confidence, p.dpi) = (TextSource::Ocr, Some(0.9), 300);
+        p
     }
 
     #[test]
