@@ -327,6 +327,9 @@ fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_
                 for (kind, value) in kinds.iter().zip(values) {
                     take(*kind, value.trim(), cfg, mrn_re, out);
                 }
+            } else if let Some(row) = values.first().filter(|v| find_labels(v, extra).is_empty() && !v.contains(':')) {
+                // The headings stacked, their values side by side on one line.
+                parse_value_row(&kinds, row, cfg, mrn_re, out);
             }
         }
         i = j.max(i + 1);
@@ -375,27 +378,41 @@ fn pair_label_rows(lines: &[&str], cfg: &ExtractConfig, mrn_re: &Regex, out: &mu
         if values.contains(':') || !values.chars().any(|c| c.is_ascii_digit()) {
             continue;
         }
-        let mut v: String = values.replace(['|', '*', '»'], " ");
-        for &(_, _, kind) in &found {
-            let t = v.trim_start();
-            match kind {
-                Kind::Name => {
-                    // The name runs up to the first digit.
-                    let end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
-                    take(Kind::Name, t[..end].trim(), cfg, mrn_re, out);
-                    v = t[end..].to_string();
-                }
-                Kind::Mrn | Kind::Account | Kind::Birth | Kind::Service => {
-                    let token = t.split_whitespace().next().unwrap_or("");
-                    take(kind, token, cfg, mrn_re, out);
-                    v = t[token.len()..].to_string();
-                }
-                _ => {
-                    let token = t.split_whitespace().next().unwrap_or("");
-                    v = t[token.len()..].to_string();
-                }
+        let kinds: Vec<Kind> = found.iter().map(|f| f.2).collect();
+        parse_value_row(&kinds, values, cfg, mrn_re, out);
+    }
+}
+
+/// Reads a row of values in the order of `kinds`, each taken by what it
+/// looks like: a name runs up to the first digit, an MRN or account is one
+/// token, a date is whatever date form comes first.
+fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+    let mut v: String = values.replace(['|', '*', '»'], " ");
+    for &kind in kinds {
+        let t = v.trim_start().to_string();
+        let rest = match kind {
+            Kind::Name => {
+                let end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                take(Kind::Name, t[..end].trim(), cfg, mrn_re, out);
+                t[end..].to_string()
             }
-        }
+            Kind::Birth | Kind::Service => match read_date_at(&t, cfg, kind == Kind::Birth) {
+                Some((d, end)) if t.is_char_boundary(end) && t[..end].split_whitespace().count() <= 3 => {
+                    let list = if kind == Kind::Birth { &mut out.birth_date } else { &mut out.service_date };
+                    push_unique(list, d);
+                    t[end..].to_string()
+                }
+                _ => t.split_once(' ').map(|x| x.1.to_string()).unwrap_or_default(),
+            },
+            _ => {
+                let token = t.split_whitespace().next().unwrap_or("");
+                if matches!(kind, Kind::Mrn | Kind::Account) {
+                    take(kind, token, cfg, mrn_re, out);
+                }
+                t[token.len()..].to_string()
+            }
+        };
+        v = rest;
     }
 }
 
@@ -583,6 +600,11 @@ fn current_year() -> u16 {
 
 /// The first date in a value, in any common written form.
 fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date>> {
+    read_date_at(value, cfg, birth).map(|(d, _)| d)
+}
+
+/// [`read_date`], with the byte offset in `value` where the date ends.
+fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<Date>, usize)> {
     static NUMERIC: OnceLock<Regex> = OnceLock::new();
     static WORDS: OnceLock<Regex> = OnceLock::new();
     let numeric =
@@ -612,7 +634,7 @@ fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date
                 valid(year, m, d)
             };
             if let Some(d) = parsed {
-                return Some(Found { value: d, corrected });
+                return Some((Found { value: d, corrected }, c.get(0)?.end()));
             }
         }
         if let Some(c) = words.captures(&text) {
@@ -622,7 +644,7 @@ fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date
                 valid(c[6].parse().ok()?, month_of(&c[5])?, c[4].parse().ok()?)
             };
             if let Some(d) = parsed {
-                return Some(Found { value: d, corrected });
+                return Some((Found { value: d, corrected }, c.get(0)?.end()));
             }
         }
     }
