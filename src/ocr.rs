@@ -254,6 +254,12 @@ fn deskew(pix: &mut Pix) -> f32 {
     let applied = if out != pix.0 && conf > 0.0 && angle.abs() >= 0.1 { angle } else { 0.0 };
     if out != pix.0 {
         pix.replace(out);
+    } else {
+        // No rotation: Leptonica returned a *clone* (the same image with its
+        // reference count raised). Drop that reference, or every page leaks
+        // its whole image (measured: 2.9 GiB after 600 pages).
+        let mut clone = out;
+        unsafe { capi::pixDestroy(&mut clone) };
     }
     applied
 }
