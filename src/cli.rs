@@ -261,19 +261,14 @@ pub fn run(cli: Cli) -> Result<u8> {
                     return Err(crate::Error::Config(format!("{} is not a folder", d.display())));
                 }
             }
+            let batch = batch.unwrap_or_else(|| config::default_batch_name(&dirs));
+            let model = crate::commands::load_model(&site, None)?;
             let cfg = IngestConfig {
-                batch: batch.unwrap_or_else(|| config::default_batch_name(&dirs)),
-                roots: dirs,
-                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
                 limits: Limits { max_pixels, ..Limits::default() },
                 max_file_bytes,
                 quiet,
                 progress_every: Duration::from_secs(progress_every.max(1)),
-                model: std::sync::Arc::new(crate::commands::load_model(&site, None)?),
-                review_threshold: site.classifier.review_threshold,
-                identifiers: site.identifiers.clone(),
-                filing: site.filing.clone(),
-                documents: site.documents.clone(),
+                ..IngestConfig::for_site(&site, model, dirs, batch, jobs)
             };
             let store = Store::open(&store_path)?;
             let summary = pipeline::ingest(&store, &cfg)?;

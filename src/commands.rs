@@ -152,18 +152,8 @@ pub fn eval_scans(
     let result = (|| {
         let store = crate::store::Store::open(&scratch)?;
         let cfg = crate::pipeline::IngestConfig {
-            roots: vec![dir.to_path_buf()],
-            batch: "eval".into(),
-            jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-            limits: crate::decode::Limits::default(),
-            max_file_bytes: u64::MAX,
             quiet: true,
-            progress_every: std::time::Duration::from_secs(3600),
-            model: std::sync::Arc::new(model.clone()),
-            review_threshold: site.classifier.review_threshold,
-            identifiers: site.identifiers.clone(),
-            filing: site.filing.clone(),
-            documents: site.documents.clone(),
+            ..crate::pipeline::IngestConfig::for_site(site, model.clone(), vec![dir.to_path_buf()], "eval".into(), jobs)
         };
         let started = std::time::Instant::now();
         let summary = crate::pipeline::ingest(&store, &cfg)?;
@@ -420,7 +410,7 @@ pub fn audit(store_path: &Path, since: Option<String>, user: Option<String>) -> 
         Some(d) => {
             let date =
                 crate::extract::Date::parse_iso(&d).ok_or_else(|| Error::Config("--since takes YYYY-MM-DD".into()))?;
-            Some(crate::report::format_utc(0).replace("1970-01-01", &date.to_string()))
+            Some(format!("{date} 00:00:00 UTC"))
         }
         None => None,
     };

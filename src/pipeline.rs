@@ -61,6 +61,33 @@ pub struct IngestConfig {
     pub documents: crate::config::DocumentsConfig,
 }
 
+impl IngestConfig {
+    /// Settings for ingesting `roots` under a site's configuration, with the
+    /// default limits, progress and worker count (`jobs`, else one per core).
+    pub fn for_site(
+        site: &crate::config::SiteConfig,
+        model: crate::classify::Model,
+        roots: Vec<PathBuf>,
+        batch: String,
+        jobs: Option<usize>,
+    ) -> IngestConfig {
+        IngestConfig {
+            roots,
+            batch,
+            jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            limits: Limits::default(),
+            max_file_bytes: 2 * 1024 * 1024 * 1024,
+            quiet: false,
+            progress_every: Duration::from_secs(10),
+            model: std::sync::Arc::new(model),
+            review_threshold: site.classifier.review_threshold,
+            identifiers: site.identifiers.clone(),
+            filing: site.filing.clone(),
+            documents: site.documents.clone(),
+        }
+    }
+}
+
 /// What one run did.
 #[derive(Debug, Default, Clone)]
 pub struct RunSummary {

@@ -488,13 +488,17 @@ impl Store {
             .map_err(|e| self.tx_err(e))
     }
 
+    /// The records of one file in `tree` (keys start with its id), in key order.
+    fn of_file<T: for<'de> Deserialize<'de>>(&self, tree: &sled::Tree, file_id: u64, what: &str) -> Result<Vec<T>> {
+        tree.scan_prefix(file_id.to_be_bytes())
+            .values()
+            .map(|v| self.decode(&v.map_err(|e| self.err(e))?, what))
+            .collect()
+    }
+
     /// The pages of a file, in page order.
     pub fn pages_of(&self, file_id: u64) -> Result<Vec<PageRecord>> {
-        self.pages
-            .scan_prefix(file_id.to_be_bytes())
-            .values()
-            .map(|v| self.decode(&v.map_err(|e| self.err(e))?, "page"))
-            .collect()
+        self.of_file(&self.pages, file_id, "page")
     }
 
     pub fn page(&self, file_id: u64, page: u32) -> Result<Option<PageRecord>> {
@@ -532,11 +536,7 @@ impl Store {
     }
 
     pub fn documents(&self, file_id: u64) -> Result<Vec<DocumentRecord>> {
-        self.documents
-            .scan_prefix(file_id.to_be_bytes())
-            .values()
-            .map(|v| self.decode(&v.map_err(|e| self.err(e))?, "document"))
-            .collect()
+        self.of_file(&self.documents, file_id, "document")
     }
 
     // ----- counters -----
