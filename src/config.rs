@@ -56,7 +56,7 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// ```toml
 /// [classifier]
 /// model = "/srv/chartmill/doctype.json"   # default: the model built into chartmill
-/// review_threshold = 0.6                  # pages under it get "uncertain document type"
+/// review_threshold = 0.4                  # pages under it get "uncertain document type"
 ///
 /// [documents]
 /// separator_texts = ["DOCUMENT SEPARATOR SHEET"]
@@ -70,7 +70,7 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// [filing]
 /// min_ocr_confidence = 0.6
 /// name_similarity = 0.8
-/// review_files_with_several_patients = true
+/// review_files_with_several_patients = false
 ///
 /// [[doc_types]]                            # a site's own types
 /// code = "wound_care"
@@ -95,7 +95,7 @@ pub struct ClassifierConfig {
 
 impl Default for ClassifierConfig {
     fn default() -> ClassifierConfig {
-        ClassifierConfig { model: None, review_threshold: 0.6 }
+        ClassifierConfig { model: None, review_threshold: 0.4 }
     }
 }
 

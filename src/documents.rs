@@ -52,7 +52,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
                 Some((1, _)) => true,
                 _ => {
                     let other_patient = matches!((&mrn, &current_mrn), (Some(a), Some(b)) if a != b);
-                    let first_page_look = has_title(p.text) && (mrn.is_some() || has_dob_label(p.text));
+                    let first_page_look = opens_document(p.text, mrn.is_some());
                     let type_change = match (prev_class, p.class) {
                         (Some(a), Some(b)) => {
                             a.code != b.code
@@ -149,9 +149,18 @@ pub fn has_title(text: &str) -> bool {
     })
 }
 
+/// Whether a page looks like the first page of a document on its own
+/// evidence: "Page 1 of N", or a title in its first lines together with a
+/// patient block (an MRN, `mrn_found`, or a date-of-birth label). A change of
+/// patient at a page without this look is a weak boundary: the page may
+/// belong to the document before it.
+pub fn opens_document(text: &str, mrn_found: bool) -> bool {
+    matches!(page_of(text), Some((1, _))) || (has_title(text) && (mrn_found || has_dob_label(text)))
+}
+
 fn has_dob_label(text: &str) -> bool {
     let lower = text.to_lowercase();
-    lower.contains("dob") || lower.contains("date of birth") || lower.contains("birth date")
+    ["dob", "d.o.b", "date of birth", "birth date", "birthdate"].iter().any(|l| lower.contains(l))
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
-            (Kind::Service, r"\bsvc\.?\s*(?:date|dt)\.?\s*:?"),
+            (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
             (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|mr\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
             (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)|medical\s+record\s*(?:no\.?|number|#)?|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
@@ -266,7 +266,7 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
     let joined: Vec<std::borrow::Cow<str>> = text.lines().map(join_split_words).collect();
     let lines: Vec<&str> = joined.iter().map(|l| l.as_ref()).collect();
     pair_label_columns(&lines, &extra, cfg, &mrn_re, &mut out);
-    pair_label_rows(&lines, cfg, &mrn_re, &mut out);
+    pair_label_rows(&lines, &extra, cfg, &mrn_re, &mut out);
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, &extra);
@@ -304,8 +304,9 @@ fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_
         let t = l.trim();
         let found = find_labels(t, extra);
         match found.as_slice() {
-            [(0, end, kind)] if t[*end..].trim_matches([':', ' ', '#', '.']).is_empty() => Some(*kind),
-            _ => bare_name_label(t).then_some(Kind::Name),
+            [(0, end, kind)] if t[*end..].trim_matches([':', ' ', '#', '.', ',']).is_empty() => Some(*kind),
+            _ if bare_name_label(t) => Some(Kind::Name),
+            _ => heading_only(t),
         }
     };
     let mut i = 0;
@@ -321,13 +322,23 @@ fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_
             j += 1;
         }
         if kinds.len() >= 2 {
-            let values: Vec<&str> =
-                lines[j..].iter().filter(|l| !l.trim().is_empty()).take(kinds.len()).copied().collect();
-            if values.len() == kinds.len() && values.iter().all(|v| find_labels(v, extra).is_empty()) {
+            // The values below, up to the next labelled line. Only headings
+            // of things that are not identifiers (sex, age) may lack a value,
+            // and only at the end: a value missing in the middle would shift
+            // the others onto the wrong headings.
+            let values: Vec<&str> = lines[j..]
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .take(kinds.len())
+                .take_while(|v| find_labels(v, extra).is_empty() && heading_only(v).is_none())
+                .copied()
+                .collect();
+            let needed = kinds.iter().rposition(|k| *k != Kind::Ignore).map_or(0, |p| p + 1);
+            if values.len() >= needed.max(2) {
                 for (kind, value) in kinds.iter().zip(values) {
                     take(*kind, value.trim(), cfg, mrn_re, out);
                 }
-            } else if let Some(row) = values.first().filter(|v| find_labels(v, extra).is_empty() && !v.contains(':')) {
+            } else if let Some(row) = values.first() {
                 // The headings stacked, their values side by side on one line.
                 parse_value_row(&kinds, row, cfg, mrn_re, out);
             }
@@ -336,24 +347,36 @@ fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_
     }
 }
 
-/// A row of column headings without colons ("PATIENT NAME  MEDICAL REC #
-/// BIRTHDATE  SEX") above a row of values: each value is taken by what it
-/// looks like, in the order of the headings (a name, an MRN, dates).
-fn pair_label_rows(lines: &[&str], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+/// Column headings (printed without colons, in table and box layouts).
+fn headings() -> &'static Vec<(Kind, Regex)> {
     static HEADINGS: OnceLock<Vec<(Kind, Regex)>> = OnceLock::new();
-    let headings = HEADINGS.get_or_init(|| {
+    HEADINGS.get_or_init(|| {
         [
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
             (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?))"),
             (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|date\s+of\s+birth)\b"),
-            (Kind::Service, r"\b(?:svc\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
+            (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|room|unit)\b"),
         ]
         .iter()
-        .map(|(k, re)| (*k, Regex::new(&format!("(?i){re}")).expect("heading patterns compile")))
+        .map(|(k, re)| (*k, Regex::new(&format!("(?i){}", ocr_tolerant(re))).expect("heading patterns compile")))
         .collect()
-    });
+    })
+}
+
+/// The kind of a line that is one column heading and nothing else ("SEX,",
+/// "BIRTHDATE"), as box layouts print them stacked.
+fn heading_only(line: &str) -> Option<Kind> {
+    let t = line.trim().trim_matches([':', ' ', '#', '.', ',', '|', ';']);
+    headings().iter().find_map(|(kind, re)| re.find(t).filter(|m| m.start() == 0 && m.end() == t.len()).map(|_| *kind))
+}
+
+/// A row of column headings without colons ("PATIENT NAME  MEDICAL REC #
+/// BIRTHDATE  SEX") above a row of values: each value is taken by what it
+/// looks like, in the order of the headings (a name, an MRN, dates).
+fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+    let headings = headings();
     for (i, line) in lines.iter().enumerate() {
         let mut found: Vec<(usize, usize, Kind)> = Vec::new();
         for (kind, re) in headings {
@@ -369,13 +392,20 @@ fn pair_label_rows(lines: &[&str], cfg: &ExtractConfig, mrn_re: &Regex, out: &mu
         for &(s, e, _) in found.iter().rev() {
             rest.replace_range(s..e, "");
         }
-        // Headings without colons (labels with colons are read in place).
+        // Nothing but headings: a colon after one is OCR's or the form's
+        // punctuation (labels with values are read in place), and OCR turns
+        // box rules into a few short fragments ("par", "5 if").
+        let fragments: Vec<&str> = rest.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let is_heading_row = found.len() >= 2
-            && !line.contains(':')
-            && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth))
-            && rest.chars().all(|c| !c.is_alphanumeric());
-        let Some(values) = lines.get(i + 1).filter(|_| is_heading_row) else { continue };
-        if values.contains(':') || !values.chars().any(|c| c.is_ascii_digit()) {
+            && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth | Kind::Service | Kind::Account))
+            && fragments.len() <= 2
+            && fragments.iter().all(|w| w.chars().count() <= 3);
+        if !is_heading_row {
+            continue;
+        }
+        // The value row: the next line with text, without labels of its own.
+        let Some(values) = lines[i + 1..].iter().find(|l| !l.trim().is_empty()) else { continue };
+        if !find_labels(values, extra).is_empty() || !values.chars().any(|c| c.is_ascii_digit()) {
             continue;
         }
         let kinds: Vec<Kind> = found.iter().map(|f| f.2).collect();
@@ -387,13 +417,22 @@ fn pair_label_rows(lines: &[&str], cfg: &ExtractConfig, mrn_re: &Regex, out: &mu
 /// looks like: a name runs up to the first digit, an MRN or account is one
 /// token, a date is whatever date form comes first.
 fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
-    let mut v: String = values.replace(['|', '*', '»'], " ");
+    // Box rules and OCR's specks between the values.
+    let mut v: String = values.replace(['|', '*', '»', ':', ';', '‘', '’', '_'], " ");
     for &kind in kinds {
-        let t = v.trim_start().to_string();
+        // Fragments without letters or digits ("-.", ",") before the value.
+        let mut t = v.trim_start();
+        while let Some((first, after)) = t.split_once(' ') {
+            if first.chars().any(char::is_alphanumeric) {
+                break;
+            }
+            t = after.trim_start();
+        }
+        let t = t.to_string();
         let rest = match kind {
             Kind::Name => {
                 let end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
-                take(Kind::Name, t[..end].trim(), cfg, mrn_re, out);
+                take(Kind::Name, t[..end].trim().trim_end_matches(['.', ',', '-', ' ']), cfg, mrn_re, out);
                 t[end..].to_string()
             }
             Kind::Birth | Kind::Service => match read_date_at(&t, cfg, kind == Kind::Birth) {
@@ -407,7 +446,7 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
             _ => {
                 let token = t.split_whitespace().next().unwrap_or("");
                 if matches!(kind, Kind::Mrn | Kind::Account) {
-                    take(kind, token, cfg, mrn_re, out);
+                    take(kind, token.trim_end_matches([',', '.']), cfg, mrn_re, out);
                 }
                 t[token.len()..].to_string()
             }
@@ -610,7 +649,7 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     let numeric =
         NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?,?[\s\-]+(\d{4}))\b").unwrap()
+        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+)(\d{4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?,?[\s\-]+(\d{4}))\b").unwrap()
     });
     // Only the start of the value: "03/14/1962 (Age 59)".
     let head: String = value.chars().take(24).collect();
@@ -727,6 +766,8 @@ mod tests {
             ("March 14, 1962", d(1962, 3, 14)),
             ("14 Mar 1962", d(1962, 3, 14)),
             ("Mar. 14, 1962", d(1962, 3, 14)),
+            ("Mar 14,1962", d(1962, 3, 14)),
+            ("14-Mar-1962", d(1962, 3, 14)),
         ] {
             assert_eq!(read_date(s, &cfg(), true).map(|f| f.value), Some(want), "{s}");
         }

@@ -38,7 +38,7 @@ pub struct FilingConfig {
 
 impl Default for FilingConfig {
     fn default() -> FilingConfig {
-        FilingConfig { min_ocr_confidence: 0.6, name_similarity: 0.8, review_files_with_several_patients: true }
+        FilingConfig { min_ocr_confidence: 0.6, name_similarity: 0.8, review_files_with_several_patients: false }
     }
 }
 

@@ -492,12 +492,16 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     ctx.store.update_pages(&pages, Some((file.id, &docs)))
 }
 
-/// A file that names more than one patient (different MRNs on its pages)
-/// goes to review whole (the default, `filing.review_files_with_several_patients`).
-/// Each document may be consistent on its own, but a page could sit on the
-/// wrong side of a boundary, and a paper chart that mixes patients is itself
-/// a sign of misfiling worth a person's look. With the setting off, only the
-/// documents holding a page that names no one and has no page number go.
+/// A file whose pages name more than one patient (different MRNs) is where a
+/// page can end up on the wrong side of a document boundary. With
+/// `filing.review_files_with_several_patients` the whole file goes to review.
+/// Otherwise (the default) two kinds of document go:
+/// - a document holding a page that names no one and is not numbered as a
+///   continuation ("Page 2 of 3"): it could belong to either patient;
+/// - a document that starts a new patient without looking like a first page
+///   (no separator sheet before it, no "Page 1 of N", no title with a patient
+///   block), and the document before it: only the change of MRN split them,
+///   so the pages may be one patient's record misfiled into another's.
 pub const REASON_SEVERAL_PATIENTS: &str = "two patients in one file";
 
 fn flag_several_patients(pages: &mut [PageRecord], whole_file: bool) {
@@ -507,14 +511,40 @@ fn flag_several_patients(pages: &mut [PageRecord], whole_file: bool) {
     if mrns.len() < 2 {
         return;
     }
-    // Without `whole_file`, a document is let through only if each of its
-    // pages names its patient or continues it by number ("Page 2 of 3").
     let mut doubtful: Vec<u32> = Vec::new();
-    for p in pages.iter().filter(|p| !p.text.trim().is_empty()) {
+    // Per document, in file order: (seq, MRNs named, opened with evidence of its own).
+    let mut documents: Vec<(u32, Vec<&str>, bool)> = Vec::new();
+    let mut after_separator = true;
+    for p in pages.iter() {
+        if p.status == PageStatus::Separator {
+            after_separator = true;
+            continue;
+        }
+        if p.text.trim().is_empty() {
+            continue;
+        }
         let named = !p.identifiers.mrn.is_empty() || !p.identifiers.name.is_empty();
         let numbered = crate::documents::page_of(&p.text).is_some_and(|(k, _)| k > 1);
         if (whole_file || (!named && !numbered)) && !doubtful.contains(&p.document_seq) {
             doubtful.push(p.document_seq);
+        }
+        if documents.last().is_none_or(|d| d.0 != p.document_seq) {
+            let opened = after_separator || crate::documents::opens_document(&p.text, !p.identifiers.mrn.is_empty());
+            documents.push((p.document_seq, Vec::new(), opened));
+        }
+        let doc = documents.last_mut().expect("a document was just pushed");
+        doc.1.extend(p.identifiers.mrn.iter().map(String::as_str));
+        after_separator = false;
+    }
+    for pair in documents.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        let new_patient = !after.1.is_empty() && !before.1.is_empty() && !after.1.iter().any(|m| before.1.contains(m));
+        if new_patient && !after.2 {
+            for seq in [before.0, after.0] {
+                if !doubtful.contains(&seq) {
+                    doubtful.push(seq);
+                }
+            }
         }
     }
     for p in pages.iter_mut().filter(|p| {
@@ -639,4 +669,84 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A filed page of document `seq` naming patient `mrn` (or no one).
+    fn page(n: u32, seq: u32, mrn: Option<&str>, text: &str) -> PageRecord {
+        let mut p = PageRecord::new(1, n, 1);
+        p.status = PageStatus::Filed;
+        p.document_seq = seq;
+        p.text = text.into();
+        if let Some(m) = mrn {
+            p.identifiers.mrn = vec![m.into()];
+            p.identifiers.name = vec!["FICTIONAL, PATIENT".into()];
+        }
+        p
+    }
+
+    /// Which pages the rule sends to review.
+    fn reviewed(pages: &mut [PageRecord], whole_file: bool) -> Vec<bool> {
+        flag_several_patients(pages, whole_file);
+        pages.iter().map(|p| p.status == PageStatus::Review).collect()
+    }
+
+    #[test]
+    fn two_patients_with_titled_documents_are_both_filed() {
+        let mut pages = vec![
+            page(1, 1, Some("11111111"), "DISCHARGE SUMMARY\nMRN: 11111111 DOB: 01/02/1960"),
+            page(2, 1, Some("11111111"), "MRN: 11111111\nPage 2 of 2"),
+            page(3, 2, Some("22222222"), "LABORATORY REPORT\nMRN: 22222222 DOB: 03/04/1970"),
+        ];
+        assert_eq!(reviewed(&mut pages, false), vec![false, false, false]);
+    }
+
+    #[test]
+    fn a_patient_change_without_a_first_page_sends_both_documents_to_review() {
+        let mut pages = vec![
+            page(1, 1, Some("11111111"), "PROGRESS NOTE\nMRN: 11111111 DOB: 01/02/1960"),
+            page(2, 2, Some("22222222"), "MRN: 22222222 DOB: 03/04/1970\nassessment and plan"),
+            page(3, 3, Some("33333333"), "RADIOLOGY REPORT\nMRN: 33333333 DOB: 05/06/1980"),
+        ];
+        assert_eq!(reviewed(&mut pages, false), vec![true, true, false]);
+        assert_eq!(pages[0].review_reasons, vec![REASON_SEVERAL_PATIENTS.to_string()]);
+        assert!(pages[0].patient.is_none());
+    }
+
+    #[test]
+    fn a_separator_sheet_is_evidence_of_a_new_document() {
+        let mut sep = page(2, 0, None, "DOCUMENT SEPARATOR");
+        sep.status = PageStatus::Separator;
+        let mut pages = vec![
+            page(1, 1, Some("11111111"), "PROGRESS NOTE\nMRN: 11111111"),
+            sep,
+            page(3, 2, Some("22222222"), "MRN: 22222222\nassessment and plan"),
+        ];
+        assert_eq!(reviewed(&mut pages, false), vec![false, false, false]);
+    }
+
+    #[test]
+    fn an_unnamed_unnumbered_page_in_a_two_patient_file_goes_to_review() {
+        let mut pages = vec![
+            page(1, 1, Some("11111111"), "OPERATIVE REPORT\nMRN: 11111111"),
+            page(2, 1, None, "the wound was closed in layers"),
+            page(3, 2, Some("22222222"), "CONSENT FOR PROCEDURE\nMRN: 22222222 DOB: 03/04/1970"),
+        ];
+        assert_eq!(reviewed(&mut pages, false), vec![true, true, false]);
+        let mut whole = pages.clone();
+        for p in &mut whole {
+            p.status = PageStatus::Filed;
+        }
+        assert_eq!(reviewed(&mut whole, true), vec![true, true, true]);
+    }
+
+    #[test]
+    fn one_patient_is_left_alone() {
+        let mut pages =
+            vec![page(1, 1, Some("11111111"), "note"), page(2, 2, Some("11111111"), "another note without title")];
+        assert_eq!(reviewed(&mut pages, false), vec![false, false]);
+    }
 }
