@@ -409,8 +409,13 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             })
         })
         .collect();
-    let found: Vec<crate::extract::Extracted> =
-        pages.iter().map(|p| crate::extract::extract(&p.text, &ctx.cfg.identifiers)).collect();
+    let found: Vec<crate::extract::Extracted> = pages
+        .iter()
+        .map(|p| {
+            let words = ctx.store.words(p.file_id, p.page)?;
+            Ok(crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers))
+        })
+        .collect::<Result<_>>()?;
     let views: Vec<crate::documents::PageView> = pages
         .iter()
         .zip(&classes)

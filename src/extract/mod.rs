@@ -15,6 +15,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
+mod cells;
+
 /// How ambiguous numeric dates (03/04/1962) are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -257,16 +259,57 @@ fn value_of(line: &str, start: usize, end: usize) -> &str {
     }
 }
 
-/// Reads the patient identifiers of a page.
-pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
-    let mut out = Extracted::default();
+/// The site's MRN format and extra MRN labels, compiled.
+fn compiled(cfg: &ExtractConfig) -> (Regex, Vec<Regex>) {
     let mrn_re =
         Regex::new(&cfg.mrn_pattern).unwrap_or_else(|_| Regex::new(&ExtractConfig::default().mrn_pattern).unwrap());
     let extra: Vec<Regex> = cfg.mrn_labels.iter().filter_map(|l| Regex::new(&format!("(?i){l}")).ok()).collect();
+    (mrn_re, extra)
+}
+
+/// Reads the patient identifiers of an OCR'd page: from its text, then from
+/// the positions of its words (headings and values of forms and tables,
+/// see `extract/cells.rs`), which can only add values.
+pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfig) -> Extracted {
+    if words.is_empty() {
+        return extract(text, cfg);
+    }
+    let (mrn_re, extra) = compiled(cfg);
+    let mut from_cells = Extracted::default();
+    let captions_under = cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
+    let mut out = extract_text(text, cfg, !captions_under);
+    let Extracted { mrn, birth_date, service_date, name, account, provider: _ } = from_cells;
+    mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
+    birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
+    service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
+    if out.name.is_empty() {
+        out.name = name;
+    }
+    for a in account {
+        if !out.account.contains(&a) {
+            out.account.push(a);
+        }
+    }
+    drop_corrected_duplicates(&mut out);
+    out
+}
+
+/// Reads the patient identifiers of a page from its text.
+pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
+    extract_text(text, cfg, true)
+}
+
+/// The text pass. `values_below`: a label's value may be on the line under
+/// it (false on forms that print their captions under the values).
+fn extract_text(text: &str, cfg: &ExtractConfig, values_below: bool) -> Extracted {
+    let mut out = Extracted::default();
+    let (mrn_re, extra) = compiled(cfg);
     let joined: Vec<std::borrow::Cow<str>> = text.lines().map(join_split_words).collect();
     let lines: Vec<&str> = joined.iter().map(|l| l.as_ref()).collect();
-    pair_label_columns(&lines, &extra, cfg, &mrn_re, &mut out);
-    pair_label_rows(&lines, &extra, cfg, &mrn_re, &mut out);
+    if values_below {
+        pair_label_columns(&lines, &extra, cfg, &mrn_re, &mut out);
+        pair_label_rows(&lines, &extra, cfg, &mrn_re, &mut out);
+    }
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, &extra);
@@ -274,7 +317,7 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
             let mut value = value_of(line, end, next).to_string();
             // A label alone at the end of its line: the value is on the next line.
-            if value.is_empty() && next == line.len() {
+            if value.is_empty() && next == line.len() && values_below {
                 if let Some(n) = lines.get(i + 1) {
                     let first = find_labels(n, &extra).first().map(|x| x.0).unwrap_or(n.len());
                     value = value_of(n, 0, first).to_string();
@@ -291,10 +334,14 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
             out.name.push(n);
         }
     }
-    // A corrected reading that equals a clean one adds nothing.
+    drop_corrected_duplicates(&mut out);
+    out
+}
+
+/// A corrected reading that equals a clean one adds nothing.
+fn drop_corrected_duplicates(out: &mut Extracted) {
     let clean: Vec<String> = out.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.clone()).collect();
     out.mrn.retain(|m| !m.corrected || !clean.contains(&m.value));
-    out
 }
 
 /// Labels printed in a column with their values in a second column below
@@ -353,11 +400,11 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     HEADINGS.get_or_init(|| {
         [
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
-            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?))"),
+            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|patient\s*id|pt\.?\s*id)"),
             (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|date\s+of\s+birth)\b"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
-            (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?)"),
-            (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|room|unit)\b"),
+            (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
+            (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
         ]
         .iter()
         .map(|(k, re)| (*k, Regex::new(&format!("(?i){}", ocr_tolerant(re))).expect("heading patterns compile")))
@@ -482,7 +529,8 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
             None => continue,
         };
         let head = head.trim();
-        let mrn_follows = labels.iter().any(|l| l.2 == Kind::Mrn);
+        // Before an MRN or a date-of-birth label, a capitalised name is the patient's.
+        let mrn_follows = labels.iter().any(|l| matches!(l.2, Kind::Mrn | Kind::Birth));
         if let Some(c) = caps.captures(head) {
             if mrn_follows || labels.is_empty() || head.to_lowercase().starts_with("patient") {
                 if let Some(n) = read_name(&c[1]) {

@@ -1,0 +1,326 @@
+//! Reading a form from where its words are: a heading in a box or a table
+//! cell, and the value printed beside, under or over it.
+//!
+//! Tesseract's plain text loses a form's columns: a row of headings comes out
+//! as one line and its values as the next, with nothing to say which value
+//! sits under which heading. This pass rebuilds rows and cells from the word
+//! boxes (a cell is a run of words without a wide gap or a box rule between
+//! them) and pairs each identifier heading ("MEDICAL RECORD NUMBER", "DOB",
+//! "Chart #") with the cell to its right or the cell aligned with it in the
+//! row below or above. Which of below and above a page uses is decided by
+//! the page as a whole: the direction in which more headings find a value of
+//! their kind. A value counts only when it reads as its kind (an MRN in the
+//! site's format that is not a date, a valid date, a name), and everything
+//! found here is *added* to what the text pass found, so a misreading can
+//! only create a contradiction, which sends the page to review; it never
+//! replaces a value.
+
+use super::{find_labels, headings, read_date, read_mrn, read_name, take, ExtractConfig, Extracted, Kind};
+use crate::model::Word;
+use regex::Regex;
+
+/// A run of words on one row, without a wide gap or a rule between them.
+#[derive(Debug, Clone)]
+struct Cell {
+    text: String,
+    x0: u32,
+    x1: u32,
+}
+
+/// Adds the identifiers that the page's cells pair up to `out`. Returns
+/// whether the page prints its captions *under* the values (paper forms),
+/// as far as its headings show: then a label's value is not on the next line.
+pub(super) fn read_cells(
+    words: &[Word],
+    cfg: &ExtractConfig,
+    mrn_re: &Regex,
+    extra: &[Regex],
+    out: &mut Extracted,
+) -> bool {
+    let rows = rows_of_cells(words);
+    let labels: Vec<Vec<Option<Kind>>> =
+        rows.iter().map(|r| r.iter().map(|c| heading_kind(&c.text, extra)).collect()).collect();
+    let value_at = |r: usize, c: usize| -> Option<&str> {
+        labels[r][c].is_none().then(|| rows[r][c].text.as_str()).filter(|t| find_labels(t, extra).is_empty())
+    };
+    // The aligned cell in row `r2` under/over cell (r, c): the one overlapping it most.
+    let aligned = |r: usize, c: usize, r2: usize| -> Option<usize> {
+        let h = &rows[r][c];
+        rows[r2]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, h.x1.min(v.x1) as i64 - h.x0.max(v.x0) as i64))
+            .filter(|&(_, overlap)| overlap > 0)
+            .max_by_key(|&(_, overlap)| overlap)
+            .map(|(i, _)| i)
+    };
+    let fits = |kind: Kind, v: &str| valid(kind, v, cfg, mrn_re);
+    struct Heading {
+        kind: Kind,
+        right: Option<String>,
+        below: Option<String>,
+        above: Option<String>,
+    }
+    let mut found: Vec<Heading> = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, label) in labels[r].iter().enumerate() {
+            let Some(kind) = label.filter(|k| matches!(k, Kind::Name | Kind::Mrn | Kind::Birth | Kind::Service)) else {
+                continue;
+            };
+            let right = (c + 1 < row.len()).then(|| value_at(r, c + 1)).flatten();
+            let below = (r + 1 < rows.len()).then(|| aligned(r, c, r + 1).and_then(|i| value_at(r + 1, i))).flatten();
+            let above = (r > 0).then(|| aligned(r, c, r - 1).and_then(|i| value_at(r - 1, i))).flatten();
+            let keep = |v: Option<&str>| v.filter(|v| fits(kind, v)).map(str::to_string);
+            found.push(Heading { kind, right: keep(right), below: keep(below), above: keep(above) });
+        }
+    }
+    // The page's direction for values not beside their heading.
+    let unpaired = found.iter().filter(|h| h.right.is_none());
+    let (below, above) =
+        unpaired.fold((0, 0), |(b, a), h| (b + h.below.is_some() as u32, a + h.above.is_some() as u32));
+    for h in found {
+        let value = h.right.or(if below >= above { h.below } else { h.above });
+        let Some(value) = value else { continue };
+        take(h.kind, &value, cfg, mrn_re, out);
+    }
+    above >= 2 && above > below
+}
+
+/// Whether `v` reads as a value of `kind`, cleanly (no OCR correction).
+fn valid(kind: Kind, v: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
+    match kind {
+        Kind::Mrn => read_date(v, cfg, false).is_none() && read_mrn(v, mrn_re).is_some_and(|m| !m.corrected),
+        Kind::Birth | Kind::Service => read_date(v, cfg, kind == Kind::Birth).is_some_and(|d| !d.corrected),
+        Kind::Name => v.split_whitespace().count() <= 5 && !crate::documents::has_title(v) && read_name(v).is_some(),
+        _ => false,
+    }
+}
+
+/// The kind of a cell that is a heading and nothing else, if it is one.
+/// Parenthesised hints ("(LAST, FIRST)", "(MM/DD/YYYY)") are not part of it.
+fn heading_kind(text: &str, extra: &[Regex]) -> Option<Kind> {
+    let mut t = String::new();
+    let mut depth = 0;
+    for ch in text.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = (depth - 1).max(0),
+            _ if depth == 0 => t.push(ch),
+            _ => {}
+        }
+    }
+    let punct: &[char] = &[':', ' ', '.', ',', ';', '-', '\'', '"', '‘', '’', '“', '”'];
+    let t = t.trim_matches(punct);
+    if t.is_empty() {
+        return None;
+    }
+    if let [(0, end, kind)] = find_labels(t, extra).as_slice() {
+        if t[*end..].trim_matches(punct).is_empty() {
+            return Some(*kind);
+        }
+    }
+    if super::bare_name_label(t) {
+        return Some(Kind::Name);
+    }
+    headings().iter().find_map(|(kind, re)| re.find(t).filter(|m| m.start() == 0 && m.end() == t.len()).map(|_| *kind))
+}
+
+/// Box rules and dot leaders, as OCR reads them: they end a cell.
+fn is_divider(word: &str) -> bool {
+    let w = word.trim();
+    if !w.is_empty() && w.chars().all(|c| matches!(c, '|' | '!' | '[' | ']' | '_' | '—' | '–' | '¦' | '‖')) {
+        return true;
+    }
+    // Dot leaders: "........", "uoeeeecseeeeeees" (dots read as letters).
+    let leader_chars =
+        |c: char| matches!(c, '.' | '·' | '…' | ':' | '-' | '_' | 'e' | 'o' | 'c' | 'u' | 'w' | 'n' | 'v' | 's' | 'r');
+    let dots = w.chars().filter(|&c| c == '.' || c == '·' || c == '…').count();
+    w.chars().count() >= 2 && w.chars().all(leader_chars) && (dots >= 2 || (w.len() >= 6 && w.contains("eee")))
+}
+
+/// The page's rows (top to bottom), each split into cells (left to right).
+fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
+    let mut ws: Vec<&Word> = words.iter().filter(|w| w.h > 0 && !w.text.trim().is_empty()).collect();
+    ws.sort_by_key(|w| w.y + w.h / 2);
+    // A word joins the row whose running centre is within half a word height.
+    let mut rows: Vec<Vec<&Word>> = Vec::new();
+    for w in ws {
+        let centre = (w.y + w.h / 2) as f32;
+        let joins = rows.last().is_some_and(|r| {
+            let c = r.iter().map(|x| (x.y + x.h / 2) as f32).sum::<f32>() / r.len() as f32;
+            let h = median_height(r) as f32;
+            (centre - c).abs() <= 0.6 * h.max(w.h as f32)
+        });
+        if joins {
+            rows.last_mut().expect("a row exists").push(w);
+        } else {
+            rows.push(vec![w]);
+        }
+    }
+    rows.into_iter()
+        .map(|mut r| {
+            r.sort_by_key(|w| w.x);
+            let line_h = median_height(&r);
+            let gap = (line_h as f32 * 1.2).max(8.0) as u32;
+            let mut cells: Vec<Cell> = Vec::new();
+            let mut open = false;
+            let mut last_x1 = 0;
+            for w in r {
+                // A long flat "word" well under the line's height is a dot
+                // leader or a rule, whatever letters OCR made of it.
+                let flat = w.h * 2 < line_h && w.w > 3 * w.h;
+                if flat || is_divider(&w.text) {
+                    open = false;
+                    continue;
+                }
+                let far = w.x.saturating_sub(last_x1) > gap;
+                match cells.last_mut() {
+                    Some(cell) if open && !far => {
+                        cell.text.push(' ');
+                        cell.text.push_str(w.text.trim());
+                        cell.x1 = cell.x1.max(w.x + w.w);
+                    }
+                    _ => cells.push(Cell { text: w.text.trim().to_string(), x0: w.x, x1: w.x + w.w }),
+                }
+                open = true;
+                last_x1 = w.x + w.w;
+            }
+            cells
+        })
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+fn median_height(words: &[&Word]) -> u32 {
+    let mut h: Vec<u32> = words.iter().map(|w| w.h).collect();
+    h.sort_unstable();
+    h.get(h.len() / 2).copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words laid out on a grid of text rows: (text, x, row).
+    fn words(spec: &[(&str, u32, u32)]) -> Vec<Word> {
+        spec.iter()
+            .map(|&(t, x, row)| Word {
+                text: t.into(),
+                conf: 95.0,
+                x,
+                y: 100 + row * 60,
+                w: 18 * t.chars().count() as u32,
+                h: 30,
+            })
+            .collect()
+    }
+
+    fn read(ws: &[Word]) -> Extracted {
+        let cfg = ExtractConfig::default();
+        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let mut out = Extracted::default();
+        read_cells(ws, &cfg, &mrn_re, &[], &mut out);
+        out
+    }
+
+    fn dobs(e: &Extracted) -> Vec<String> {
+        e.birth_date.iter().map(|d| d.value.to_string()).collect()
+    }
+
+    fn mrns(e: &Extracted) -> Vec<String> {
+        e.mrn.iter().map(|m| m.value.clone()).collect()
+    }
+
+    #[test]
+    fn captions_above_values() {
+        // PATIENT | FIN | MEDICAL RECORD NUMBER, then the values under them.
+        let ws = words(&[
+            ("PATIENT", 100, 0),
+            ("FIN", 700, 0),
+            ("MEDICAL", 1100, 0),
+            ("RECORD", 1240, 0),
+            ("NUMBER", 1370, 0),
+            ("Esterbrook,", 100, 1),
+            ("Winifred", 310, 1),
+            ("936176273", 700, 1),
+            ("52946318", 1100, 1),
+            ("BIRTH", 100, 2),
+            ("DATE", 210, 2),
+            ("SERVICE", 700, 2),
+            ("DATE", 850, 2),
+            ("08/30/1977", 100, 3),
+            ("08/27/2018", 700, 3),
+        ]);
+        let e = read(&ws);
+        assert_eq!(mrns(&e), vec!["52946318"]);
+        assert_eq!(dobs(&e), vec!["1977-08-30"]);
+        assert_eq!(e.name[0].family, "ESTERBROOK");
+    }
+
+    #[test]
+    fn captions_below_values() {
+        // Values on the line, captions under it; a second pair of rows below.
+        let ws = words(&[
+            ("KESTREL,", 100, 0),
+            ("AURELIO", 270, 0),
+            ("38025514", 700, 0),
+            ("06/21/1970", 1100, 0),
+            ("PATIENT", 100, 1),
+            ("NAME", 240, 1),
+            ("(LAST,", 340, 1),
+            ("FIRST)", 460, 1),
+            ("UNIT", 700, 1),
+            ("NO", 790, 1),
+            ("DATE", 1100, 1),
+            ("OF", 1190, 1),
+            ("BIRTH", 1240, 1),
+            ("02/01/2015", 100, 2),
+            ("7786476536", 700, 2),
+            ("Evander", 1100, 2),
+            ("Tolliver,", 1250, 2),
+            ("MD", 1420, 2),
+            ("ADMIT", 100, 3),
+            ("DATE", 210, 3),
+            ("ENCOUNTER", 700, 3),
+            ("#", 880, 3),
+        ]);
+        let e = read(&ws);
+        assert_eq!(mrns(&e), vec!["38025514"]);
+        assert_eq!(dobs(&e), vec!["1970-06-21"]);
+        assert_eq!(e.name[0].family, "KESTREL");
+    }
+
+    #[test]
+    fn labels_beside_values_across_rules_and_leaders() {
+        let ws = words(&[
+            ("Chart", 100, 0),
+            ("#", 200, 0),
+            ("|", 240, 0),
+            ("03681479", 280, 0),
+            ("DOB", 100, 1),
+            ("woecccceceeeeeeeeneeeeenes", 180, 1),
+            ("19-Nov-1940", 700, 1),
+        ]);
+        let e = read(&ws);
+        assert_eq!(mrns(&e), vec!["03681479"]);
+        assert_eq!(dobs(&e), vec!["1940-11-19"]);
+    }
+
+    #[test]
+    fn a_date_is_never_an_mrn_and_a_heading_is_never_a_value() {
+        let ws = words(&[("MRN", 100, 0), ("DOB", 700, 0), ("1940-11-19", 100, 1), ("SEX", 700, 1)]);
+        let e = read(&ws);
+        assert!(e.mrn.is_empty(), "{e:?}");
+        assert!(e.birth_date.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn dividers_and_leaders() {
+        for w in ["|", "||", "_", "........", "uoeeeecseeeeeeeeees", "......:eeeeeees"] {
+            assert!(is_divider(w), "{w}");
+        }
+        for w in ["Rupert", "Dr.", "No.", "cree", "F", "#"] {
+            assert!(!is_divider(w), "{w}");
+        }
+    }
+}
