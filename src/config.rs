@@ -72,6 +72,10 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// name_similarity = 0.8
 /// review_files_with_several_patients = false
 ///
+/// [ocr]
+/// layout = "auto"                          # or "block": one block of lines (faster, single-column pages)
+/// time_limit_seconds = 120                 # a page taking longer fails, the batch goes on
+///
 /// [[doc_types]]                            # a site's own types
 /// code = "wound_care"
 /// display = "Wound care record"
@@ -83,6 +87,7 @@ pub struct SiteConfig {
     pub documents: DocumentsConfig,
     pub identifiers: crate::extract::ExtractConfig,
     pub filing: crate::filing::FilingConfig,
+    pub ocr: crate::ocr::OcrSettings,
     pub doc_types: Vec<crate::taxonomy::DocType>,
 }
 
@@ -135,6 +140,9 @@ impl SiteConfig {
             .map_err(|e| crate::Error::Config(format!("site configuration {}: {e}", path.display())))?;
         if !(0.0..=1.0).contains(&cfg.classifier.review_threshold) {
             return Err(crate::Error::Config("classifier.review_threshold must be between 0 and 1".into()));
+        }
+        if !(cfg.ocr.time_limit_seconds > 0.0 && cfg.ocr.time_limit_seconds.is_finite()) {
+            return Err(crate::Error::Config("ocr.time_limit_seconds must be a positive number".into()));
         }
         Ok(cfg)
     }

@@ -38,7 +38,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// `Display` gives the message stored with the file or page. Each variant
 /// starts with a fixed keyword (`corrupt`, `empty`, `encrypted`, `too large`,
-/// `unsupported`, `unreadable`, `internal`) so reports can group failures.
+/// `unsupported`, `unreadable`, `ocr`, `internal`) so reports can group failures.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     #[error("empty file (0 bytes)")]
@@ -61,6 +61,8 @@ pub enum InputError {
     EmptyPdfPage,
     #[error("ocr failed: {0}")]
     Ocr(String),
+    #[error("ocr time limit: recognition took longer than {} s", *.ms as f64 / 1000.0)]
+    OcrTimeLimit { ms: u64 },
     #[error("internal error while reading this input (a decoder panicked): {0}")]
     Panic(String),
 }

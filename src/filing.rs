@@ -97,6 +97,10 @@ pub struct Evidence {
 }
 
 /// Decides one document.
+/// Review reason: a second indexed patient's MRN appears on the document
+/// without being read as its MRN.
+pub const REASON_OTHER_MRN: &str = "two patients in one document (another patient's MRN on the page)";
+
 pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> Decision {
     let mut d = Decision::default();
     let mut clean_mrns: Vec<String> = Vec::new();
@@ -171,6 +175,21 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
                 }
                 if !(dob_agrees || name_agrees) && d.reasons.is_empty() {
                     d.reasons.push("MRN not corroborated by name or DOB".into());
+                }
+                // Another indexed patient's MRN printed anywhere, even unlabelled
+                // (an embossed card, a second sticker): this is not one patient's page.
+                let others: Vec<PatientRecord> = ev
+                    .pages
+                    .iter()
+                    .flat_map(|page| &page.mrn_like)
+                    .filter(|m| **m != p.mrn)
+                    .filter_map(|m| index.by_mrn(m))
+                    .collect();
+                if !others.is_empty() {
+                    d.reasons.push(REASON_OTHER_MRN.into());
+                    for q in &others {
+                        suggest(&mut d, q, "MRN elsewhere on the page");
+                    }
                 }
                 if d.reasons.is_empty() {
                     d.patient = Some(p);
@@ -249,6 +268,9 @@ mod tests {
         let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962");
         assert_eq!(d.patient.unwrap().mrn, "00482913");
         assert!(d.reasons.is_empty());
+        // Numbers of the MRN's shape that are no one's MRN change nothing.
+        let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962\nAccession 55555555");
+        assert!(d.patient.is_some(), "{:?}", d.reasons);
         // A misread letter in the name is still the same name.
         let d = decide_text("Patient: QUILLFEATHFR, MARISOL  MRN: 00482913");
         assert!(d.patient.is_some(), "{:?}", d.reasons);
@@ -271,6 +293,11 @@ mod tests {
             ("MRN: 00482913", "MRN not corroborated by name or DOB"),
             ("MRN: OO4829l3  DOB: 03/14/1962", "MRN unreadable"),
             ("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 04/14/1962", "DOB does not match"),
+            (
+                // An embossed card for another patient, without labels, above a labelled sticker.
+                "BRACKENRIDGE, THADDEUS\n10573826\n07/22/48 M\n\nPatient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962",
+                REASON_OTHER_MRN,
+            ),
         ];
         for (text, reason) in cases {
             let d = decide_text(text);

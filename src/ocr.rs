@@ -13,12 +13,44 @@
 //! process starts* (libgomp reads it at load time); `main` re-executes the
 //! process to guarantee it. Without it, OpenMP threads fight rayon's.
 
+use crate::error::InputError;
 use crate::model::Word;
 use image::GrayImage;
 use leptess::capi;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_int;
 use std::sync::Mutex;
+
+/// How Tesseract reads each page: the site configuration's `[ocr]` section.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OcrSettings {
+    pub layout: PageLayout,
+    /// A page whose recognition takes longer is recorded as failed
+    /// (`ocr time limit`) and the batch goes on.
+    pub time_limit_seconds: f64,
+}
+
+impl Default for OcrSettings {
+    fn default() -> OcrSettings {
+        OcrSettings { layout: PageLayout::Auto, time_limit_seconds: 120.0 }
+    }
+}
+
+/// Tesseract's page segmentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageLayout {
+    /// Tesseract's automatic layout analysis with column finding (`--psm
+    /// 3`). The default: headers that put the patient block beside other
+    /// text keep their blocks apart, which patient identification needs.
+    Auto,
+    /// The page as one block of text lines (`--psm 6`): on the benchmark
+    /// corpus about a tenth faster with a lower character error rate, but on
+    /// the filing evaluation's side-by-side headers MRN recall fell from 1.00
+    /// to 0.86 (docs/evaluation.md). For archives of plain single-column text.
+    Block,
+}
 
 /// What OCR made of one page.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +122,7 @@ pub struct Engine {
     /// Orientation detection, with the legacy `osd` model (`tesseract-ocr-osd`):
     /// the LSTM-only `eng` model cannot detect orientation.
     osd: *mut capi::TessBaseAPI,
+    settings: OcrSettings,
 }
 
 // SAFETY: a TessBaseAPI may be used from any thread as long as one thread at a
@@ -125,9 +158,13 @@ fn take_text(ptr: *mut std::os::raw::c_char) -> Result<String, String> {
 
 impl Engine {
     /// Starts Tesseract with the English model from the default tessdata.
-    pub fn new() -> Result<Engine, crate::Error> {
+    pub fn new(settings: OcrSettings) -> Result<Engine, crate::Error> {
         silence_leptonica();
-        let engine = Engine { handle: unsafe { capi::TessBaseAPICreate() }, osd: unsafe { capi::TessBaseAPICreate() } };
+        let engine = Engine {
+            handle: unsafe { capi::TessBaseAPICreate() },
+            osd: unsafe { capi::TessBaseAPICreate() },
+            settings,
+        };
         let (eng, osd) = (CString::new("eng").unwrap(), CString::new("osd").unwrap());
         if unsafe { capi::TessBaseAPIInit3(engine.handle, std::ptr::null(), eng.as_ptr()) } != 0 {
             return Err(crate::Error::Engine { detail: "the eng language model could not be loaded".into() });
@@ -154,13 +191,18 @@ impl Engine {
     /// `OSD_BELOW_CONFIDENCE`): a sideways or upside-down page reads as
     /// low-confidence gibberish. If the detection turns the page, it is read
     /// again and the better reading is kept.
-    pub fn read(&mut self, gray: &GrayImage, dpi: u32) -> Result<OcrOutput, String> {
-        let mut pix = Pix::from_gray(gray, dpi).ok_or("cannot allocate the page image")?;
+    ///
+    /// Recognition stops at the configured time limit (Tesseract's own
+    /// deadline, checked between words); the page then fails with
+    /// [`InputError::OcrTimeLimit`].
+    pub fn read(&mut self, gray: &GrayImage, dpi: u32) -> Result<OcrOutput, InputError> {
+        let started = std::time::Instant::now();
+        let mut pix = Pix::from_gray(gray, dpi).ok_or(InputError::Ocr("cannot allocate the page image".into()))?;
         let t0 = std::time::Instant::now();
         let skew = deskew(&mut pix);
         let deskew_ms = ms_since(t0);
         let t1 = std::time::Instant::now();
-        let (mut text, mut words) = self.recognize(&pix, dpi)?;
+        let (mut text, mut words) = self.recognize(&pix, dpi, started)?;
         let mut confidence = page_confidence(&words);
         let mut recognize_ms = ms_since(t1);
         let (mut rotation, mut osd_ms) = (0, 0);
@@ -170,7 +212,7 @@ impl Engine {
             osd_ms = ms_since(t2);
             if turned != 0 {
                 let t3 = std::time::Instant::now();
-                let (text2, words2) = self.recognize(&pix, dpi)?;
+                let (text2, words2) = self.recognize(&pix, dpi, started)?;
                 recognize_ms += ms_since(t3);
                 let confidence2 = page_confidence(&words2);
                 if confidence2 > confidence {
@@ -181,22 +223,45 @@ impl Engine {
         Ok(OcrOutput { text, words, confidence, rotation, skew, deskew_ms, osd_ms, recognize_ms })
     }
 
-    /// One recognition pass: the page's text and its words.
-    fn recognize(&mut self, pix: &Pix, dpi: u32) -> Result<(String, Vec<Word>), String> {
+    /// One recognition pass: the page's text and its words, within what is
+    /// left of the page's time limit (counted from `started`).
+    fn recognize(
+        &mut self,
+        pix: &Pix,
+        dpi: u32,
+        started: std::time::Instant,
+    ) -> Result<(String, Vec<Word>), InputError> {
         let handle = self.handle;
+        let limit = std::time::Duration::from_secs_f64(self.settings.time_limit_seconds.max(0.0));
+        let over = || InputError::OcrTimeLimit { ms: limit.as_millis() as u64 };
+        let left = limit.checked_sub(started.elapsed()).ok_or_else(over)?;
+        let psm = match self.settings.layout {
+            PageLayout::Block => capi::TessPageSegMode_PSM_SINGLE_BLOCK,
+            PageLayout::Auto => capi::TessPageSegMode_PSM_AUTO,
+        };
         unsafe {
-            capi::TessBaseAPISetPageSegMode(handle, capi::TessPageSegMode_PSM_AUTO);
+            capi::TessBaseAPISetPageSegMode(handle, psm);
             capi::TessBaseAPISetImage2(handle, pix.0);
             capi::TessBaseAPISetSourceResolution(handle, dpi as c_int);
         }
-        if unsafe { capi::TessBaseAPIRecognize(handle, std::ptr::null_mut()) } != 0 {
+        let monitor = unsafe { capi::TessMonitorCreate() };
+        // At least 1 ms: Tesseract reads a deadline of 0 as "none".
+        let deadline_ms = left.as_millis().clamp(1, i32::MAX as u128) as c_int;
+        unsafe { capi::TessMonitorSetDeadlineMSecs(monitor, deadline_ms) };
+        let status = unsafe { capi::TessBaseAPIRecognize(handle, monitor) };
+        unsafe { capi::TessMonitorDelete(monitor) };
+        if started.elapsed() >= limit {
             unsafe { capi::TessBaseAPIClear(handle) };
-            return Err("tesseract could not recognise the page".into());
+            return Err(over());
+        }
+        if status != 0 {
+            unsafe { capi::TessBaseAPIClear(handle) };
+            return Err(InputError::Ocr("tesseract could not recognise the page".into()));
         }
         let tsv = take_text(unsafe { capi::TessBaseAPIGetTsvText(handle, 0) });
         let text = take_text(unsafe { capi::TessBaseAPIGetUTF8Text(handle) });
         unsafe { capi::TessBaseAPIClear(handle) };
-        let (tsv, text) = (tsv?, text?);
+        let (tsv, text) = (tsv.map_err(InputError::Ocr)?, text.map_err(InputError::Ocr)?);
         Ok((text.trim_end().to_string(), parse_tsv(&tsv)))
     }
 
@@ -313,12 +378,13 @@ pub fn page_confidence(words: &[Word]) -> f32 {
 /// all of them are dropped with the pool, on the thread that owns it.
 pub struct EnginePool {
     idle: Mutex<Vec<Engine>>,
+    settings: OcrSettings,
 }
 
 impl EnginePool {
-    pub fn new() -> Result<EnginePool, crate::Error> {
+    pub fn new(settings: OcrSettings) -> Result<EnginePool, crate::Error> {
         // Start one engine now so a missing model fails the run up front.
-        Ok(EnginePool { idle: Mutex::new(vec![Engine::new()?]) })
+        Ok(EnginePool { idle: Mutex::new(vec![Engine::new(settings)?]), settings })
     }
 
     /// Runs `f` with an engine, creating one if all are busy.
@@ -326,7 +392,7 @@ impl EnginePool {
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut engine = match taken {
             Some(e) => e,
-            None => Engine::new().map_err(|e| e.to_string())?,
+            None => Engine::new(self.settings).map_err(|e| e.to_string())?,
         };
         let out = f(&mut engine);
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(engine);

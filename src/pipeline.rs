@@ -59,6 +59,7 @@ pub struct IngestConfig {
     pub identifiers: crate::extract::ExtractConfig,
     pub filing: crate::filing::FilingConfig,
     pub documents: crate::config::DocumentsConfig,
+    pub ocr: crate::ocr::OcrSettings,
 }
 
 impl IngestConfig {
@@ -84,6 +85,7 @@ impl IngestConfig {
             identifiers: site.identifiers.clone(),
             filing: site.filing.clone(),
             documents: site.documents.clone(),
+            ocr: site.ocr,
         }
     }
 }
@@ -154,7 +156,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
 
     // A cheap first walk gives the progress bar its length.
     let total = walk::walk(&cfg.roots, &store_path).count() as u64;
-    let engines = EnginePool::new()?;
+    let engines = EnginePool::new(cfg.ocr)?;
     let progress = Progress::start(total, cfg.quiet, cfg.progress_every);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs.max(1))
@@ -666,7 +668,8 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                     rec.review_reasons.push(REASON_NO_PATIENT.into());
                     (rec, out.words)
                 }
-                Ok(Err(e)) | Err(e) => fail(rec, InputError::Ocr(e)),
+                Ok(Err(e)) => fail(rec, e),
+                Err(e) => fail(rec, InputError::Ocr(e)),
             }
         }
     }

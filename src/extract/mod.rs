@@ -85,6 +85,12 @@ pub struct Extracted {
     pub name: Vec<Name>,
     pub account: Vec<String>,
     pub provider: Vec<String>,
+    /// Numbers anywhere on the page that fit the site's MRN format but were
+    /// not read as this page's MRN or account (an unlabelled MRN on an
+    /// embossed card, another patient's sticker). Never filed on; the filing
+    /// decision checks that none of them is another patient's MRN.
+    #[serde(default)]
+    pub mrn_like: Vec<String>,
 }
 
 /// Settings from the site configuration.
@@ -278,7 +284,7 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     let mut from_cells = Extracted::default();
     let captions_under = cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
     let mut out = extract_text(text, cfg, !captions_under);
-    let Extracted { mrn, birth_date, service_date, name, account, provider: _ } = from_cells;
+    let Extracted { mrn, birth_date, service_date, name, account, provider: _, mrn_like: _ } = from_cells;
     mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
     birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
     service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
@@ -291,12 +297,32 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
         }
     }
     drop_corrected_duplicates(&mut out);
+    out.mrn_like = mrn_like(text, &mrn_re, &out);
+    out
+}
+
+/// Every token of `text` that fits the MRN format, is not a date and is not
+/// already this page's MRN or an account number.
+fn mrn_like(text: &str, mrn_re: &Regex, found: &Extracted) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for token in text.split_whitespace() {
+        let t = token.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        if t.len() < 5 || !t.chars().any(|c| c.is_ascii_digit()) || !mrn_re.is_match(t) {
+            continue;
+        }
+        let known = found.mrn.iter().any(|m| m.value == t) || found.account.iter().any(|a| a == t);
+        if !known && !out.iter().any(|x| x == t) {
+            out.push(t.to_string());
+        }
+    }
     out
 }
 
 /// Reads the patient identifiers of a page from its text.
 pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
-    extract_text(text, cfg, true)
+    let mut out = extract_text(text, cfg, true);
+    out.mrn_like = mrn_like(text, &compiled(cfg).0, &out);
+    out
 }
 
 /// The text pass. `values_below`: a label's value may be on the line under

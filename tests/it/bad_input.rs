@@ -83,3 +83,29 @@ fn a_missing_folder_is_a_fatal_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("is not a folder"), "{}", r.stderr);
 }
+
+#[test]
+fn a_page_over_the_ocr_time_limit_fails_with_that_reason_and_the_batch_goes_on() {
+    // 50 ms is far less than any of these pages takes; a born-digital page
+    // (no OCR) in the same batch is stored normally.
+    let input = folder_with(&["png/hp_gray8.png", "png/progress_nodpi.png", "pdf/born_digital.pdf"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, "[ocr]\ntime_limit_seconds = 0.05\n").unwrap();
+    let store = dir.path().join("s.db");
+    let mut c = cmd(&store);
+    c.arg("--config").arg(&config).arg("ingest").arg(input.path()).args(["--jobs", "2", "--quiet"]);
+    let started = std::time::Instant::now();
+    let r = run(c);
+    assert_eq!(r.code, 1, "done with failures: {}", r.stderr);
+    let pages = export(&store);
+    let failed: Vec<&serde_json::Value> = pages.iter().filter(|p| p["status"] == "failed").collect();
+    assert_eq!(failed.len(), 2, "{pages:?}");
+    for p in failed {
+        assert_eq!(p["error"], "ocr time limit: recognition took longer than 0.05 s", "{p}");
+    }
+    let text_layer: Vec<&serde_json::Value> = pages.iter().filter(|p| p["text_source"] == "text_layer").collect();
+    assert!(!text_layer.is_empty() && text_layer.iter().all(|p| p["status"] != "failed"), "{pages:?}");
+    // Tesseract stopped at its deadline instead of finishing the pages.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
