@@ -147,13 +147,15 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:age|sex|gender|phone|tel|fax|ssn|soc(?:ial)?\s*sec(?:urity)?\s*(?:no|#)?|room|rm|bed|page|time)\s*[:#]"),
             // Someone else's date of birth: not the patient's.
             (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born|b\s*/\s*d|bd)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
             (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|mr\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
-            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)|medical\s+record\s*(?:no\.?|number|#)?|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            // "MR 44190265" (find_labels keeps it only before a digit).
+            (Kind::Mrn, r"\bmr\s+"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
             (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re|pt)\s*:"),
@@ -235,6 +237,12 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     let mut hits: Vec<(usize, usize, Kind, usize)> = Vec::new();
     for (rank, l) in labels().iter().enumerate() {
         for m in l.re.find_iter(line) {
+            // A bare "MR" is a label only before a number ("MR 44190265"),
+            // not in "MR SMITH" or "MR-0048291".
+            let bare_mr = m.as_str().trim().eq_ignore_ascii_case("mr");
+            if bare_mr && !line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
             hits.push((m.start(), m.end(), l.kind, rank));
         }
     }
@@ -258,7 +266,7 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
 /// The value after a label: up to the next label, or a wide gap (columns).
 fn value_of(line: &str, start: usize, end: usize) -> &str {
     let v = &line[start..end];
-    let v = v.trim_start_matches([' ', ':', '#', '.', '-', '\t']);
+    let v = v.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
     match v.find("   ").or_else(|| v.find('\t')) {
         Some(gap) => v[..gap].trim(),
         None => v.trim(),
@@ -426,8 +434,8 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     HEADINGS.get_or_init(|| {
         [
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
-            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|patient\s*id|pt\.?\s*id)"),
-            (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|date\s+of\s+birth)\b"),
+            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
+            (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
