@@ -33,8 +33,16 @@ fn install_panic_hook() {
     }));
 }
 
+/// Everything chartmill creates (the store's files, exports) holds patient
+/// data: readable and writable by the owner only, whatever the umask.
+fn private_files() {
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe { libc::umask(0o077) };
+}
+
 fn main() -> ExitCode {
     ensure_single_openmp_thread();
+    private_files();
     install_panic_hook();
     let cli = match chartmill::cli::Cli::try_parse() {
         Ok(cli) => cli,

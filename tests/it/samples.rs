@@ -278,3 +278,17 @@ fn with_the_patient_index_sample_pages_are_filed_only_to_their_own_patient() {
     }
     assert!(filed > 0, "clean sample pages with MRN, name and DOB are filed");
 }
+
+#[test]
+fn the_store_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = samples_ingested();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&s.store) {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} has mode {:o}", entry.path().display(), mode & 0o777);
+        checked += 1;
+    }
+    assert!(checked >= 3, "the store has its directory and files");
+}
