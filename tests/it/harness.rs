@@ -96,6 +96,26 @@ pub fn truth() -> Vec<Value> {
     text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+/// The samples' patient index as CSV: every patient of the ground truth.
+pub fn patient_index_csv() -> String {
+    let mut csv = String::from("mrn,family_name,given_name,birth_date,sex\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for t in truth() {
+        let p = &t["patient"];
+        if p.is_object() && seen.insert(p["mrn"].as_str().unwrap().to_string()) {
+            let field = |k: &str| p[k].as_str().unwrap().to_string();
+            csv.push_str(&format!(
+                "{},{},{},{},U\n",
+                field("mrn"),
+                field("family_name"),
+                field("given_name"),
+                field("birth_date")
+            ));
+        }
+    }
+    csv
+}
+
 /// Copies `files` (relative to samples/) into a new folder.
 pub fn folder_with(files: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -9,5 +9,6 @@ mod classify;
 mod extract;
 mod filing;
 mod harness;
+mod leaks;
 mod resume;
 mod samples;

@@ -244,23 +244,8 @@ fn sample_pages_get_their_document_types_and_documents() {
 fn with_the_patient_index_sample_pages_are_filed_only_to_their_own_patient() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
-    // The patient index: every patient of the ground truth.
-    let mut csv = String::from("mrn,family_name,given_name,birth_date,sex\n");
-    let mut seen = std::collections::BTreeSet::new();
-    for t in truth() {
-        let p = &t["patient"];
-        if p.is_object() && seen.insert(p["mrn"].as_str().unwrap().to_string()) {
-            csv.push_str(&format!(
-                "{},{},{},{},U\n",
-                p["mrn"].as_str().unwrap(),
-                p["family_name"].as_str().unwrap(),
-                p["given_name"].as_str().unwrap(),
-                p["birth_date"].as_str().unwrap()
-            ));
-        }
-    }
     let patients = dir.path().join("patients.csv");
-    std::fs::write(&patients, csv).unwrap();
+    std::fs::write(&patients, patient_index_csv()).unwrap();
     let mut c = cmd(&store);
     c.arg("patients").arg("import").arg(&patients);
     assert_eq!(run(c).code, 0);

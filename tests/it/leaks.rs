@@ -1,0 +1,67 @@
+//! No patient data in what chartmill prints for operators: the progress and
+//! summary of an ingest, `status` in all its forms, the failure listings.
+//! (`review show`, `patients` and `export` print patient data on purpose, to
+//! the technician who asked, and that look is audited.)
+
+use crate::harness::*;
+
+/// Every way an identifier of the samples could be printed, and words of
+/// their clinical text.
+fn secrets() -> Vec<String> {
+    let mut out = Vec::new();
+    for t in truth() {
+        let p = &t["patient"];
+        if p.is_object() {
+            let dob = p["birth_date"].as_str().unwrap();
+            let (y, m, d) = (&dob[0..4], &dob[5..7], &dob[8..10]);
+            out.push(p["mrn"].as_str().unwrap().to_string());
+            out.push(p["family_name"].as_str().unwrap().to_uppercase());
+            out.push(p["given_name"].as_str().unwrap().to_uppercase());
+            out.extend([dob.to_string(), format!("{m}/{d}/{y}"), format!("{m}/{d}/{}", &y[2..])]);
+        }
+        // The last expected words of each page are words of its body.
+        let words: Vec<&str> =
+            t["expect_words"].as_array().map(|a| a.iter().filter_map(|w| w.as_str()).collect()).unwrap_or_default();
+        out.extend(words.iter().rev().take(2).filter(|w| w.len() >= 6).map(|w| w.to_uppercase()));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn operators_output_names_no_patient() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let patients = dir.path().join("patients.csv");
+    std::fs::write(&patients, patient_index_csv()).unwrap();
+    let mut printed = String::new();
+    let mut c = cmd(&store);
+    c.arg("patients").arg("import").arg(&patients);
+    let r = run(c);
+    printed += &(r.stdout + &r.stderr);
+    // Not quiet, progress every second: the most chartmill says while it works.
+    let mut c = cmd(&store);
+    c.arg("ingest").arg(samples()).args(["--jobs", "2", "--progress-every", "1"]);
+    let r = run(c);
+    assert!(r.code <= 1, "{}", r.stderr);
+    printed += &(r.stdout + &r.stderr);
+    for args in
+        [&["status"][..], &["status", "--json"], &["status", "--list", "failed"], &["status", "--list", "skipped"]]
+    {
+        let mut c = cmd(&store);
+        c.args(args);
+        let r = run(c);
+        printed += &(r.stdout + &r.stderr);
+    }
+    let upper = printed.to_uppercase();
+    let secrets = secrets();
+    assert!(secrets.len() > 20, "{secrets:?}");
+    let leaked: Vec<&String> = secrets.iter().filter(|s| upper.contains(s.as_str())).collect();
+    assert!(leaked.is_empty(), "patient data printed: {leaked:?}");
+    assert!(printed.contains("pages stored"), "{printed}");
+    // Control: the same strings are in the store's export, so the check can see them.
+    let exported = serde_json::to_string(&export(&store)).unwrap().to_uppercase();
+    let found = secrets.iter().filter(|s| exported.contains(s.as_str())).count();
+    assert!(found * 2 > secrets.len(), "only {found} of {} found in the export", secrets.len());
+}
