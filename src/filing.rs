@@ -92,11 +92,50 @@ pub fn name_matches(name: &Name, p: &PatientRecord, cfg: &FilingConfig) -> bool 
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
     pub pages: Vec<Extracted>,
+    /// The pages' texts, to look for a patient's name where no label says
+    /// "name" (see [`decide`]).
+    pub texts: Vec<String>,
     /// The lowest OCR confidence of the document's pages (`None` for text layers).
     pub min_ocr_confidence: Option<f32>,
 }
 
 /// Decides one document.
+/// Where no label names an MRN: the one indexed patient whose MRN is printed
+/// somewhere on the document without a label (an embossed card), provided
+/// their family and given names are words of the text and their date of
+/// birth is one of its dates, and no labelled date of birth or name says
+/// otherwise. Three identifiers agreeing, none read by position.
+fn unlabelled_patient(
+    ev: &Evidence,
+    index: &dyn PatientIndex,
+    dobs: &[Date],
+    names: &[&Name],
+    cfg: &FilingConfig,
+) -> Option<PatientRecord> {
+    let mut found: Vec<PatientRecord> = Vec::new();
+    for m in ev.pages.iter().flat_map(|p| &p.mrn_like) {
+        if let Some(p) = index.by_mrn(m).filter(|p| !found.iter().any(|q| q.mrn == p.mrn)) {
+            found.push(p);
+        }
+    }
+    let [p] = found.as_slice() else { return None };
+    let words: Vec<String> = ev
+        .texts
+        .iter()
+        .flat_map(|t| t.split(|c: char| !c.is_alphabetic() && c != '-' && c != '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_uppercase)
+        .collect();
+    let has = |name: &str| {
+        let name = name.trim().to_uppercase();
+        !name.is_empty() && name.split_whitespace().all(|part| words.iter().any(|w| w == part))
+    };
+    let dob_printed = ev.pages.iter().flat_map(|pg| &pg.dates_anywhere).any(|d| d.to_string() == p.birth_date);
+    let contradicted =
+        dobs.iter().any(|d| d.to_string() != p.birth_date) || names.iter().any(|n| !name_matches(n, p, cfg));
+    (has(&p.family_name) && has(&p.given_name) && dob_printed && !contradicted).then(|| p.clone())
+}
+
 /// Review reason: a second indexed patient's MRN appears on the document
 /// without being read as its MRN.
 pub const REASON_OTHER_MRN: &str = "two patients in one document (another patient's MRN on the page)";
@@ -142,13 +181,21 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
     }
 
     match clean_mrns.as_slice() {
-        [] => {
-            d.reasons.push(if corrected_mrns.is_empty() {
-                "no MRN found".into()
-            } else {
-                "MRN unreadable (only an OCR-corrected reading)".into()
-            });
-        }
+        [] => match unlabelled_patient(ev, index, &dobs, &names, cfg) {
+            Some(p) if corrected_mrns.is_empty() && by_name_and_dob.iter().all(|q| q.mrn == p.mrn) => {
+                d.patient = Some(p);
+            }
+            other => {
+                if let Some(p) = other {
+                    suggest(&mut d, &p, "unlabelled number on the page");
+                }
+                d.reasons.push(if corrected_mrns.is_empty() {
+                    "no MRN found".into()
+                } else {
+                    "MRN unreadable (only an OCR-corrected reading)".into()
+                });
+            }
+        },
         [mrn] => match index.by_mrn(mrn) {
             None => d.reasons.push("MRN not in patient index".into()),
             Some(p) => {
@@ -260,7 +307,11 @@ mod tests {
 
     fn decide_text(text: &str) -> Decision {
         let e = extract(text, &ExtractConfig { current_year: Some(2026), ..Default::default() });
-        decide(&Evidence { pages: vec![e], min_ocr_confidence: Some(0.93) }, &index(), &FilingConfig::default())
+        decide(
+            &Evidence { pages: vec![e], texts: vec![text.into()], min_ocr_confidence: Some(0.93) },
+            &index(),
+            &FilingConfig::default(),
+        )
     }
 
     #[test]
@@ -274,6 +325,24 @@ mod tests {
         // A misread letter in the name is still the same name.
         let d = decide_text("Patient: QUILLFEATHFR, MARISOL  MRN: 00482913");
         assert!(d.patient.is_some(), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn an_unlabelled_card_is_filed_only_when_name_and_birth_date_agree() {
+        let card = "PROGRESS NOTE\nQUILLFEATHER MARISOL T\n00482913\n03/14/62 F Room 503-A\nDR BELLWEATHER";
+        let d = decide_text(card);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        for (text, why) in [
+            ("QUILLFEATHER MARISOL\n00482913\n04/14/62 F", "another date of birth"),
+            ("QUILLFEATHER\n00482913\n03/14/62 F", "no given name"),
+            ("BRACKENRIDGE THADDEUS\n00482913\n03/14/62", "another name"),
+            ("QUILLFEATHER MARISOL\n00482913\n03/14/62\nDOB: 07/22/1948", "a labelled DOB says otherwise"),
+            ("QUILLFEATHER MARISOL\n00482913 10573826\n03/14/62", "two indexed numbers"),
+        ] {
+            let d = decide_text(text);
+            assert!(d.patient.is_none(), "{why}");
+            assert!(d.reasons.iter().any(|r| r == "no MRN found"), "{why}: {:?}", d.reasons);
+        }
     }
 
     #[test]
@@ -316,8 +385,11 @@ mod tests {
     #[test]
     fn low_ocr_confidence_blocks_filing() {
         let e = extract("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962", &ExtractConfig::default());
-        let d =
-            decide(&Evidence { pages: vec![e], min_ocr_confidence: Some(0.41) }, &index(), &FilingConfig::default());
+        let d = decide(
+            &Evidence { pages: vec![e], min_ocr_confidence: Some(0.41), ..Default::default() },
+            &index(),
+            &FilingConfig::default(),
+        );
         assert!(d.patient.is_none());
         assert_eq!(d.reasons, vec!["low OCR confidence (0.41)".to_string()]);
     }

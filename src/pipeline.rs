@@ -450,6 +450,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         let extracted: Vec<crate::extract::Extracted> = span.iter().map(|&i| found[i].clone()).collect();
         let evidence = crate::filing::Evidence {
             pages: extracted.clone(),
+            texts: span.iter().map(|&i| pages[i].text.clone()).collect(),
             min_ocr_confidence: span.iter().filter_map(|&i| pages[i].ocr_confidence).reduce(f32::min),
         };
         let decision = crate::filing::decide(&evidence, &StoreIndex(ctx.store), &ctx.cfg.filing);
@@ -511,8 +512,14 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
 ///   so the pages may be one patient's record misfiled into another's.
 pub const REASON_SEVERAL_PATIENTS: &str = "two patients in one file";
 
+/// Whom a page names: the MRNs read on it, and the patient it was filed to
+/// (who may have been found without an MRN label).
+fn named_mrns(p: &PageRecord) -> Vec<&str> {
+    p.identifiers.mrn.iter().map(String::as_str).chain(p.patient.as_ref().map(|x| x.mrn.as_str())).collect()
+}
+
 fn flag_several_patients(pages: &mut [PageRecord], whole_file: bool) {
-    let mut mrns: Vec<&str> = pages.iter().flat_map(|p| p.identifiers.mrn.iter().map(String::as_str)).collect();
+    let mut mrns: Vec<&str> = pages.iter().flat_map(named_mrns).collect();
     mrns.sort_unstable();
     mrns.dedup();
     if mrns.len() < 2 {
@@ -530,7 +537,7 @@ fn flag_several_patients(pages: &mut [PageRecord], whole_file: bool) {
         if p.text.trim().is_empty() {
             continue;
         }
-        let named = !p.identifiers.mrn.is_empty() || !p.identifiers.name.is_empty();
+        let named = !named_mrns(p).is_empty() || !p.identifiers.name.is_empty();
         let numbered = crate::documents::page_of(&p.text).is_some_and(|(k, _)| k > 1);
         if (whole_file || (!named && !numbered)) && !doubtful.contains(&p.document_seq) {
             doubtful.push(p.document_seq);
@@ -540,7 +547,7 @@ fn flag_several_patients(pages: &mut [PageRecord], whole_file: bool) {
             documents.push((p.document_seq, Vec::new(), opened));
         }
         let doc = documents.last_mut().expect("a document was just pushed");
-        doc.1.extend(p.identifiers.mrn.iter().map(String::as_str));
+        doc.1.extend(named_mrns(p));
         after_separator = false;
     }
     for pair in documents.windows(2) {

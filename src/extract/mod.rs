@@ -91,6 +91,11 @@ pub struct Extracted {
     /// decision checks that none of them is another patient's MRN.
     #[serde(default)]
     pub mrn_like: Vec<String>,
+    /// Every date written anywhere on the page, whatever its label (two-digit
+    /// years read as a birth year would be). Only ever compared with a
+    /// patient's known date of birth, never taken as one.
+    #[serde(default)]
+    pub dates_anywhere: Vec<Date>,
 }
 
 /// Settings from the site configuration.
@@ -292,7 +297,7 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     let mut from_cells = Extracted::default();
     let captions_under = cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
     let mut out = extract_text(text, cfg, !captions_under);
-    let Extracted { mrn, birth_date, service_date, name, account, provider: _, mrn_like: _ } = from_cells;
+    let Extracted { mrn, birth_date, service_date, name, account, .. } = from_cells;
     mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
     birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
     service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
@@ -306,6 +311,25 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     }
     drop_corrected_duplicates(&mut out);
     out.mrn_like = mrn_like(text, &mrn_re, &out);
+    out.dates_anywhere = dates_anywhere(text, cfg);
+    out
+}
+
+/// Every clean date in `text`: read from each word on.
+fn dates_anywhere(text: &str, cfg: &ExtractConfig) -> Vec<Date> {
+    let mut out: Vec<Date> = Vec::new();
+    for line in text.lines() {
+        let starts = line
+            .char_indices()
+            .filter(|&(i, c)| c.is_alphanumeric() && (i == 0 || !line[..i].ends_with(|p: char| p.is_alphanumeric())));
+        for (i, _) in starts {
+            if let Some((d, _)) = read_date_at(&line[i..], cfg, true).filter(|(d, _)| !d.corrected) {
+                if !out.contains(&d.value) {
+                    out.push(d.value);
+                }
+            }
+        }
+    }
     out
 }
 
@@ -330,6 +354,7 @@ fn mrn_like(text: &str, mrn_re: &Regex, found: &Extracted) -> Vec<String> {
 pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
     let mut out = extract_text(text, cfg, true);
     out.mrn_like = mrn_like(text, &compiled(cfg).0, &out);
+    out.dates_anywhere = dates_anywhere(text, cfg);
     out
 }
 
