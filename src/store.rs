@@ -199,7 +199,8 @@ impl Store {
                 sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
                     Error::StoreInUse { path: path.to_path_buf() }
                 }
-                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => damaged(e.to_string()),
+                sled::Error::Corruption { .. } => damaged("its log is corrupted".into()),
+                sled::Error::Unsupported(_) => damaged(e.to_string()),
                 e => Error::Store { path: path.to_path_buf(), source: e },
             })?;
         let meta = db.open_tree("meta").map_err(|e| Error::Store { path: path.into(), source: e })?;
