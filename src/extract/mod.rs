@@ -290,13 +290,10 @@ fn compiled(cfg: &ExtractConfig) -> (Regex, Vec<Regex>) {
 /// the positions of its words (headings and values of forms and tables,
 /// see `extract/cells.rs`), which can only add values.
 pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfig) -> Extracted {
-    if words.is_empty() {
-        return extract(text, cfg);
-    }
     let (mrn_re, extra) = compiled(cfg);
     let mut from_cells = Extracted::default();
-    let captions_under = cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
-    let mut out = extract_text(text, cfg, !captions_under);
+    let captions_under = !words.is_empty() && cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
+    let mut out = extract_text(text, cfg, &mrn_re, &extra, !captions_under);
     let Extracted { mrn, birth_date, service_date, name, account, .. } = from_cells;
     mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
     birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
@@ -350,50 +347,45 @@ fn mrn_like(text: &str, mrn_re: &Regex, found: &Extracted) -> Vec<String> {
     out
 }
 
-/// Reads the patient identifiers of a page from its text.
+/// Reads the patient identifiers of a page from its text alone.
 pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
-    let mut out = extract_text(text, cfg, true);
-    out.mrn_like = mrn_like(text, &compiled(cfg).0, &out);
-    out.dates_anywhere = dates_anywhere(text, cfg);
-    out
+    extract_page(text, &[], cfg)
 }
 
 /// The text pass. `values_below`: a label's value may be on the line under
 /// it (false on forms that print their captions under the values).
-fn extract_text(text: &str, cfg: &ExtractConfig, values_below: bool) -> Extracted {
+fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex], values_below: bool) -> Extracted {
     let mut out = Extracted::default();
-    let (mrn_re, extra) = compiled(cfg);
     let joined: Vec<std::borrow::Cow<str>> = text.lines().map(join_split_words).collect();
     let lines: Vec<&str> = joined.iter().map(|l| l.as_ref()).collect();
     if values_below {
-        pair_label_columns(&lines, &extra, cfg, &mrn_re, &mut out);
-        pair_label_rows(&lines, &extra, cfg, &mrn_re, &mut out);
+        pair_label_columns(&lines, extra, cfg, mrn_re, &mut out);
+        pair_label_rows(&lines, extra, cfg, mrn_re, &mut out);
     }
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
-        let found = find_labels(line, &extra);
+        let found = find_labels(line, extra);
         for (j, &(_, end, kind)) in found.iter().enumerate() {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
             let mut value = value_of(line, end, next).to_string();
             // A label alone at the end of its line: the value is on the next line.
             if value.is_empty() && next == line.len() && values_below {
                 if let Some(n) = lines.get(i + 1) {
-                    let first = find_labels(n, &extra).first().map(|x| x.0).unwrap_or(n.len());
+                    let first = find_labels(n, extra).first().map(|x| x.0).unwrap_or(n.len());
                     value = value_of(n, 0, first).to_string();
                 }
             }
             if value.is_empty() {
                 continue;
             }
-            take(kind, &value, cfg, &mrn_re, &mut out);
+            take(kind, &value, cfg, mrn_re, &mut out);
         }
     }
     if out.name.is_empty() {
-        if let Some(n) = unlabelled_name(&lines, &extra) {
+        if let Some(n) = unlabelled_name(&lines, extra) {
             out.name.push(n);
         }
     }
-    drop_corrected_duplicates(&mut out);
     out
 }
 

@@ -116,6 +116,20 @@ pub fn patient_index_csv() -> String {
     csv
 }
 
+/// A new store (in a temporary folder) holding the samples' patient index,
+/// and what `patients import` printed.
+pub fn store_with_patient_index() -> (tempfile::TempDir, PathBuf, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let patients = dir.path().join("patients.csv");
+    std::fs::write(&patients, patient_index_csv()).unwrap();
+    let mut c = cmd(&store);
+    c.arg("patients").arg("import").arg(&patients);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, store, r)
+}
+
 /// Copies `files` (relative to samples/) into a new folder.
 pub fn folder_with(files: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

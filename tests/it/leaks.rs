@@ -31,15 +31,8 @@ fn secrets() -> Vec<String> {
 
 #[test]
 fn operators_output_names_no_patient() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.db");
-    let patients = dir.path().join("patients.csv");
-    std::fs::write(&patients, patient_index_csv()).unwrap();
-    let mut printed = String::new();
-    let mut c = cmd(&store);
-    c.arg("patients").arg("import").arg(&patients);
-    let r = run(c);
-    printed += &(r.stdout + &r.stderr);
+    let (_dir, store, r) = store_with_patient_index();
+    let mut printed = r.stdout + &r.stderr;
     // Not quiet, progress every second: the most chartmill says while it works.
     let mut c = cmd(&store);
     c.arg("ingest").arg(samples()).args(["--jobs", "2", "--progress-every", "1"]);

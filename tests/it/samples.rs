@@ -242,13 +242,7 @@ fn sample_pages_get_their_document_types_and_documents() {
 
 #[test]
 fn with_the_patient_index_sample_pages_are_filed_only_to_their_own_patient() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.db");
-    let patients = dir.path().join("patients.csv");
-    std::fs::write(&patients, patient_index_csv()).unwrap();
-    let mut c = cmd(&store);
-    c.arg("patients").arg("import").arg(&patients);
-    assert_eq!(run(c).code, 0);
+    let (_dir, store, _) = store_with_patient_index();
     let r = ingest(&store, &samples(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let pages = by_page(&export(&store));
