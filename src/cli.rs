@@ -22,6 +22,9 @@ pub struct Cli {
     /// Site configuration file (TOML) [default: $CHARTMILL_CONFIG, else built-in defaults]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// More diagnostic lines on stderr (-v, -vv, -vvv); never page text or patient identifiers
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }

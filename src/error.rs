@@ -73,6 +73,21 @@ impl InputError {
     }
 }
 
+/// The operating system's reason for an I/O error, lower case, without the
+/// path or the error number: "permission denied", "input/output error".
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        return "entity not found".into(); // what `ErrorKind` says; stable across systems
+    }
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => e.kind().to_string(),
+    }
+}
+
 /// Runs `f`, turning a panic inside it into [`InputError::Panic`].
 ///
 /// Third-party decoders (pdf-extract in particular) panic on damaged input;

@@ -14,6 +14,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod filing;
+pub mod logging;
 pub mod model;
 pub mod ocr;
 pub mod pipeline;

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::FATAL } else { exit::OK });
         }
     };
+    chartmill::logging::init(cli.verbose);
     match chartmill::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

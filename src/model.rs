@@ -28,6 +28,21 @@ impl Format {
         }
     }
 
+    /// The format the content itself has, by its signature.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Format::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Format::Jpeg)
+        } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+            Some(Format::Tiff)
+        } else if bytes.starts_with(b"%PDF-") {
+            Some(Format::Pdf)
+        } else {
+            None
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Png => "png",

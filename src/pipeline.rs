@@ -156,6 +156,13 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
 
     // A cheap first walk gives the progress bar its length.
     let total = walk::walk(&cfg.roots, &store_path).count() as u64;
+    log::info!(
+        "batch {} (id {}, run {}): {total} entries to look at, {} jobs",
+        batch.name,
+        batch.id,
+        batch.runs,
+        cfg.jobs
+    );
     let engines = EnginePool::new(cfg.ocr)?;
     let progress = Progress::start(total, cfg.quiet, cfg.progress_every);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -187,6 +194,10 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
                     *last = Instant::now();
                     // Only a convenience for `status`: a failure to write it is not the batch's.
                     let _ = crate::report::write_snapshot(store);
+                    // Notes what is on disk, so a log damaged later cannot silently lose it.
+                    if let Err(e) = store.checkpoint() {
+                        log::warn!("checkpoint failed: {e}");
+                    }
                 }
             }
             r
@@ -201,8 +212,9 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     batch.busy_ms += elapsed.as_millis() as u64;
     batch.finished_at = Some(now());
     store.put_batch(&batch)?;
-    store.flush()?;
+    store.checkpoint()?;
     let _ = crate::report::write_snapshot(store);
+    log::info!("batch {}: run finished in {:.1} s", batch.name, elapsed.as_secs_f64());
     outcome?;
     Ok(RunSummary {
         batch: Some(batch),
@@ -243,6 +255,7 @@ fn new_record(ctx: &Ctx, entry: &Entry, size: u64, mtime: i64) -> FileRecord {
 
 /// Records a file that ends without pages (failed, skipped) in one step.
 fn record_final(ctx: &Ctx, mut rec: FileRecord, status: FileStatus, error: String) -> Result<()> {
+    log::debug!("file {}: {}: {error}", rec.source, crate::store::file_status_name(status));
     rec.status = status;
     rec.error = Some(error.clone());
     rec.finished_at = Some(now());
@@ -293,12 +306,9 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
         let err = InputError::FileTooLarge { size, limit: ctx.cfg.max_file_bytes };
         return record_final(ctx, rec, FileStatus::Failed, err.to_string());
     }
-    let bytes = match std::fs::read(&entry.path) {
+    let bytes = match read_whole(&entry.path, size, mtime) {
         Ok(b) => b,
-        Err(e) => {
-            let err = InputError::Unreadable(e.kind().to_string());
-            return record_final(ctx, rec, FileStatus::Failed, err.to_string());
-        }
+        Err(err) => return record_final(ctx, rec, FileStatus::Failed, err.to_string()),
     };
     if bytes.is_empty() {
         // No hash: every empty file would otherwise be a "duplicate" of the first.
@@ -322,7 +332,40 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
     process_file(ctx, rec, &bytes)
 }
 
+/// Reads a file whole, checking it is the file the walk saw and that it did
+/// not change while being read (a copy still in progress). A file that
+/// changed is recorded as such; its size and time differ from the record,
+/// so the next run reads it again.
+fn read_whole(path: &std::path::Path, walked_size: u64, walked_mtime: i64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let unreadable = |e: std::io::Error| InputError::Unreadable(crate::error::io_reason(&e));
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let before = file.metadata().map_err(unreadable)?;
+    let mut bytes = Vec::with_capacity(before.len() as usize);
+    file.read_to_end(&mut bytes).map_err(unreadable)?;
+    let after = file.metadata().map_err(unreadable)?;
+    let stamp = |m: &std::fs::Metadata| (m.len(), m.mtime(), m.mtime_nsec());
+    if before.len() != walked_size
+        || before.mtime() != walked_mtime
+        || stamp(&before) != stamp(&after)
+        || bytes.len() as u64 != after.len()
+    {
+        return Err(InputError::Unreadable(
+            "the file changed while it was being read (still being copied?); the next run reads it again".into(),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
+    // The content decides, not the name: a JPEG saved as .png is read as a JPEG.
+    if let Some(actual) = crate::model::Format::sniff(bytes) {
+        if rec.format != Some(actual) {
+            log::debug!("file {}: content is {}, not what its name says", rec.source, actual.name());
+            rec.format = Some(actual);
+        }
+    }
     let format = rec.format.expect("registered files have a format");
     let opened = match decode::open(format, bytes, &ctx.cfg.limits) {
         Ok(o) => o,
@@ -338,6 +381,7 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
         }
     };
     let count = opened.page_count();
+    log::debug!("file {} (id {}): {}, {} bytes, {count} pages", rec.source, rec.id, format.name(), bytes.len());
     if rec.pages != count {
         rec.pages = count;
         ctx.store.update_file(&rec)?;
@@ -354,6 +398,7 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
                     (page, Vec::new())
                 });
         let page = classify_page(ctx.cfg, page);
+        log_page(&rec, &page);
         let failed = page.status == PageStatus::Failed;
         if ctx.store.put_page(&page, &words)? {
             ctx.tally.pages.fetch_add(1, Ordering::Relaxed);
@@ -373,6 +418,7 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
         Ok::<(), crate::Error>(())
     })?;
     assemble_documents(ctx, &rec)?;
+    log::debug!("file {} (id {}): done", rec.source, rec.id);
     rec.status = FileStatus::Done;
     rec.finished_at = Some(now());
     ctx.store.update_file(&rec)?;
@@ -497,6 +543,27 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         });
     }
     flag_several_patients(&mut pages, ctx.cfg.filing.review_files_with_several_patients);
+    for d in &docs {
+        let of_doc = pages.iter().filter(|p| (d.first_page..=d.last_page).contains(&p.page));
+        let (filed, review) = of_doc.fold((0, 0), |(f, r), p| match p.status {
+            PageStatus::Filed => (f + 1, r),
+            PageStatus::Review => (f, r + 1),
+            _ => (f, r),
+        });
+        log::debug!(
+            "file {} (id {}): document {} pages {}-{}, type {}: {filed} pages filed, {review} in review",
+            file.source,
+            file.id,
+            d.seq,
+            d.first_page,
+            d.last_page,
+            d.doc_type.as_deref().unwrap_or("none")
+        );
+    }
+    for p in pages.iter().filter(|p| p.status == PageStatus::Review) {
+        // Review reasons are fixed phrases, never identifiers.
+        log::trace!("page {}:{}: review: {}", file.id, p.page, p.review_reasons.join("; "));
+    }
     ctx.store.update_pages(&pages, Some((file.id, &docs)))
 }
 
@@ -617,6 +684,33 @@ fn page_record(file: &FileRecord, n: u32) -> PageRecord {
 
 fn ms(d: Duration) -> u32 {
     d.as_millis().min(u32::MAX as u128) as u32
+}
+
+/// One line per page at `-vv`: where it came from, how long each stage took,
+/// what became of it. No text, no identifiers.
+fn log_page(file: &FileRecord, p: &PageRecord) {
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    let t = &p.timings;
+    let outcome = match (&p.error, &p.doc_type) {
+        (Some(e), _) => format!("failed: {e}"),
+        (None, Some(code)) => format!("{} (type {code})", p.status.name()),
+        (None, None) => p.status.name().to_string(),
+    };
+    log::debug!(
+        "page {}:{} ({} page {}): {}x{} at {} dpi; decode {} ms, ocr {} ms; {} chars; {outcome}",
+        file.id,
+        p.page,
+        file.source,
+        p.page,
+        p.width,
+        p.height,
+        p.dpi,
+        t.decode_ms,
+        t.ocr_ms,
+        p.text.chars().count()
+    );
 }
 
 /// Decodes, prepares and reads one page. Never fails: a failure is a page

@@ -74,7 +74,7 @@ fn entry(root: &Path, item: walkdir::Result<walkdir::DirEntry>) -> Option<Entry>
 /// The OS reason without repeating the path.
 fn io_reason(err: &walkdir::Error) -> String {
     match err.io_error() {
-        Some(io) => io.kind().to_string(),
+        Some(io) => crate::error::io_reason(io),
         None => "cannot be walked".into(),
     }
 }

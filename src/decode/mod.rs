@@ -10,6 +10,7 @@
 //! run inside `error::contain_panic`, so a decoder panic becomes an
 //! [`InputError`] for that file or page.
 
+mod lept;
 mod pdf;
 mod raster;
 mod tiff;

@@ -1,15 +1,21 @@
 //! PDF: each page's text layer (pdf-extract) when it has a usable one, else
-//! the page's largest embedded image, taken out with lopdf and decoded here
-//! (DCT, Flate/LZW, CCITT Group 3/4, raw). No external rasteriser.
+//! the page's scan, taken out with lopdf and decoded here (DCT, Flate/LZW,
+//! CCITT Group 3/4, raw; JPEG 2000 through Leptonica). A scan stored as
+//! several images (strips or tiles) is put back together where the page's
+//! content stream places them. No external rasteriser.
 //!
 //! Both libraries have sharp edges on damaged files: pdf-extract panics, and
 //! lopdf may load a broken file as zero pages without an error. Panics are
-//! contained by the caller; zero pages is reported as [`InputError::NoPages`].
+//! contained by the caller. A file whose cross-reference table is missing or
+//! wrong is read again with a table rebuilt from its objects; a file with
+//! page objects but no readable page tree is corrupt, one with none at all
+//! has [`InputError::NoPages`].
 
 use super::{Limits, PageImage, RawPage};
 use crate::error::InputError;
 use image::GrayImage;
 use lopdf::{Document, Object, ObjectId};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A page with fewer letters or digits than this in its text layer is
 /// treated as a scan (its text layer, if any, is noise such as a page number).
@@ -25,20 +31,39 @@ impl PdfFile {
         if !bytes.starts_with(b"%PDF") && !bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
             return Err(InputError::corrupt("pdf", "no %PDF header"));
         }
-        let mut doc = match Document::load_mem(bytes) {
-            Ok(doc) => doc,
+        let (mut doc, mut pages) = match Document::load_mem(bytes) {
+            Ok(doc) => {
+                let pages = page_ids(&doc);
+                (doc, pages)
+            }
             Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::InvalidPassword) => return Err(InputError::Encrypted),
-            Err(e) => return Err(InputError::corrupt("pdf", e)),
+            Err(e) => match load_with_rebuilt_xref(bytes) {
+                Some(found) => found,
+                None => return Err(InputError::corrupt("pdf", e)),
+            },
         };
         if doc.is_encrypted() {
             // Files with only an owner password open with the empty user password.
             if doc.decrypt("").is_err() {
                 return Err(InputError::Encrypted);
             }
+            pages = page_ids(&doc);
+        } else if pages.is_empty() {
+            // lopdf loads a file whose table points to the wrong places as
+            // zero pages, without an error.
+            if let Some(found) = load_with_rebuilt_xref(bytes) {
+                (doc, pages) = found;
+            }
         }
-        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
         if pages.is_empty() {
-            return Err(InputError::NoPages);
+            let has_page_objects = doc.objects.values().any(|o| {
+                o.as_dict().and_then(|d| d.get(b"Type")).and_then(Object::as_name).is_ok_and(|n| n == b"Page")
+            });
+            return Err(if has_page_objects {
+                InputError::corrupt("pdf", "it has pages but its page tree cannot be read")
+            } else {
+                InputError::NoPages
+            });
         }
         if pages.len() > limits.max_pages as usize {
             return Err(InputError::Unsupported(format!(
@@ -75,25 +100,41 @@ impl PdfFile {
     fn page_image(&self, page: ObjectId, limits: &Limits) -> Result<PageImage, InputError> {
         let images =
             self.doc.get_page_images(page).map_err(|e| InputError::corrupt("pdf", format!("page resources: {e}")))?;
-        let largest = images
-            .iter()
-            .filter(|i| i.width > 0 && i.height > 0)
-            .max_by_key(|i| i.width.saturating_mul(i.height))
-            .ok_or(InputError::EmptyPdfPage)?;
-        limits.check(largest.width as u64, largest.height as u64)?;
+        let images: Vec<&lopdf::xobject::PdfImage> = images.iter().filter(|i| i.width > 0 && i.height > 0).collect();
+        let largest = images.iter().max_by_key(|i| i.width.saturating_mul(i.height)).ok_or(InputError::EmptyPdfPage)?;
+        let placed = if images.len() > 1 { placements(&self.doc, page) } else { Vec::new() };
+        let mut gray = if placed.len() > 1 {
+            self.compose(&images, &placed, limits)?
+        } else {
+            self.decode_image(largest, limits)?
+        };
+        super::normalise_polarity(&mut gray);
+        // Resolution from the page's size: the scan fills (most of) the page.
+        let dpi = media_width_points(&self.doc, page).map(|pts| gray.width() as f32 / (pts / 72.0));
+        Ok(PageImage { gray, dpi })
+    }
+
+    /// One image XObject as gray pixels (ink dark, as the PDF draws it).
+    fn decode_image(&self, image: &lopdf::xobject::PdfImage, limits: &Limits) -> Result<GrayImage, InputError> {
+        limits.check(image.width as u64, image.height as u64)?;
         let stream =
-            self.doc.get_object(largest.id).and_then(Object::as_stream).map_err(|e| InputError::corrupt("pdf", e))?;
-        let (w, h) = (largest.width as u32, largest.height as u32);
-        let filters: Vec<String> = largest.filters.clone().unwrap_or_default();
+            self.doc.get_object(image.id).and_then(Object::as_stream).map_err(|e| InputError::corrupt("pdf", e))?;
+        let (w, h) = (image.width as u32, image.height as u32);
+        let filters: Vec<String> = image.filters.clone().unwrap_or_default();
         let last = filters.last().map(String::as_str).unwrap_or("");
         let mut gray = match last {
             "DCTDecode" | "DCT" => {
+                if !super::raster::jpeg_is_complete(&stream.content) {
+                    return Err(InputError::corrupt("pdf", "embedded jpeg is truncated (no end-of-image marker)"));
+                }
                 let img = image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
                     .map_err(|e| InputError::corrupt("pdf", format!("embedded jpeg: {e}")))?;
                 img.to_luma8()
             }
             "CCITTFaxDecode" | "CCF" => ccitt(stream, w, h)?,
-            "JBIG2Decode" | "JPXDecode" => {
+            "JPXDecode" => super::lept::jpeg2000(&stream.content)
+                .ok_or_else(|| InputError::corrupt("pdf", "embedded jpeg 2000 image cannot be decoded"))?,
+            "JBIG2Decode" => {
                 return Err(InputError::Unsupported(format!("pdf image encoding {last}")));
             }
             _ => {
@@ -106,11 +147,162 @@ impl PdfFile {
         if decode_inverted(stream) {
             image::imageops::invert(&mut gray);
         }
-        super::normalise_polarity(&mut gray);
-        // Resolution from the page's size: the image fills (most of) the page.
-        let dpi = media_width_points(&self.doc, page).map(|pts| w as f32 / (pts / 72.0));
-        Ok(PageImage { gray, dpi })
+        Ok(gray)
     }
+
+    /// Puts a page stored as several images back together: each image at
+    /// the place the content stream draws it, at the finest resolution
+    /// among them.
+    fn compose(
+        &self,
+        images: &[&lopdf::xobject::PdfImage],
+        placed: &[(ObjectId, Rect)],
+        limits: &Limits,
+    ) -> Result<GrayImage, InputError> {
+        let by_id: HashMap<ObjectId, &lopdf::xobject::PdfImage> = images.iter().map(|i| (i.id, *i)).collect();
+        let placed: Vec<(&lopdf::xobject::PdfImage, Rect)> =
+            placed.iter().filter_map(|(id, r)| Some((*by_id.get(id)?, *r))).collect();
+        // Pixels per point: the finest image decides.
+        let scale = placed.iter().map(|(i, r)| i.width as f32 / r.w).fold(0f32, f32::max);
+        let (x0, y0) = placed.iter().fold((f32::MAX, f32::MAX), |(x, y), (_, r)| (x.min(r.x), y.min(r.y)));
+        let (x1, y1) = placed.iter().fold((f32::MIN, f32::MIN), |(x, y), (_, r)| (x.max(r.x + r.w), y.max(r.y + r.h)));
+        let (cw, ch) = (((x1 - x0) * scale).round(), ((y1 - y0) * scale).round());
+        if !(scale.is_finite() && cw >= 1.0 && ch >= 1.0 && cw < u32::MAX as f32 && ch < u32::MAX as f32) {
+            return Err(InputError::corrupt("pdf", "page images placed outside any sensible page"));
+        }
+        limits.check(cw as u64, ch as u64)?;
+        let mut canvas = GrayImage::from_pixel(cw as u32, ch as u32, image::Luma([255]));
+        for (image, r) in placed {
+            let mut gray = self.decode_image(image, limits)?;
+            let (tw, th) = ((r.w * scale).round().max(1.0) as u32, (r.h * scale).round().max(1.0) as u32);
+            if gray.dimensions() != (tw, th) {
+                gray = image::imageops::resize(&gray, tw, th, image::imageops::FilterType::Triangle);
+            }
+            let left = ((r.x - x0) * scale).round() as i64;
+            let top = ((y1 - (r.y + r.h)) * scale).round() as i64;
+            image::imageops::replace(&mut canvas, &gray, left, top);
+        }
+        Ok(canvas)
+    }
+}
+
+/// Where an image is drawn on the page, in points (PDF user space, y up).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rect {
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+}
+
+/// Images the page's content stream draws, with their places. Only upright,
+/// unrotated placements count; anything else gives an empty list (the
+/// caller then takes the largest image alone).
+fn placements(doc: &Document, page: ObjectId) -> Vec<(ObjectId, Rect)> {
+    const MAX_PLACED: usize = 256;
+    let Ok(content) = doc.get_and_decode_page_content(page) else { return Vec::new() };
+    let Ok((own, inherited)) = doc.get_page_resources(page) else { return Vec::new() };
+    let mut names: HashMap<Vec<u8>, ObjectId> = HashMap::new();
+    let dicts = own.into_iter().chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+    for dict in dicts {
+        if let Ok(xobjects) = doc.get_dict_in_dict(dict, b"XObject") {
+            for (name, value) in xobjects.iter() {
+                if let Ok(id) = value.as_reference() {
+                    names.entry(name.clone()).or_insert(id);
+                }
+            }
+        }
+    }
+    const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let (mut ctm, mut saved) = (IDENTITY, Vec::new());
+    let mut out = Vec::new();
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "q" => saved.push(ctm),
+            "Q" => ctm = saved.pop().unwrap_or(IDENTITY),
+            "cm" => {
+                let m: Vec<f32> = op.operands.iter().filter_map(|o| o.as_float().ok()).collect();
+                let [a, b, c, d, e, f] = m.as_slice().try_into().unwrap_or(IDENTITY);
+                let [ca, cb, cc, cd, ce, cf] = ctm;
+                ctm = [
+                    a * ca + b * cc,
+                    a * cb + b * cd,
+                    c * ca + d * cc,
+                    c * cb + d * cd,
+                    e * ca + f * cc + ce,
+                    e * cb + f * cd + cf,
+                ];
+            }
+            "Do" => {
+                let Some(id) = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| names.get(n)) else {
+                    continue;
+                };
+                let [a, b, c, d, e, f] = ctm;
+                if b.abs() > 1e-3 || c.abs() > 1e-3 || a <= 0.0 || d <= 0.0 || out.len() >= MAX_PLACED {
+                    return Vec::new();
+                }
+                out.push((*id, Rect { x: e, y: f, w: a, h: d }));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The page objects in page-tree order, each once (a tree that lists a page
+/// twice, or loops back on itself, still gives each page once).
+fn page_ids(doc: &Document) -> Vec<ObjectId> {
+    let mut seen = HashSet::new();
+    doc.page_iter().filter(|id| seen.insert(*id)).collect()
+}
+
+/// Loads `bytes` again with a cross-reference table rebuilt from the
+/// objects found in the file (`N G obj`), for files whose table is missing,
+/// cut off or points to the wrong places. `None` if that finds no pages.
+fn load_with_rebuilt_xref(bytes: &[u8]) -> Option<(Document, Vec<ObjectId>)> {
+    let start = bytes.windows(5).position(|w| w == b"%PDF-")?;
+    let body = &bytes[start..];
+    if body.windows(8).any(|w| w == b"/Encrypt") {
+        return None; // the key is in the trailer this would replace
+    }
+    let header = regex::bytes::Regex::new(r"(?:^|[\r\n\t ])(\d{1,9})[\r\n\t ]+(\d{1,5})[\r\n\t ]+obj\b").ok()?;
+    let catalog = regex::bytes::Regex::new(r"/Type\s*/Catalog\b").ok()?;
+    let mut objects: BTreeMap<u32, (u16, usize)> = BTreeMap::new();
+    let mut root = None;
+    for cap in header.captures_iter(body) {
+        let (id, gen) = (cap.get(1)?, cap.get(2)?);
+        let id: u32 = std::str::from_utf8(id.as_bytes()).ok()?.parse().ok()?;
+        let gen: u16 = std::str::from_utf8(gen.as_bytes()).ok()?.parse().ok()?;
+        let at = cap.get(1)?.start();
+        // Later definitions win, as with incremental updates.
+        objects.insert(id, (gen, at));
+        let end = body[at..].windows(6).take(1 << 16).position(|w| w == b"endobj").map_or(body.len(), |p| at + p);
+        if catalog.is_match(&body[at..end]) {
+            root = Some((id, gen));
+        }
+    }
+    let (root_id, root_gen) = root?;
+    let size = objects.keys().next_back()? + 1;
+    if size > 10_000_000 {
+        return None;
+    }
+    let mut fixed = body.to_vec();
+    fixed.push(b'\n');
+    let xref_at = fixed.len();
+    fixed.extend_from_slice(format!("xref\n0 {size}\n0000000000 65535 f\r\n").as_bytes());
+    for id in 1..size {
+        let entry = match objects.get(&id) {
+            Some((gen, at)) => format!("{at:010} {gen:05} n\r\n"),
+            None => "0000000000 00000 f\r\n".to_string(),
+        };
+        fixed.extend_from_slice(entry.as_bytes());
+    }
+    fixed.extend_from_slice(
+        format!("trailer\n<< /Size {size} /Root {root_id} {root_gen} R >>\nstartxref\n{xref_at}\n%%EOF\n").as_bytes(),
+    );
+    let doc = Document::load_mem(&fixed).ok()?;
+    let pages = page_ids(&doc);
+    (!pages.is_empty()).then_some((doc, pages))
 }
 
 fn media_width_points(doc: &Document, page: ObjectId) -> Option<f32> {

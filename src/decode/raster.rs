@@ -40,14 +40,26 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<PageImage, InputEr
         return Err(InputError::corrupt("jpeg", "file is truncated (no end-of-image marker)"));
     }
     let img = reader.decode().map_err(|e| InputError::corrupt(fmt, e))?;
-    let mut gray = img.to_luma8();
+    let mut gray = if img.color().has_alpha() { over_white(&img) } else { img.to_luma8() };
     super::normalise_polarity(&mut gray);
     Ok(PageImage { gray, dpi: claimed_dpi(bytes) })
 }
 
+/// A page with transparency, as it shows on white paper: transparent pixels
+/// are white whatever colour they carry (often black).
+fn over_white(img: &image::DynamicImage) -> image::GrayImage {
+    let gray_alpha = img.to_luma_alpha8();
+    let (w, h) = gray_alpha.dimensions();
+    let pixels = gray_alpha.pixels().map(|p| {
+        let [v, a] = p.0;
+        ((v as u32 * a as u32 + 255 * (255 - a as u32)) / 255) as u8
+    });
+    image::GrayImage::from_raw(w, h, pixels.collect()).expect("one value per pixel")
+}
+
 /// Whether a JPEG ends with its end-of-image marker (`FF D9`), allowing for
 /// the padding some scanners append after it.
-fn jpeg_is_complete(bytes: &[u8]) -> bool {
+pub(super) fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(8192)..];
     tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }

@@ -68,10 +68,18 @@ impl<'a> TiffFile<'a> {
         dec.seek_to_image(n as usize - 1).map_err(corrupt)?;
         let (w, h) = dec.dimensions().map_err(corrupt)?;
         limits.check(w as u64, h as u64)?;
-        let color = dec.colortype().map_err(corrupt)?;
         let dpi = resolution(&mut dec);
-        let data = dec.read_image().map_err(corrupt)?;
-        let mut gray = to_gray(color, data, w, h)?;
+        let decoded = dec.colortype().and_then(|color| Ok((color, dec.read_image()?)));
+        let mut gray = match decoded {
+            Ok((color, data)) => to_gray(color, data, w, h)?,
+            // Palette images, JPEG or JBIG compression: libtiff (through
+            // Leptonica) reads what the tiff crate does not.
+            Err(tiff::TiffError::UnsupportedError(e)) => match super::lept::tiff_page(self.bytes, n) {
+                Some(gray) if gray.dimensions() == (w, h) => gray,
+                _ => return Err(InputError::Unsupported(format!("tiff: {e}"))),
+            },
+            Err(e) => return Err(corrupt(e)),
+        };
         super::normalise_polarity(&mut gray);
         Ok(PageImage { gray, dpi })
     }

@@ -116,23 +116,51 @@ fn ten_random_kills_lose_nothing_and_change_nothing() {
 /// fatal error. (It is not yet left untouched: sled's recovery writes to
 /// the log when it opens it.)
 #[test]
-fn a_damaged_store_is_refused() {
+fn a_damaged_store_is_refused_and_left_as_it_was() {
     let s = samples_ingested();
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("copy.db");
-    std::fs::create_dir(&copy).unwrap();
-    for entry in std::fs::read_dir(&s.store).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+    // Two kinds of damage: the log cut short (a bad copy), and bytes of it
+    // overwritten (a disk error), which sled alone would take for the torn
+    // end of a crash and silently recover to, losing every page after it.
+    type Damage = fn(&std::path::Path);
+    let damages: [(&str, Damage); 2] = [
+        ("cut short", |db| std::fs::OpenOptions::new().write(true).open(db).unwrap().set_len(1000).unwrap()),
+        ("overwritten", |db| {
+            let mut bytes = std::fs::read(db).unwrap();
+            let at = bytes.len() / 5;
+            bytes[at..at + 4096].iter_mut().enumerate().for_each(|(i, b)| *b = (i * 37 % 256) as u8);
+            std::fs::write(db, bytes).unwrap();
+        }),
+    ];
+    for (what, damage) in damages {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.db");
+        std::fs::create_dir(&copy).unwrap();
+        for entry in std::fs::read_dir(&s.store).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+            }
         }
+        std::fs::create_dir_all(copy.join("blobs")).unwrap();
+        damage(&copy.join("db"));
+        let before = files_and_bytes(&copy);
+        let mut c = cmd(&copy);
+        c.arg("status");
+        let r = run(c);
+        assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+        assert!(r.stderr.contains("is damaged or not a chartmill store: its log is"), "{what}: {}", r.stderr);
+        assert_eq!(files_and_bytes(&copy), before, "{what}: the refused store was modified");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec!["copy.db"], "{what}: the copy checked is removed");
     }
-    std::fs::create_dir_all(copy.join("blobs")).unwrap();
-    // Cut the log short, as a disk failure or a bad copy would.
-    std::fs::OpenOptions::new().write(true).open(copy.join("db")).unwrap().set_len(1000).unwrap();
-    let mut c = cmd(&copy);
-    c.arg("status");
-    let r = run(c);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("is damaged or not a chartmill store: its log is corrupted"), "{}", r.stderr);
+}
+
+/// Every file under `dir` with its content.
+fn files_and_bytes(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect()
 }

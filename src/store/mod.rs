@@ -41,6 +41,8 @@ use sled::Transactional;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod seal;
+
 pub const SCHEMA_VERSION: u32 = 1;
 const FLUSH_EVERY_MS: u64 = 250;
 /// Page cache for sled; keeps ingest's memory flat and small.
@@ -104,6 +106,14 @@ pub enum Registered {
 
 pub struct Store {
     path: PathBuf,
+    h: Handles,
+    /// Declared after the sled handles, so it is dropped after them: the
+    /// seal is written once sled has closed its files.
+    seal: seal::OnClose,
+}
+
+/// The sled database and its trees.
+struct Handles {
     db: sled::Db,
     batches: sled::Tree,
     batch_names: sled::Tree,
@@ -164,6 +174,69 @@ fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("records serialise")
 }
 
+/// Opens the sled database in `dir`; errors name `shown` (the store as the
+/// user gave it, which differs from `dir` when a copy is being checked).
+fn open_sled(shown: &Path, dir: &Path) -> Result<sled::Db> {
+    let damaged = |detail: String| Error::StoreDamaged { path: shown.to_path_buf(), detail };
+    sled::Config::new()
+        .path(dir)
+        .cache_capacity(CACHE_BYTES)
+        .flush_every_ms(Some(FLUSH_EVERY_MS))
+        .use_compression(true)
+        .open()
+        .map_err(|e| match e {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                Error::StoreInUse { path: shown.to_path_buf() }
+            }
+            sled::Error::Corruption { .. } => damaged("its log is corrupted".into()),
+            sled::Error::Unsupported(_) => damaged(e.to_string()),
+            e => Error::Store { path: shown.to_path_buf(), source: e },
+        })
+}
+
+fn witness_of(shown: &Path, db: &sled::Db) -> Result<seal::Witness> {
+    let err = |e| Error::Store { path: shown.to_path_buf(), source: e };
+    let meta = db.open_tree("meta").map_err(err)?;
+    let counters = db.open_tree("counters").map_err(err)?;
+    let next_id = meta.get("next_id").map_err(err)?.map(|v| read_u64(&v)).unwrap_or(0);
+    let pages = counters.get(counter_key(0, counter::PAGES)).map_err(err)?.map(|v| read_u64(&v)).unwrap_or(0);
+    Ok(seal::Witness { next_id, pages })
+}
+
+enum Schema {
+    /// A chartmill store of this schema version.
+    Current(sled::Tree),
+    /// A database with nothing in it yet.
+    New(sled::Tree),
+}
+
+/// Which schema the open database `db` holds; another version, or trees
+/// without a version (not a chartmill store), is an error.
+fn schema_check(shown: &Path, db: &sled::Db) -> Result<Schema> {
+    let damaged = |detail: String| Error::StoreDamaged { path: shown.to_path_buf(), detail };
+    let meta = db.open_tree("meta").map_err(|e| Error::Store { path: shown.into(), source: e })?;
+    match meta.get("schema_version").map_err(|e| damaged(e.to_string()))? {
+        Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => Ok(Schema::Current(meta)),
+        Some(v) => Err(Error::SchemaVersion {
+            path: shown.to_path_buf(),
+            found: String::from_utf8_lossy(&v).into_owned(),
+            expected: SCHEMA_VERSION,
+        }),
+        // sled's default tree and `meta` only: new. More trees but no version: not ours.
+        None if db.tree_names().len() > 2 => Err(damaged("it has no schema version".into())),
+        None => Ok(Schema::New(meta)),
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // The seal is written (after the handles are dropped) only if
+        // everything reached the disk.
+        self.seal.witness = self.witness().ok();
+        self.seal.clean = self.h.db.flush().is_ok();
+    }
+}
+
 impl Store {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<Store> {
@@ -177,55 +250,28 @@ impl Store {
 
     fn open_with(path: &Path, create: bool) -> Result<Store> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
-        let damaged = |detail: String| Error::StoreDamaged { path: path.to_path_buf(), detail };
         let exists = path.exists();
         if !exists && !create {
             return Err(Error::Config(format!("no store at {}", path.display())));
         }
-        if exists && !path.join("conf").exists() && !path.join("db").exists() {
-            return Err(damaged("the folder holds no sled database".into()));
-        }
-        if !exists {
+        if exists {
+            // In use, damaged, another schema: refused before sled writes a byte.
+            seal::check_before_open(path)?;
+        } else {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
         }
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(Some(FLUSH_EVERY_MS))
-            .use_compression(true)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                    Error::StoreInUse { path: path.to_path_buf() }
-                }
-                sled::Error::Corruption { .. } => damaged("its log is corrupted".into()),
-                sled::Error::Unsupported(_) => damaged(e.to_string()),
-                e => Error::Store { path: path.to_path_buf(), source: e },
-            })?;
-        let meta = db.open_tree("meta").map_err(|e| Error::Store { path: path.into(), source: e })?;
-        let version = meta.get("schema_version").map_err(|e| damaged(e.to_string()))?;
-        match version {
-            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
-            Some(v) => {
-                return Err(Error::SchemaVersion {
-                    path: path.to_path_buf(),
-                    found: String::from_utf8_lossy(&v).into_owned(),
-                    expected: SCHEMA_VERSION,
-                })
-            }
-            None => {
-                // A new store, or one with trees but no version: the latter is not ours.
-                let names = db.tree_names();
-                if names.len() > 2 {
-                    return Err(damaged("it has no schema version".into()));
-                }
+        let db = open_sled(path, path)?;
+        let meta = match schema_check(path, &db)? {
+            Schema::Current(meta) => meta,
+            Schema::New(meta) => {
                 meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())
                     .map_err(|e| Error::Store { path: path.into(), source: e })?;
+                meta
             }
-        }
+        };
         let tree = |name: &str| db.open_tree(name).map_err(|e| Error::Store { path: path.into(), source: e });
-        Ok(Store {
+        let h = Handles {
             batches: tree("batches")?,
             batch_names: tree("batch_names")?,
             files: tree("files")?,
@@ -235,14 +281,14 @@ impl Store {
             words: tree("words")?,
             documents: tree("documents")?,
             counters: tree("counters")?,
-            meta: meta.clone(),
+            meta,
             patients: tree("patients")?,
             patient_dob: tree("patient_dob")?,
             patient_name: tree("patient_name")?,
             audit: tree("audit")?,
-            path: path.to_path_buf(),
             db,
-        })
+        };
+        Ok(Store { path: path.to_path_buf(), h, seal: seal::OnClose::new(path) })
     }
 
     pub fn path(&self) -> &Path {
@@ -278,6 +324,7 @@ impl Store {
     /// technicians type these ids, so they stay small.
     fn new_id(&self) -> Result<u64> {
         let next = self
+            .h
             .meta
             .update_and_fetch("next_id", |old| {
                 let n = old.map(read_u64).unwrap_or(0) + 1;
@@ -289,14 +336,28 @@ impl Store {
 
     /// Makes sure everything written so far is on disk.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map(|_| ()).map_err(|e| self.err(e))
+        self.h.db.flush().map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    /// Flushes, then notes beside the store how much it is known to hold,
+    /// so that a damaged log that sled would silently cut short is refused
+    /// at the next open (see `seal`).
+    pub fn checkpoint(&self) -> Result<()> {
+        let witness = self.witness()?;
+        self.flush()?;
+        seal::write_mark(&self.path, &witness).map_err(|source| Error::Io { path: self.path.clone(), source })
+    }
+
+    /// Values that only ever grow: a reopened store holding less has lost records.
+    fn witness(&self) -> Result<seal::Witness> {
+        witness_of(&self.path, &self.h.db)
     }
 
     // ----- batches -----
 
     /// The batch called `name`, created (with `roots`) if new.
     pub fn batch_named(&self, name: &str, roots: &[String]) -> Result<BatchRecord> {
-        if let Some(id) = self.batch_names.get(name).map_err(|e| self.err(e))? {
+        if let Some(id) = self.h.batch_names.get(name).map_err(|e| self.err(e))? {
             if let Some(b) = self.batch(read_u64(&id))? {
                 return Ok(b);
             }
@@ -311,24 +372,25 @@ impl Store {
             runs: 0,
         };
         self.put_batch(&batch)?;
-        self.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
+        self.h.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
         Ok(batch)
     }
 
     pub fn batch(&self, id: u64) -> Result<Option<BatchRecord>> {
-        match self.batches.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
+        match self.h.batches.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "batch")?)),
             None => Ok(None),
         }
     }
 
     pub fn put_batch(&self, batch: &BatchRecord) -> Result<()> {
-        self.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
+        self.h.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
         Ok(())
     }
 
     pub fn batches(&self) -> Result<Vec<BatchRecord>> {
-        self.batches
+        self.h
+            .batches
             .iter()
             .map(|kv| {
                 let (_, v) = kv.map_err(|e| self.err(e))?;
@@ -340,7 +402,7 @@ impl Store {
     // ----- files -----
 
     pub fn file(&self, id: u64) -> Result<Option<FileRecord>> {
-        match self.files.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
+        match self.h.files.get(id.to_be_bytes()).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "file")?)),
             None => Ok(None),
         }
@@ -348,7 +410,7 @@ impl Store {
 
     /// The file last recorded at this absolute path.
     pub fn file_at(&self, path: &[u8]) -> Result<Option<FileRecord>> {
-        match self.paths.get(path).map_err(|e| self.err(e))? {
+        match self.h.paths.get(path).map_err(|e| self.err(e))? {
             Some(id) => self.file(read_u64(&id)),
             None => Ok(None),
         }
@@ -360,7 +422,7 @@ impl Store {
     pub fn register_file(&self, mut rec: FileRecord) -> Result<Registered> {
         rec.id = self.new_id()?;
         let hash: Option<Vec<u8>> = rec.sha256.as_deref().and_then(hex_decode);
-        let result = (&self.files, &self.paths, &self.hashes, &self.counters)
+        let result = (&self.h.files, &self.h.paths, &self.h.hashes, &self.h.counters)
             .transaction(|(files, paths, hashes, counters)| {
                 let mut rec = rec.clone();
                 let mut duplicate = false;
@@ -390,7 +452,7 @@ impl Store {
     /// Stores a changed file record (status, page count, error), moving its
     /// status counters.
     pub fn update_file(&self, rec: &FileRecord) -> Result<()> {
-        (&self.files, &self.counters)
+        (&self.h.files, &self.h.counters)
             .transaction(|(files, counters)| {
                 let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
                     Some(v) => serde_json::from_slice(&v)
@@ -409,7 +471,7 @@ impl Store {
 
     /// All file records, in id order.
     pub fn files(&self) -> impl Iterator<Item = Result<FileRecord>> + '_ {
-        self.files.iter().map(move |kv| {
+        self.h.files.iter().map(move |kv| {
             let (_, v) = kv.map_err(|e| self.err(e))?;
             self.decode(&v, "file")
         })
@@ -423,7 +485,7 @@ impl Store {
         let key = page_key(rec.file_id, rec.page);
         let value = to_json(rec);
         let words = to_json(&words);
-        (&self.pages, &self.words, &self.counters)
+        (&self.h.pages, &self.h.words, &self.h.counters)
             .transaction(|(pages, word_tree, counters)| {
                 if pages.get(key)?.is_some() {
                     return Ok(false);
@@ -452,7 +514,7 @@ impl Store {
     pub fn update_pages(&self, pages: &[PageRecord], documents: Option<(u64, &[DocumentRecord])>) -> Result<()> {
         let encoded: Vec<([u8; 12], Vec<u8>)> =
             pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
-        (&self.pages, &self.documents, &self.counters)
+        (&self.h.pages, &self.h.documents, &self.h.counters)
             .transaction(|(tree, docs, counters)| {
                 for (p, (key, value)) in pages.iter().zip(&encoded) {
                     let old: PageRecord = match tree.get(key)? {
@@ -499,18 +561,18 @@ impl Store {
 
     /// The pages of a file, in page order.
     pub fn pages_of(&self, file_id: u64) -> Result<Vec<PageRecord>> {
-        self.of_file(&self.pages, file_id, "page")
+        self.of_file(&self.h.pages, file_id, "page")
     }
 
     pub fn page(&self, file_id: u64, page: u32) -> Result<Option<PageRecord>> {
-        match self.pages.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
+        match self.h.pages.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "page")?)),
             None => Ok(None),
         }
     }
 
     pub fn words(&self, file_id: u64, page: u32) -> Result<Vec<Word>> {
-        match self.words.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
+        match self.h.words.get(page_key(file_id, page)).map_err(|e| self.err(e))? {
             Some(v) => self.decode(&v, "words"),
             None => Ok(Vec::new()),
         }
@@ -518,7 +580,8 @@ impl Store {
 
     /// Page numbers already stored for a file.
     pub fn stored_pages(&self, file_id: u64) -> Result<std::collections::BTreeSet<u32>> {
-        self.pages
+        self.h
+            .pages
             .scan_prefix(file_id.to_be_bytes())
             .keys()
             .map(|k| {
@@ -530,21 +593,22 @@ impl Store {
 
     /// Every page, ordered by file id then page number.
     pub fn pages(&self) -> impl Iterator<Item = Result<PageRecord>> + '_ {
-        self.pages.iter().values().map(move |v| {
+        self.h.pages.iter().values().map(move |v| {
             let v = v.map_err(|e| self.err(e))?;
             self.decode(&v, "page")
         })
     }
 
     pub fn documents(&self, file_id: u64) -> Result<Vec<DocumentRecord>> {
-        self.of_file(&self.documents, file_id, "document")
+        self.of_file(&self.h.documents, file_id, "document")
     }
 
     // ----- counters -----
 
     /// Counters of a scope: 0 for the whole store, else a batch id.
     pub fn counters(&self, scope: u64) -> Result<BTreeMap<String, u64>> {
-        self.counters
+        self.h
+            .counters
             .scan_prefix(scope.to_be_bytes())
             .map(|kv| {
                 let (k, v) = kv.map_err(|e| self.err(e))?;
@@ -590,7 +654,7 @@ impl Store {
     /// Adds or updates patients, all or none. Returns (added, updated).
     pub fn import_patients(&self, patients: &[PatientRecord]) -> Result<(usize, usize)> {
         let encoded: Vec<Vec<u8>> = patients.iter().map(to_json).collect();
-        (&self.patients, &self.patient_dob, &self.patient_name)
+        (&self.h.patients, &self.h.patient_dob, &self.h.patient_name)
             .transaction(|(tree, by_dob, by_name)| {
                 let (mut added, mut updated) = (0, 0);
                 for (p, value) in patients.iter().zip(&encoded) {
@@ -613,7 +677,7 @@ impl Store {
     }
 
     pub fn patient(&self, mrn: &str) -> Result<Option<PatientRecord>> {
-        match self.patients.get(mrn.as_bytes()).map_err(|e| self.err(e))? {
+        match self.h.patients.get(mrn.as_bytes()).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "patient")?)),
             None => Ok(None),
         }
@@ -633,28 +697,28 @@ impl Store {
 
     /// Patients born on `date` (`YYYY-MM-DD`).
     pub fn patients_born(&self, date: &str) -> Result<Vec<PatientRecord>> {
-        self.patients_by(&self.patient_dob, &index_key(date, "")[..date.len() + 1])
+        self.patients_by(&self.h.patient_dob, &index_key(date, "")[..date.len() + 1])
     }
 
     /// Patients whose family name starts with `prefix` (upper case).
     pub fn patients_named(&self, prefix: &str) -> Result<Vec<PatientRecord>> {
-        self.patients_by(&self.patient_name, prefix.as_bytes())
+        self.patients_by(&self.h.patient_name, prefix.as_bytes())
     }
 
     pub fn patient_count(&self) -> usize {
-        self.patients.len()
+        self.h.patients.len()
     }
 
     /// Appends to the audit trail.
     pub fn audit(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
         entry.seq = self.new_id()?;
-        self.audit.insert(entry.seq.to_be_bytes(), to_json(&entry)).map_err(|e| self.err(e))?;
+        self.h.audit.insert(entry.seq.to_be_bytes(), to_json(&entry)).map_err(|e| self.err(e))?;
         Ok(entry)
     }
 
     /// The audit trail, oldest first.
     pub fn audit_entries(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
-        self.audit.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "audit"))
+        self.h.audit.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "audit"))
     }
 }
 
@@ -766,7 +830,112 @@ mod tests {
             db.open_tree("meta").unwrap().insert("schema_version", "99").unwrap();
             db.flush().unwrap();
         }
+        let before = contents(&path);
         let err = Store::open(&path).err().unwrap();
         assert!(err.to_string().contains("schema version 99"), "{err}");
+        assert_eq!(contents(&path), before, "refused without being modified");
+        assert_only_the_store_is_left(dir.path());
+    }
+
+    /// Every file under `dir` and its bytes.
+    fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(contents(&p));
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+        out
+    }
+
+    /// The copy checked before opening an unsealed store is gone.
+    fn assert_only_the_store_is_left(parent: &Path) {
+        let names: Vec<String> =
+            std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, vec!["db".to_string()]);
+    }
+
+    fn closed_store_with_pages(path: &Path) {
+        let store = Store::open(path).unwrap();
+        for n in 1..=50 {
+            store.put_page(&page(7, n), &[]).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_closed_store_is_sealed_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        closed_store_with_pages(&path);
+        assert!(path.join("chartmill.seal").exists());
+        let store = Store::open(&path).unwrap();
+        assert!(!path.join("chartmill.seal").exists(), "no seal while sled has the files");
+        assert_eq!(store.counters(0).unwrap()["pages"], 50);
+        drop(store);
+        assert!(path.join("chartmill.seal").exists());
+    }
+
+    #[test]
+    fn a_store_left_open_by_a_crash_is_checked_on_a_copy_then_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        closed_store_with_pages(&path);
+        std::fs::remove_file(path.join("chartmill.seal")).unwrap(); // as after a kill
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.counters(0).unwrap()["pages"], 50);
+        assert_only_the_store_is_left(dir.path());
+    }
+
+    #[test]
+    fn a_damaged_store_is_refused_without_being_modified() {
+        type Damage = fn(&Path);
+        let damages: [(&str, Damage); 4] = [
+            ("bytes overwritten", |p| {
+                // sled reads a bad record as the torn end of its log and
+                // recovers to it, silently dropping everything after.
+                let mut db = std::fs::read(p.join("db")).unwrap();
+                let mid = db.len() * 3 / 10;
+                db[mid..mid + 512].iter_mut().enumerate().for_each(|(i, b)| *b = (i * 151 % 251) as u8);
+                std::fs::write(p.join("db"), db).unwrap();
+            }),
+            ("cut short", |p| {
+                let f = std::fs::OpenOptions::new().write(true).open(p.join("db")).unwrap();
+                f.set_len(1000).unwrap();
+            }),
+            ("log missing", |p| std::fs::remove_file(p.join("db")).unwrap()),
+            ("not a store", |p| {
+                std::fs::remove_dir_all(p).unwrap();
+                std::fs::create_dir(p).unwrap();
+                std::fs::write(p.join("notes.txt"), "hello").unwrap();
+            }),
+        ];
+        for (what, damage) in damages {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db");
+            closed_store_with_pages(&path);
+            damage(&path);
+            let before = contents(&path);
+            let err = Store::open(&path).err().unwrap_or_else(|| panic!("{what}: opened"));
+            assert!(matches!(err, Error::StoreDamaged { .. }), "{what}: {err}");
+            assert_eq!(contents(&path), before, "{what}: the store was modified");
+            assert_only_the_store_is_left(dir.path());
+        }
+    }
+
+    #[test]
+    fn a_sealed_store_of_another_schema_version_is_refused_unopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        closed_store_with_pages(&path);
+        let seal = std::fs::read_to_string(path.join("chartmill.seal")).unwrap();
+        std::fs::write(path.join("chartmill.seal"), seal.replace("\"schema_version\":1", "\"schema_version\":2"))
+            .unwrap();
+        let before = contents(&path);
+        let err = Store::open(&path).err().unwrap();
+        assert!(err.to_string().contains("schema version 2"), "{err}");
+        assert_eq!(contents(&path), before);
     }
 }
