@@ -926,6 +926,29 @@ mod tests {
     }
 
     #[test]
+    fn after_a_crash_a_log_that_lost_checkpointed_pages_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let store = Store::open(&path).unwrap();
+            for n in 1..=50 {
+                store.put_page(&page(7, n), &[]).unwrap();
+            }
+            store.checkpoint().unwrap();
+        }
+        // As after a kill: no seal, only the checkpoint's witness.
+        std::fs::remove_file(path.join("chartmill.seal")).unwrap();
+        let mut db = std::fs::read(path.join("db")).unwrap();
+        let at = db.len() * 3 / 10;
+        db[at..at + 512].iter_mut().enumerate().for_each(|(i, b)| *b = (i * 151 % 251) as u8);
+        std::fs::write(path.join("db"), db).unwrap();
+        let before = contents(&path);
+        let err = Store::open(&path).err().expect("refused");
+        assert!(err.to_string().contains("its log is damaged: it reads back"), "{err}");
+        assert_eq!(contents(&path), before);
+    }
+
+    #[test]
     fn a_sealed_store_of_another_schema_version_is_refused_unopened() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");

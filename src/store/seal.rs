@@ -180,7 +180,8 @@ pub(super) fn check_before_open(path: &Path) -> Result<()> {
 
 /// Opens a copy of the store and reads every record of it.
 fn check_a_copy(path: &Path, witness: Witness) -> Result<()> {
-    log::info!("store {} was not closed cleanly: checking a copy of it before opening it", path.display());
+    // Said always: on a large store the check takes a while (a copy and a full read).
+    log::warn!("store {} was not closed cleanly: checking a copy of it before opening it", path.display());
     let started = std::time::Instant::now();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
     let copy = path.with_file_name(format!(".{name}.check-{}", std::process::id()));
