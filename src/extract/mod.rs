@@ -150,6 +150,8 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:report(?:ed)?|signed|signature|transcribed|dictated|printed|typed|received|verified|result(?:ed)?|dict|trans)\s*(?:date|on|at)?\s*(?:/\s*time)?\s*:"),
             (Kind::Ignore, r"\bdate\s+(?:reported|signed|transcribed|dictated|printed|received|of\s+report)\s*:?"),
             (Kind::Ignore, r"\b(?:age|sex|gender|phone|tel|fax|ssn|soc(?:ial)?\s*sec(?:urity)?\s*(?:no|#)?|room|rm|bed|page|time)\s*[:#]"),
+            // Other fields of a patient header: they end the value before them.
+            (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
             // Someone else's date of birth: not the patient's.
             (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date)\s*[:#.]?"),
             (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born|b\s*/\s*d|bd)\s*[:#.]?"),
@@ -365,12 +367,24 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, extra);
-        for (j, &(_, end, kind)) in found.iter().enumerate() {
+        for (j, &(start, end, kind)) in found.iter().enumerate() {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
             let mut value = value_of(line, end, next).to_string();
-            // A label alone at the end of its line: the value is on the next line.
-            if value.is_empty() && next == line.len() && values_below {
-                if let Some(n) = lines.get(i + 1) {
+            // A label alone at the end of its line: the value is on the next
+            // line with text. So too for an MRN or a date of birth followed
+            // on its line by no digit at all (another label, a speck: "MRN
+            // woe", "MRN Allergies: NKDA"), and for a patient label followed
+            // at once by another label ("Pt: Room: 329-A"), when the label
+            // starts its line: the labels of a left-hand column sharing
+            // their lines with a right-hand one. The value under it must
+            // still read as an MRN, a date or a name to count.
+            let identifier = matches!(kind, Kind::Mrn | Kind::Birth);
+            let no_digit = !value.chars().any(|c| c.is_ascii_digit());
+            let starts_line = line[..start].trim().is_empty();
+            let look_below = value.is_empty() && next == line.len()
+                || starts_line && (identifier && no_digit || value.is_empty() && kind == Kind::Name);
+            if look_below && values_below {
+                if let Some(n) = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()) {
                     let first = find_labels(n, extra).first().map(|x| x.0).unwrap_or(n.len());
                     value = value_of(n, 0, first).to_string();
                 }

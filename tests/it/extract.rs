@@ -44,6 +44,11 @@ const KNOWN_GAPS: &[&str] = &[
     // Headings in a row above values: the identifiers are read, but the date
     // of service sits under a row mixing it with non-identifier headings.
     "layout_label_above_value",
+    // A left-hand column sharing its lines with a right-hand one: the MRN,
+    // DOB and date of service are read, but not a name split over two lines
+    // around the other column's text ("RIDGEWORTH, Attending: ..." /
+    // "PERCIVAL .").
+    "layout_left_column_shares_lines",
 ];
 
 #[test]
