@@ -82,7 +82,14 @@ impl PdfFile {
     pub(super) fn page(&self, n: u32, limits: &Limits) -> Result<RawPage, InputError> {
         let id = *self.pages.get(n as usize - 1).ok_or_else(|| InputError::corrupt("pdf", format!("no page {n}")))?;
         // A panic in pdf-extract on this page only loses its text layer.
-        let text = crate::error::contain_panic("reading a pdf text layer", || Ok(self.text_layer(n))).ok().flatten();
+        // pdf-extract draws form XObjects recursively, without a depth
+        // limit: a form that draws itself would overflow the stack, which
+        // aborts the process. Such a page is read from its image instead.
+        let text = if forms_are_finite(&self.doc, id) {
+            crate::error::contain_panic("reading a pdf text layer", || Ok(self.text_layer(n))).ok().flatten()
+        } else {
+            None
+        };
         if let Some(text) = text {
             return Ok(RawPage::Text(text));
         }
@@ -98,9 +105,8 @@ impl PdfFile {
     }
 
     fn page_image(&self, page: ObjectId, limits: &Limits) -> Result<PageImage, InputError> {
-        let images =
-            self.doc.get_page_images(page).map_err(|e| InputError::corrupt("pdf", format!("page resources: {e}")))?;
-        let images: Vec<&lopdf::xobject::PdfImage> = images.iter().filter(|i| i.width > 0 && i.height > 0).collect();
+        let images = page_images(&self.doc, page);
+        let images: Vec<&ImageRef> = images.iter().filter(|i| i.width > 0 && i.height > 0).collect();
         let largest = images.iter().max_by_key(|i| i.width.saturating_mul(i.height)).ok_or(InputError::EmptyPdfPage)?;
         let placed = if images.len() > 1 { placements(&self.doc, page) } else { Vec::new() };
         let mut gray = if placed.len() > 1 {
@@ -115,12 +121,12 @@ impl PdfFile {
     }
 
     /// One image XObject as gray pixels (ink dark, as the PDF draws it).
-    fn decode_image(&self, image: &lopdf::xobject::PdfImage, limits: &Limits) -> Result<GrayImage, InputError> {
+    fn decode_image(&self, image: &ImageRef, limits: &Limits) -> Result<GrayImage, InputError> {
         limits.check(image.width as u64, image.height as u64)?;
         let stream =
             self.doc.get_object(image.id).and_then(Object::as_stream).map_err(|e| InputError::corrupt("pdf", e))?;
         let (w, h) = (image.width as u32, image.height as u32);
-        let filters: Vec<String> = image.filters.clone().unwrap_or_default();
+        let filters = &image.filters;
         let last = filters.last().map(String::as_str).unwrap_or("");
         let mut gray = match last {
             "DCTDecode" | "DCT" => {
@@ -155,13 +161,12 @@ impl PdfFile {
     /// among them.
     fn compose(
         &self,
-        images: &[&lopdf::xobject::PdfImage],
+        images: &[&ImageRef],
         placed: &[(ObjectId, Rect)],
         limits: &Limits,
     ) -> Result<GrayImage, InputError> {
-        let by_id: HashMap<ObjectId, &lopdf::xobject::PdfImage> = images.iter().map(|i| (i.id, *i)).collect();
-        let placed: Vec<(&lopdf::xobject::PdfImage, Rect)> =
-            placed.iter().filter_map(|(id, r)| Some((*by_id.get(id)?, *r))).collect();
+        let by_id: HashMap<ObjectId, &ImageRef> = images.iter().map(|i| (i.id, *i)).collect();
+        let placed: Vec<(&ImageRef, Rect)> = placed.iter().filter_map(|(id, r)| Some((*by_id.get(id)?, *r))).collect();
         // Pixels per point: the finest image decides.
         let scale = placed.iter().map(|(i, r)| i.width as f32 / r.w).fold(0f32, f32::max);
         let (x0, y0) = placed.iter().fold((f32::MAX, f32::MAX), |(x, y), (_, r)| (x.min(r.x), y.min(r.y)));
@@ -186,6 +191,42 @@ impl PdfFile {
     }
 }
 
+/// An image XObject of a page's resources.
+#[derive(Debug)]
+struct ImageRef {
+    id: ObjectId,
+    width: i64,
+    height: i64,
+    filters: Vec<String>,
+}
+
+/// The image XObjects in a page's resources (own or inherited). Entries
+/// that are not image streams are left out.
+fn page_images(doc: &Document, page: ObjectId) -> Vec<ImageRef> {
+    let Some(xobjects) = page_resources(doc, page).and_then(|r| doc.get_dict_in_dict(r, b"XObject").ok()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (_, value) in xobjects.iter() {
+        let Ok(id) = value.as_reference() else { continue };
+        let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else { continue };
+        let dict = &stream.dict;
+        if dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Image".as_slice()) {
+            continue;
+        }
+        let int = |key: &[u8]| dict.get(key).and_then(Object::as_i64).unwrap_or(0);
+        let filters = match dict.get(b"Filter") {
+            Ok(Object::Name(n)) => vec![String::from_utf8_lossy(n).into_owned()],
+            Ok(Object::Array(a)) => {
+                a.iter().filter_map(|o| o.as_name().ok()).map(|n| String::from_utf8_lossy(n).into_owned()).collect()
+            }
+            _ => Vec::new(),
+        };
+        out.push(ImageRef { id, width: int(b"Width"), height: int(b"Height"), filters });
+    }
+    out
+}
+
 /// Where an image is drawn on the page, in points (PDF user space, y up).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Rect {
@@ -201,18 +242,11 @@ struct Rect {
 fn placements(doc: &Document, page: ObjectId) -> Vec<(ObjectId, Rect)> {
     const MAX_PLACED: usize = 256;
     let Ok(content) = doc.get_and_decode_page_content(page) else { return Vec::new() };
-    let Ok((own, inherited)) = doc.get_page_resources(page) else { return Vec::new() };
-    let mut names: HashMap<Vec<u8>, ObjectId> = HashMap::new();
-    let dicts = own.into_iter().chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
-    for dict in dicts {
-        if let Ok(xobjects) = doc.get_dict_in_dict(dict, b"XObject") {
-            for (name, value) in xobjects.iter() {
-                if let Ok(id) = value.as_reference() {
-                    names.entry(name.clone()).or_insert(id);
-                }
-            }
-        }
-    }
+    let Some(resources) = page_resources(doc, page) else { return Vec::new() };
+    let names: HashMap<Vec<u8>, ObjectId> = match doc.get_dict_in_dict(resources, b"XObject") {
+        Ok(x) => x.iter().filter_map(|(name, v)| Some((name.clone(), v.as_reference().ok()?))).collect(),
+        Err(_) => return Vec::new(),
+    };
     const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
     let (mut ctm, mut saved) = (IDENTITY, Vec::new());
     let mut out = Vec::new();
@@ -247,6 +281,78 @@ fn placements(doc: &Document, page: ObjectId) -> Vec<(ObjectId, Rect)> {
         }
     }
     out
+}
+
+/// Whether the XObjects a page draws (and those they draw) end: none draws
+/// itself or one of those drawing it, and none nests deeper than
+/// `MAX_DEPTH`. pdf-extract runs *every* XObject drawn as a content stream,
+/// images included, so all are followed (an image's data only up to
+/// `MAX_IMAGE_BYTES`: a scan's pixels draw nothing). An XObject without its
+/// own resources uses those of whatever draws it, as pdf-extract does.
+fn forms_are_finite(doc: &Document, page: ObjectId) -> bool {
+    const MAX_DEPTH: usize = 12;
+    const MAX_FORMS: usize = 1024;
+    const MAX_IMAGE_BYTES: usize = 1 << 20;
+    let xobjects_of = |dict: &lopdf::Dictionary| -> HashMap<Vec<u8>, ObjectId> {
+        let Ok(x) = doc.get_dict_in_dict(dict, b"XObject") else { return HashMap::new() };
+        x.iter().filter_map(|(name, v)| Some((name.clone(), v.as_reference().ok()?))).collect()
+    };
+    let names = page_resources(doc, page).map(xobjects_of).unwrap_or_default();
+    let drawn = |content: &[u8]| -> Vec<Vec<u8>> {
+        let Ok(ops) = lopdf::content::Content::decode(content) else { return Vec::new() };
+        ops.operations
+            .into_iter()
+            .filter(|op| op.operator == "Do")
+            .filter_map(|op| op.operands.first().and_then(|o| o.as_name().ok()).map(<[u8]>::to_vec))
+            .collect()
+    };
+    let Ok(page_content) = doc.get_page_content(page) else { return true };
+    // Depth-first over (form, the names it sees, the forms drawing it).
+    type Names = HashMap<Vec<u8>, ObjectId>;
+    let mut stack: Vec<(Vec<u8>, Names, Vec<ObjectId>)> =
+        drawn(&page_content).into_iter().map(|name| (name, names.clone(), Vec::new())).collect();
+    let mut visited = 0;
+    while let Some((name, names, path)) = stack.pop() {
+        let Some(&id) = names.get(&name) else { continue };
+        let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else { continue };
+        let image = stream.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image".as_slice());
+        if image && stream.content.len() > MAX_IMAGE_BYTES {
+            continue;
+        }
+        visited += 1;
+        if path.contains(&id) || path.len() >= MAX_DEPTH || visited > MAX_FORMS {
+            return false;
+        }
+        let inner = match stream.dict.get(b"Resources").and_then(|r| match r {
+            Object::Reference(id) => doc.get_dictionary(*id),
+            other => other.as_dict(),
+        }) {
+            Ok(resources) => xobjects_of(resources),
+            Err(_) => names.clone(),
+        };
+        let content = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+        let mut path = path.clone();
+        path.push(id);
+        for drawn_name in drawn(&content) {
+            stack.push((drawn_name, inner.clone(), path.clone()));
+        }
+    }
+    true
+}
+
+/// A page's resources: its own, else the nearest ancestor's, inline or by
+/// reference (as pdf-extract finds them; lopdf's `get_page_resources`
+/// skips inherited inline dictionaries).
+fn page_resources(doc: &Document, page: ObjectId) -> Option<&lopdf::Dictionary> {
+    let mut node = doc.get_dictionary(page).ok()?;
+    for _ in 0..32 {
+        match node.get(b"Resources") {
+            Ok(Object::Reference(id)) => return doc.get_dictionary(*id).ok(),
+            Ok(Object::Dictionary(d)) => return Some(d),
+            _ => node = doc.get_dictionary(node.get(b"Parent").and_then(Object::as_reference).ok()?).ok()?,
+        }
+    }
+    None
 }
 
 /// The page objects in page-tree order, each once (a tree that lists a page

@@ -64,7 +64,13 @@ impl<'a> TiffFile<'a> {
         }
         let corrupt = |e: tiff::TiffError| InputError::corrupt("tiff", e);
         let mut dec = decoder(self.bytes)?;
-        dec = dec.with_limits(tiff::decoder::Limits::unlimited());
+        // Buffers as large as the page limit allows (16-bit RGBA: 8 bytes a
+        // pixel); tag values keep the crate's 1 MiB limit, so a tag claiming
+        // billions of values is an error, not an allocation that aborts.
+        let buffer = usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
+        let mut tiff_limits = tiff::decoder::Limits::default();
+        (tiff_limits.decoding_buffer_size, tiff_limits.intermediate_buffer_size) = (buffer, buffer);
+        dec = dec.with_limits(tiff_limits);
         dec.seek_to_image(n as usize - 1).map_err(corrupt)?;
         let (w, h) = dec.dimensions().map_err(corrupt)?;
         limits.check(w as u64, h as u64)?;
