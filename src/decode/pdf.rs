@@ -85,7 +85,8 @@ impl PdfFile {
         // pdf-extract draws form XObjects recursively, without a depth
         // limit: a form that draws itself would overflow the stack, which
         // aborts the process. Such a page is read from its image instead.
-        let text = if forms_are_finite(&self.doc, id) {
+        // It also follows a page's parents without end when they loop.
+        let text = if forms_are_finite(&self.doc, id) && parents_end(&self.doc, id) {
             crate::error::contain_panic("reading a pdf text layer", || Ok(self.text_layer(n))).ok().flatten()
         } else {
             None
@@ -338,6 +339,22 @@ fn forms_are_finite(doc: &Document, page: ObjectId) -> bool {
         }
     }
     true
+}
+
+/// Whether a page's chain of parents ends (no loop, at most 64 deep).
+fn parents_end(doc: &Document, page: ObjectId) -> bool {
+    let mut seen = HashSet::from([page]);
+    let mut node = page;
+    for _ in 0..64 {
+        let Ok(parent) = doc.get_dictionary(node).and_then(|d| d.get(b"Parent")).and_then(Object::as_reference) else {
+            return true;
+        };
+        if !seen.insert(parent) {
+            return false;
+        }
+        node = parent;
+    }
+    false
 }
 
 /// A page's resources: its own, else the nearest ancestor's, inline or by
