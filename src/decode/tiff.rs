@@ -92,7 +92,11 @@ impl<'a> TiffFile<'a> {
 }
 
 fn resolution(dec: &mut Decoder<Cursor<&[u8]>>) -> Option<f32> {
-    let x = dec.find_tag(Tag::XResolution).ok()??.into_f32().ok()?;
+    // A RATIONAL, as the TIFF specification has it (`into_f32` takes only floats).
+    let x = match dec.find_tag(Tag::XResolution).ok()?? {
+        tiff::decoder::ifd::Value::Rational(n, d) if d > 0 => n as f32 / d as f32,
+        other => other.into_f32().ok()?,
+    };
     let unit = dec
         .find_tag(Tag::ResolutionUnit)
         .ok()
@@ -146,4 +150,18 @@ fn to_gray(color: ColorType, data: DecodingResult, w: u32, h: u32) -> Result<Gra
 
 fn luma(p: &[u8]) -> u8 {
     ((p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114) / 1000) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_resolution_a_tiff_claims_is_read() {
+        // A 150 dpi page (XResolution is a RATIONAL, 150/1).
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bad/palette.tif")).unwrap();
+        let file = TiffFile::open(&bytes, &Limits::default()).unwrap();
+        let page = file.page(1, &Limits::default()).unwrap();
+        assert_eq!(page.dpi.map(|d| d.round()), Some(150.0));
+    }
 }
