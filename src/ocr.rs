@@ -72,8 +72,8 @@ fn ms_since(t: std::time::Instant) -> u32 {
     t.elapsed().as_millis().min(u32::MAX as u128) as u32
 }
 
-/// An owned Leptonica image, destroyed on drop.
-struct Pix(*mut capi::Pix);
+/// An owned Leptonica image, destroyed on drop (also used by `decode::lept`).
+pub(crate) struct Pix(pub(crate) *mut capi::Pix);
 
 impl Drop for Pix {
     fn drop(&mut self) {
@@ -329,7 +329,8 @@ fn deskew(pix: &mut Pix) -> f32 {
     applied
 }
 
-fn silence_leptonica() {
+/// Leptonica's messages go to stderr; they are switched off.
+pub(crate) fn silence_leptonica() {
     unsafe {
         capi::setMsgSeverity(capi::L_SEVERITY_NONE as c_int);
     }

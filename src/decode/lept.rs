@@ -6,21 +6,10 @@
 //! would go to stderr); a failure is `None` and the caller keeps its own,
 //! more specific error.
 
+use crate::ocr::{silence_leptonica as quiet, Pix};
 use image::GrayImage;
 use leptess::capi;
 use std::os::raw::c_int;
-
-/// An owned Leptonica image, destroyed on drop.
-struct Pix(*mut capi::Pix);
-
-impl Drop for Pix {
-    fn drop(&mut self) {
-        if !self.0.is_null() {
-            // SAFETY: the pointer came from Leptonica and is owned here.
-            unsafe { capi::pixDestroy(&mut self.0) };
-        }
-    }
-}
 
 /// A JPEG 2000 codestream or JP2 file.
 pub(super) fn jpeg2000(bytes: &[u8]) -> Option<GrayImage> {
@@ -34,11 +23,6 @@ pub(super) fn tiff_page(bytes: &[u8], n: u32) -> Option<GrayImage> {
     quiet();
     // SAFETY: as above; Leptonica counts TIFF pages from 0.
     to_gray(Pix(unsafe { capi::pixReadMemTiff(bytes.as_ptr(), bytes.len(), n.checked_sub(1)? as c_int) }))
-}
-
-fn quiet() {
-    // SAFETY: sets Leptonica's global message level.
-    unsafe { capi::setMsgSeverity(capi::L_SEVERITY_NONE as c_int) };
 }
 
 /// Any depth, colour map or colour to 8-bit gray. Leptonica stores 4 pixels
