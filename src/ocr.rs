@@ -9,9 +9,12 @@
 //! detection (OSD) turns sideways and upside-down pages upright, then the page
 //! is recognised and read back as TSV to get every word's box and confidence.
 //!
-//! Tesseract must see `OMP_THREAD_LIMIT=1` in the environment *when the
-//! process starts* (libgomp reads it at load time); `main` re-executes the
-//! process to guarantee it. Without it, OpenMP threads fight rayon's.
+//! Debian's shared libtesseract is built with OpenMP: it must see
+//! `OMP_THREAD_LIMIT=1` in the environment *when the process starts* (libgomp
+//! reads it at load time); `main` re-executes the process to guarantee it.
+//! Without it, OpenMP threads fight rayon's. The static library that
+//! `scripts/build-tesseract` builds, and chartmill links where it exists, has
+//! no OpenMP at all.
 
 use crate::error::InputError;
 use crate::model::Word;
