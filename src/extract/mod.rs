@@ -96,6 +96,11 @@ pub struct Extracted {
     /// patient's known date of birth, never taken as one.
     #[serde(default)]
     pub dates_anywhere: Vec<Date>,
+    /// The years of labelled dates of birth that do not read as a date
+    /// ("Born: 99/09/1991"): never a date of birth, but a year that is not
+    /// the patient's contradicts the MRN.
+    #[serde(default)]
+    pub birth_year_unread: Vec<u16>,
 }
 
 /// Settings from the site configuration.
@@ -153,16 +158,17 @@ fn labels() -> &'static Vec<Label> {
             // Other fields of a patient header: they end the value before them.
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
             // Someone else's date of birth: not the patient's.
-            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born|b\s*/\s*d|bd)\s*[:#.]?"),
+            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|birthdate|born|b\s*/\s*d|bd)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
-            (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|mr\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
+            (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|m\.?\s*r\.?\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
-            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
-            // "MR 44190265" (find_labels keeps it only before a digit).
-            (Kind::Mrn, r"\bmr\s+"),
+            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|m\s*\.?\s*r\s*\.?\s*#|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            // "MR 44190265", "REG 44190265" (find_labels keeps them only
+            // before a digit, or alone on their line above the value).
+            (Kind::Mrn, r"\b(?:mr|reg)(?:\s+|$)"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
             (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re|pt)\s*:"),
@@ -244,10 +250,12 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     let mut hits: Vec<(usize, usize, Kind, usize)> = Vec::new();
     for (rank, l) in labels().iter().enumerate() {
         for m in l.re.find_iter(line) {
-            // A bare "MR" is a label only before a number ("MR 44190265"),
-            // not in "MR SMITH" or "MR-0048291".
-            let bare_mr = m.as_str().trim().eq_ignore_ascii_case("mr");
-            if bare_mr && !line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+            // A bare "MR" or "REG" is a label only before a number ("MR
+            // 44190265") or alone on its line (a left-hand column, the value
+            // under it), not in "MR SMITH" or "MR-0048291".
+            let bare = ["mr", "reg"].iter().any(|b| m.as_str().trim().eq_ignore_ascii_case(b));
+            let alone = line.trim().len() == m.as_str().trim().len();
+            if bare && !alone && !line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
                 continue;
             }
             hits.push((m.start(), m.end(), l.kind, rank));
@@ -270,14 +278,62 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     out
 }
 
-/// The value after a label: up to the next label, or a wide gap (columns).
+/// The value after a label: up to the next label, or a wide gap (columns),
+/// without the dot leader between them (see [`skip_leader`]).
 fn value_of(line: &str, start: usize, end: usize) -> &str {
-    let v = &line[start..end];
-    let v = v.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
+    let raw = &line[start..end];
+    let v = raw.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
+    let dotted = raw[..raw.len() - v.len()].matches('.').count() >= 2;
+    let v = skip_leader(v, dotted);
     match v.find("   ").or_else(|| v.find('\t')) {
         Some(gap) => v[..gap].trim(),
         None => v.trim(),
     }
+}
+
+/// A word that is surely a dot leader or a rule as OCR reads it: dots,
+/// dashes or underscores ("......", "0...", "—"), or a run of the small
+/// round letters that dots become ("eeeeeeeees", "sessvorsen",
+/// "ccsiwecesiavcevoes").
+pub(super) fn is_leader(word: &str) -> bool {
+    let w = word.trim();
+    let n = w.chars().count();
+    let dots = w.chars().filter(|&c| matches!(c, '.' | '·' | '…')).count();
+    let alnum = w.chars().filter(|c| c.is_alphanumeric()).count();
+    if n >= 2 && alnum == 0 && w.chars().all(|c| matches!(c, '.' | '·' | '…' | ':' | '-' | '_' | '—' | '–' | '+'))
+    {
+        return true;
+    }
+    if dots >= 2 && alnum <= dots + 1 {
+        return true;
+    }
+    let round = |c: char| "eocsauvwnrmitz".contains(c);
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    let most = letters.iter().map(|c| letters.iter().filter(|x| *x == c).count()).max().unwrap_or(0);
+    letters.len() >= 5
+        && w.chars().all(|c| round(c) || matches!(c, '.' | '·' | ':' | '-' | '_'))
+        && (most >= 3 || w.contains("ee"))
+}
+
+/// The text after a dot leader that OCR has turned into words ("DOB
+/// ooeeeteessestee eee sete Jan 30, 1937"): the words up to the first one
+/// with a capital or a digit are skipped when they are all lower-case or
+/// punctuation and at least one of them is surely a leader (or the label
+/// was followed by dots, `dotted`). Otherwise the value is left as it is.
+fn skip_leader(v: &str, dotted: bool) -> &str {
+    let mut sure = dotted;
+    let mut rest = v.trim_start();
+    let mut skipped = false;
+    while let Some(word) = rest.split_whitespace().next() {
+        let leader = is_leader(word);
+        if !leader && word.chars().any(|c| c.is_uppercase() || c.is_ascii_digit()) {
+            return if sure && skipped { rest } else { v };
+        }
+        sure |= leader || word.chars().count() >= 2 && !word.chars().any(char::is_alphanumeric);
+        skipped = true;
+        rest = rest[word.len()..].trim_start();
+    }
+    v
 }
 
 /// The site's MRN format and extra MRN labels, compiled.
@@ -367,6 +423,9 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, extra);
+        // On a row of headings, only the first one's value is the first
+        // of the line below; the others are paired by `pair_label_rows`.
+        let headings_only = heading_row(line).is_some();
         for (j, &(start, end, kind)) in found.iter().enumerate() {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
             let mut value = value_of(line, end, next).to_string();
@@ -378,21 +437,45 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
             // starts its line: the labels of a left-hand column sharing
             // their lines with a right-hand one. The value under it must
             // still read as an MRN, a date or a name to count.
+            //
+            // An MRN or a date of birth that does not read, last on its
+            // line, may also run on into the next line ("DOB: Jun ." /
+            // "21, 1970"): then the two parts are read together.
             let identifier = matches!(kind, Kind::Mrn | Kind::Birth);
-            let no_digit = !value.chars().any(|c| c.is_ascii_digit());
+            let reads = identifier && reads_as(kind, &value, cfg, mrn_re);
             let starts_line = line[..start].trim().is_empty();
-            let look_below = value.is_empty() && next == line.len()
-                || starts_line && (identifier && no_digit || value.is_empty() && kind == Kind::Name);
-            if look_below && values_below {
-                if let Some(n) = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()) {
+            let look_below = (value.is_empty() && next == line.len()
+                || starts_line && (identifier && !reads || value.is_empty() && kind == Kind::Name))
+                && (starts_line || !headings_only);
+            let runs_on = identifier && !reads && !value.is_empty() && next == line.len();
+            if values_below && (look_below || runs_on) {
+                let head_of = |n: &str| {
                     let first = find_labels(n, extra).first().map(|x| x.0).unwrap_or(n.len());
-                    value = value_of(n, 0, first).to_string();
+                    value_of(n, 0, first).to_string()
+                };
+                let run_on = lines.get(i + 1).filter(|n| runs_on && !n.trim().is_empty()).map(|n| {
+                    let v = format!("{value} {}", head_of(n));
+                    (reads_as(kind, &v, cfg, mrn_re), v)
+                });
+                let below = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()).filter(|_| look_below);
+                match (run_on, below) {
+                    (Some((true, v)), _) => value = v,
+                    (_, Some(n)) => {
+                        let v = head_of(n);
+                        if !identifier || value.is_empty() || reads_as(kind, &v, cfg, mrn_re) {
+                            value = v;
+                        }
+                    }
+                    _ => {}
                 }
             }
             if value.is_empty() {
                 continue;
             }
             take(kind, &value, cfg, mrn_re, &mut out);
+        }
+        if values_below {
+            labels_across_lines(line, lines.get(i + 1).copied().unwrap_or(""), extra, cfg, mrn_re, &mut out);
         }
     }
     if out.name.is_empty() {
@@ -401,6 +484,42 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
         }
     }
     out
+}
+
+/// Whether a labelled value reads as an MRN or a date of birth (corrected or not).
+fn reads_as(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
+    match kind {
+        Kind::Mrn => read_mrn(value, mrn_re).is_some(),
+        Kind::Birth => read_date(value, cfg, true).is_some(),
+        _ => true,
+    }
+}
+
+/// An MRN or date-of-birth label broken over two lines ("... MR”" /
+/// "#: 25806391 ..."): read from the end of `line` joined to `next`. Only
+/// labels that neither line holds whole are read here.
+fn labels_across_lines(
+    line: &str,
+    next: &str,
+    extra: &[Regex],
+    cfg: &ExtractConfig,
+    mrn_re: &Regex,
+    out: &mut Extracted,
+) {
+    let quote = |c: char| c.is_whitespace() || "\"'“”‘’`".contains(c);
+    let tail = line.trim_end_matches(quote);
+    if tail.is_empty() || next.trim().is_empty() {
+        return;
+    }
+    let joined = format!("{tail} {next}");
+    let found = find_labels(&joined, extra);
+    for (j, &(start, end, kind)) in found.iter().enumerate() {
+        if start >= tail.len() || end <= tail.len() + 1 || !matches!(kind, Kind::Mrn | Kind::Birth) {
+            continue;
+        }
+        let until = found.get(j + 1).map(|x| x.0).unwrap_or(joined.len());
+        take(kind, value_of(&joined, end, until), cfg, mrn_re, out);
+    }
 }
 
 /// A corrected reading that equals a clean one adds nothing.
@@ -465,8 +584,8 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     HEADINGS.get_or_init(|| {
         [
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
-            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
-            (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
+            (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*#|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
+            (Kind::Birth, r"\b(?:birth[\s,]*date|birthdate|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
@@ -484,37 +603,40 @@ fn heading_only(line: &str) -> Option<Kind> {
     headings().iter().find_map(|(kind, re)| re.find(t).filter(|m| m.start() == 0 && m.end() == t.len()).map(|_| *kind))
 }
 
+/// The headings of a line that holds nothing but two or more column
+/// headings, an identifier's among them: (start, end, kind), in order.
+fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
+    let mut found: Vec<(usize, usize, Kind)> = Vec::new();
+    for (kind, re) in headings() {
+        for m in re.find_iter(line) {
+            if !found.iter().any(|&(s, e, _)| m.start() < e && s < m.end()) {
+                found.push((m.start(), m.end(), *kind));
+            }
+        }
+    }
+    found.sort_by_key(|f| f.0);
+    // Only headings on the line (besides punctuation), and an identifier among them.
+    let mut rest = line.to_string();
+    for &(s, e, _) in found.iter().rev() {
+        rest.replace_range(s..e, "");
+    }
+    // Nothing but headings: a colon after one is OCR's or the form's
+    // punctuation (labels with values are read in place), and OCR turns
+    // box rules into a few short fragments ("par", "5 if").
+    let fragments: Vec<&str> = rest.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let is_heading_row = found.len() >= 2
+        && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth | Kind::Service | Kind::Account))
+        && fragments.len() <= 2
+        && fragments.iter().all(|w| w.chars().count() <= 3);
+    is_heading_row.then_some(found)
+}
+
 /// A row of column headings without colons ("PATIENT NAME  MEDICAL REC #
 /// BIRTHDATE  SEX") above a row of values: each value is taken by what it
 /// looks like, in the order of the headings (a name, an MRN, dates).
 fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
-    let headings = headings();
     for (i, line) in lines.iter().enumerate() {
-        let mut found: Vec<(usize, usize, Kind)> = Vec::new();
-        for (kind, re) in headings {
-            for m in re.find_iter(line) {
-                if !found.iter().any(|&(s, e, _)| m.start() < e && s < m.end()) {
-                    found.push((m.start(), m.end(), *kind));
-                }
-            }
-        }
-        found.sort_by_key(|f| f.0);
-        // Only headings on the line (besides punctuation), and an identifier among them.
-        let mut rest = line.to_string();
-        for &(s, e, _) in found.iter().rev() {
-            rest.replace_range(s..e, "");
-        }
-        // Nothing but headings: a colon after one is OCR's or the form's
-        // punctuation (labels with values are read in place), and OCR turns
-        // box rules into a few short fragments ("par", "5 if").
-        let fragments: Vec<&str> = rest.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let is_heading_row = found.len() >= 2
-            && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth | Kind::Service | Kind::Account))
-            && fragments.len() <= 2
-            && fragments.iter().all(|w| w.chars().count() <= 3);
-        if !is_heading_row {
-            continue;
-        }
+        let Some(found) = heading_row(line) else { continue };
         // The value row: the next line with text, without labels of its own.
         let Some(values) = lines[i + 1..].iter().find(|l| !l.trim().is_empty()) else { continue };
         if !find_labels(values, extra).is_empty() || !values.chars().any(|c| c.is_ascii_digit()) {
@@ -611,15 +733,23 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
 fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
     match kind {
         Kind::Mrn => {
+            // A date is never an MRN ("2015-10-18" is not 20151018).
+            let first = value.split_whitespace().next().unwrap_or("");
+            if read_date(first, cfg, false).is_some() {
+                return;
+            }
             if let Some(m) = read_mrn(value, mrn_re) {
                 push_unique(&mut out.mrn, m);
             }
         }
-        Kind::Birth => {
-            if let Some(d) = read_date(value, cfg, true) {
-                push_unique(&mut out.birth_date, d);
+        Kind::Birth => match read_date(value, cfg, true) {
+            Some(d) => push_unique(&mut out.birth_date, d),
+            None => {
+                if let Some(y) = unread_year(value).filter(|y| !out.birth_year_unread.contains(y)) {
+                    out.birth_year_unread.push(y);
+                }
             }
-        }
+        },
         Kind::Service => {
             if let Some(d) = read_date(value, cfg, false) {
                 push_unique(&mut out.service_date, d);
@@ -668,6 +798,10 @@ fn push_unique<T: PartialEq>(v: &mut Vec<Found<T>>, f: Found<T>) {
 fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
     // The first token (hyphens inside it dropped), joined with the groups of
     // digits that follow it after a single space ("0048 2913").
+    // Specks and rule fragments before it ("_° 06219984", "_70318846"), but
+    // not the marks OCR makes of a 1 ("|", "!").
+    let speck = |c: char| !c.is_alphanumeric() && !matches!(c, '|' | '!');
+    let value = value.trim_start_matches(|c: char| speck(c) || c == ' ');
     let mut words = value.split(' ').filter(|w| !w.is_empty());
     let first = words.next()?;
     let mut printed: String =
@@ -703,6 +837,16 @@ fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
         }
     }
     None
+}
+
+/// The four-digit year of a value that looks like a date but does not read
+/// as one: a year and a second number or a month name at its start.
+fn unread_year(value: &str) -> Option<u16> {
+    let head: String = value.chars().take(24).collect();
+    let groups: Vec<&str> = head.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let month = head.split(|c: char| !c.is_alphabetic()).any(|w| month_of(w).is_some());
+    let year = groups.iter().find(|g| g.len() == 4)?.parse::<u16>().ok().filter(|y| (1850..=2100).contains(y))?;
+    (groups.len() >= 2 || month).then_some(year)
 }
 
 const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -751,8 +895,11 @@ fn current_year() -> u16 {
 }
 
 /// The first date in a value, in any common written form.
+/// Specks between its parts ("Jun . 21, 1970") are passed over.
 fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date>> {
-    read_date_at(value, cfg, birth).map(|(d, _)| d)
+    let part = |w: &&str| w.chars().any(|c| c.is_alphanumeric() || c == '/' || c == '-');
+    let value: Vec<&str> = value.split_whitespace().filter(part).collect();
+    read_date_at(&value.join(" "), cfg, birth).map(|(d, _)| d)
 }
 
 /// [`read_date`], with the byte offset in `value` where the date ends.
