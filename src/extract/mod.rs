@@ -159,13 +159,13 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
             // Someone else's date of birth: not the patient's.
             (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|birthdate|born|b\s*/\s*d|bd)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
             (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|m\.?\s*r\.?\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
-            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|m\s*\.?\s*r\s*\.?\s*#|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|m\s*\.?\s*r\s*\.?\s*(?:#|no\b\.?|number|num\b)|h\.?\s*r\.?\s*n\b\.?|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
             // "MR 44190265", "REG 44190265" (find_labels keeps them only
             // before a digit, or alone on their line above the value).
             (Kind::Mrn, r"\b(?:mr|reg)(?:\s+|$)"),
@@ -184,7 +184,8 @@ fn labels() -> &'static Vec<Label> {
 }
 
 /// A label pattern that also matches OCR's usual misreadings of its letters:
-/// `i` as `l`/`1`, `o` as `0` ("Patlent", "D0B", "Servlce"). Only letters
+/// `i` as `l`/`1`, `o` as `0`, `m` as `rn` ("Patlent", "D0B", "Servlce",
+/// "Nurnber"). Only letters
 /// outside escapes and groups' `?:` are widened.
 fn ocr_tolerant(re: &str) -> String {
     let mut out = String::new();
@@ -202,6 +203,7 @@ fn ocr_tolerant(re: &str) -> String {
             }
             'i' => out.push_str("[il1]"),
             'o' => out.push_str("[o0]"),
+            'm' => out.push_str("(?:m|rn)"),
             _ => out.push(c),
         }
     }
@@ -584,8 +586,8 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     HEADINGS.get_or_init(|| {
         [
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
-            (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*#|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
-            (Kind::Birth, r"\b(?:birth[\s,]*date|birthdate|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
+            (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
+            (Kind::Birth, r"\b(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
@@ -665,7 +667,13 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
         let t = t.to_string();
         let rest = match kind {
             Kind::Name => {
-                let end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                // Up to the first digit, or to the month of a date written
+                // in words ("Aurelio Kestrel . Jun 21, 1970").
+                let mut end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                let before = t[..end].trim_end();
+                if let Some(month) = before.rsplit(' ').next().filter(|w| end < t.len() && month_of(w).is_some()) {
+                    end = before.len() - month.len();
+                }
                 take(Kind::Name, t[..end].trim().trim_end_matches(['.', ',', '-', ' ']), cfg, mrn_re, out);
                 t[end..].to_string()
             }
@@ -909,7 +917,7 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     let numeric =
         NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+)(\d{4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?,?[\s\-]+(\d{4}))\b").unwrap()
+        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?(?:\s+|[\-/])(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+|[\-/])(\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?,?[\s\-/]+(\d{4}|\d{2}))\b").unwrap()
     });
     // Only the start of the value: "03/14/1962 (Age 59)".
     let head: String = value.chars().take(24).collect();
@@ -937,10 +945,11 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
             }
         }
         if let Some(c) = words.captures(&text) {
+            let year = |y: &str| Some(full_year(y.parse().ok()?, y.len(), birth, cfg));
             let parsed = if c.get(1).is_some() {
-                valid(c[3].parse().ok()?, month_of(&c[1])?, c[2].parse().ok()?)
+                valid(year(&c[3])?, month_of(&c[1])?, c[2].parse().ok()?)
             } else {
-                valid(c[6].parse().ok()?, month_of(&c[5])?, c[4].parse().ok()?)
+                valid(year(&c[6])?, month_of(&c[5])?, c[4].parse().ok()?)
             };
             if let Some(d) = parsed {
                 return Some((Found { value: d, corrected }, c.get(0)?.end()));
@@ -1028,6 +1037,11 @@ mod tests {
             ("Mar. 14, 1962", d(1962, 3, 14)),
             ("Mar 14,1962", d(1962, 3, 14)),
             ("14-Mar-1962", d(1962, 3, 14)),
+            ("14/Mar/1962", d(1962, 3, 14)),
+            ("Mar-14-1962", d(1962, 3, 14)),
+            ("14-Mar-62", d(1962, 3, 14)),
+            ("Mar 14, 62", d(1962, 3, 14)),
+            ("Mar . 14, 1962", d(1962, 3, 14)),
         ] {
             assert_eq!(read_date(s, &cfg(), true).map(|f| f.value), Some(want), "{s}");
         }
