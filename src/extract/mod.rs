@@ -137,6 +137,9 @@ enum Kind {
     Provider,
     /// "Acct/MRN: account / mrn".
     AccountMrn,
+    /// A name printed in two fields: "Last Name: ...", "First Name: ...".
+    FamilyName,
+    GivenName,
     /// A label whose value is not an identifier (report date, signature
     /// date, age, phone, SSN): it only ends the value before it.
     Ignore,
@@ -157,8 +160,8 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:age|sex|gender|phone|tel|fax|ssn|soc(?:ial)?\s*sec(?:urity)?\s*(?:no|#)?|room|rm|bed|page|time)\s*[:#]"),
             // Other fields of a patient header: they end the value before them.
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
-            // Someone else's date of birth: not the patient's.
-            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date)\s*[:#.]?"),
+            // Someone else's date of birth or name: not the patient's.
+            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|(?:(?:last|first|family|given|sur)\s*)?name)\s*[:#.]?"),
             (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
@@ -171,6 +174,9 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Mrn, r"\b(?:mr|reg)(?:\s+|$)"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
+            (Kind::FamilyName, r"\b(?:(?:patient|pt)\.?\s*)?(?:last|family|sur)\s*name\s*[:#.]?"),
+            (Kind::GivenName, r"\b(?:(?:patient|pt)\.?\s*)?(?:first|given|fore)\s*name\s*[:#.]?"),
+            (Kind::Ignore, r"\b(?:middle\s*(?:name|initial)|m\.?\s*i\.?)\s*:"),
             (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re|pt)\s*:"),
             (Kind::Provider, r"\batt(?:ending)?\.?\s*(?:phys(?:ician)?|dr|md)?\.?\s*:"),
         ];
@@ -211,7 +217,8 @@ fn ocr_tolerant(re: &str) -> String {
 }
 
 /// Words of labels that OCR sometimes splits ("Pa tient", "Ser vice"),
-/// joined again before labels are looked for.
+/// joined again before labels are looked for, and forms' hints after
+/// labels left out.
 fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
     static WORDS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     let words = WORDS.get_or_init(|| {
@@ -223,7 +230,16 @@ fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect()
     });
+    static HINT: OnceLock<Regex> = OnceLock::new();
+    // A form's hint after a label, "(Last, First)", "(MM/DD/YYYY)": dropped.
+    let hint = HINT.get_or_init(|| {
+        Regex::new(r"(?i)\s*\((?:\s|[/,.\-]|last|first|middle|mi|given|family|surname|name|mm|dd|yyyy|yy|m|d|y)+\)")
+            .expect("hint pattern compiles")
+    });
     let mut line = std::borrow::Cow::Borrowed(line);
+    if hint.is_match(&line) {
+        line = std::borrow::Cow::Owned(hint.replace_all(&line, "").into_owned());
+    }
     for (re, w) in words {
         if re.is_match(&line) {
             line = std::borrow::Cow::Owned(re.replace_all(&line, *w).into_owned());
@@ -422,12 +438,16 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
         pair_label_columns(&lines, extra, cfg, mrn_re, &mut out);
         pair_label_rows(&lines, extra, cfg, mrn_re, &mut out);
     }
+    let (mut family, mut given): (Option<String>, Option<String>) = (None, None);
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, extra);
         // On a row of headings, only the first one's value is the first
         // of the line below; the others are paired by `pair_label_rows`.
         let headings_only = heading_row(line).is_some();
+        // "Guarantor Last Name: ... First Name: ...": the line's name fields are someone else's.
+        let someone_elses_name =
+            found.iter().any(|&(s, e, k)| k == Kind::Ignore && line[s..e].to_lowercase().contains("name"));
         for (j, &(start, end, kind)) in found.iter().enumerate() {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
             let mut value = value_of(line, end, next).to_string();
@@ -474,11 +494,21 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
             if value.is_empty() {
                 continue;
             }
-            take(kind, &value, cfg, mrn_re, &mut out);
+            match kind {
+                Kind::FamilyName | Kind::GivenName if someone_elses_name => {}
+                Kind::FamilyName if family.is_none() => family = Some(value),
+                Kind::GivenName if given.is_none() => given = Some(value),
+                _ => take(kind, &value, cfg, mrn_re, &mut out),
+            }
         }
         if values_below {
             labels_across_lines(line, lines.get(i + 1).copied().unwrap_or(""), extra, cfg, mrn_re, &mut out);
         }
+    }
+    // A name in two fields: the family name's first word, the given name's words.
+    if let (Some(f), Some(g)) = (family, given) {
+        let f = f.split_whitespace().next().unwrap_or("").trim_end_matches(',');
+        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_re, &mut out);
     }
     if out.name.is_empty() {
         if let Some(n) = unlabelled_name(&lines, extra) {
@@ -788,7 +818,7 @@ fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut 
                 take(Kind::Mrn, mrn.trim(), cfg, mrn_re, out);
             }
         }
-        Kind::Ignore => {}
+        Kind::FamilyName | Kind::GivenName | Kind::Ignore => {}
     }
 }
 
