@@ -189,6 +189,21 @@ fn labels() -> &'static Vec<Label> {
     })
 }
 
+/// Labels as they read when OCR has lost their first letter, anchored at
+/// the start of a line (see `find_labels`).
+fn clipped_labels() -> &'static Vec<(Kind, Regex)> {
+    static L: OnceLock<Vec<(Kind, Regex)>> = OnceLock::new();
+    L.get_or_init(|| {
+        [
+            (Kind::Mrn, r"^(?:ed\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|#)?|edical\s+record\s*(?:no\.?|number|#)?|osp(?:ital)?\.?\s*(?:no\.?|number|#)|atient\s*id|hart\s*(?:no\.?|number|#)|nit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            (Kind::Birth, r"^(?:ate\s+of\s+birth|irth\s*date|\.\s*o\s*\.\s*b\s*\.?)\s*[:#.]?"),
+        ]
+        .iter()
+        .map(|(k, re)| (*k, Regex::new(&format!("(?i){}", ocr_tolerant(re))).expect("clipped label patterns compile")))
+        .collect()
+    })
+}
+
 /// A label pattern that also matches OCR's usual misreadings of its letters:
 /// `i` as `l`/`1`, `o` as `0`, `m` as `rn` ("Patlent", "D0B", "Servlce",
 /// "Nurnber"). Only letters
@@ -282,6 +297,18 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     for re in extra_mrn {
         for m in re.find_iter(line) {
             hits.push((m.start(), m.end(), Kind::Mrn, 0));
+        }
+    }
+    // A label that starts its line without its first letter: OCR swallows
+    // it when a small caption sits right under a bold line ("ed Rec #"
+    // under "Larkspur, Tamsin", "osp No"). Only labels of two words or a
+    // dotted abbreviation, whose rest is unlike any ordinary word.
+    let lead = line.len() - line.trim_start().len();
+    if !hits.iter().any(|h| h.0 == lead) {
+        for (kind, re) in clipped_labels() {
+            if let Some(m) = re.find(&line[lead..]) {
+                hits.push((lead, lead + m.end(), *kind, usize::MAX));
+            }
         }
     }
     // Earliest first; at the same place, the longest; then by rank.
