@@ -255,6 +255,47 @@ fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
     if hint.is_match(&line) {
         line = std::borrow::Cow::Owned(hint.replace_all(&line, "").into_owned());
     }
+    // A heading followed by a dot leader is a label, colon or not ("NAME
+    // ...... Tremayne, Honoria", "FIN veeeeeess 914002231").
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    let name = NAME.get_or_init(|| Regex::new(r"(?i)\bname\b").expect("name pattern compiles"));
+    let spans: Vec<(usize, usize)> = headings()
+        .iter()
+        .map(|(_, re)| re)
+        .chain([name])
+        .flat_map(|re| re.find_iter(&line).map(|m| (m.start(), m.start() + m.as_str().trim_end().len())))
+        .collect();
+    let mut ends: Vec<usize> = Vec::new();
+    for &(start, end) in &spans {
+        // Only whole headings: "UNIT" is part of "UNIT NO".
+        if spans.iter().any(|&(s, e)| s <= start && e >= end && (s, e) != (start, end)) {
+            continue;
+        }
+        {
+            let after = &line[end..];
+            let v = after.trim_start_matches([' ', '.', '_', '-']);
+            let dotted = after[..after.len() - v.len()].matches('.').count() >= 2;
+            // Surely a leader, not words: dots, or a run of "eee".
+            let skipped = &v[..v.len() - skip_leader(v, false).len()];
+            let words: Vec<&str> = skipped.split_whitespace().collect();
+            let strong = |w: &&str| {
+                w.contains("eee") || w.matches('.').count() >= 2 || w.len() >= 2 && !w.contains(char::is_alphanumeric)
+            };
+            let junk = |w: &&str| is_leader(w) || w.chars().count() <= 3 && !w.contains(':');
+            let leader = dotted || words.iter().any(strong) && words.iter().all(junk);
+            if after.starts_with(' ') && leader && !ends.contains(&end) {
+                ends.push(end);
+            }
+        }
+    }
+    if !ends.is_empty() {
+        ends.sort_unstable();
+        let mut s = line.into_owned();
+        for e in ends.into_iter().rev() {
+            s.insert(e, ':');
+        }
+        line = std::borrow::Cow::Owned(s);
+    }
     for (re, w) in words {
         if re.is_match(&line) {
             line = std::borrow::Cow::Owned(re.replace_all(&line, *w).into_owned());
@@ -349,7 +390,7 @@ pub(super) fn is_leader(word: &str) -> bool {
     {
         return true;
     }
-    if dots >= 2 && alnum <= dots + 1 {
+    if dots >= 2 && alnum <= dots && !w.chars().any(char::is_uppercase) {
         return true;
     }
     let round = |c: char| "eocsauvwnrmitz".contains(c);
@@ -1026,7 +1067,8 @@ fn clean_person(v: &str) -> String {
 /// A patient's name: "LAST, FIRST MIDDLE SUFFIX" or "First Middle Last Suffix".
 fn read_name(value: &str) -> Option<Name> {
     let v = clean_person(value);
-    if v.chars().any(|c| c.is_ascii_digit()) || v.len() < 3 {
+    // No name holds a digit or a colon ("Witness: Interpreter used: No").
+    if v.chars().any(|c| c.is_ascii_digit() || c == ':') || v.len() < 3 {
         return None;
     }
     // A lower-case l inside a capitalised word is OCR's reading of I ("MARlSOL").
