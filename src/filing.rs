@@ -8,7 +8,9 @@
 //! - at least one other identifier agrees with that patient: the date of
 //!   birth, or the name (allowing for OCR errors);
 //! - nothing contradicts it: no second MRN, no date of birth or name of
-//!   someone else, no name and date of birth that belong to another patient;
+//!   someone else (nor a labelled date of birth too damaged to read whose
+//!   year is not the patient's), no name and date of birth that belong to
+//!   another patient;
 //! - the OCR confidence and the document type are not in doubt.
 //!
 //! Everything else goes to review. Candidates (from the MRN, a corrected MRN
