@@ -8,7 +8,9 @@
 //! - at least one other identifier agrees with that patient: the date of
 //!   birth, or the name (allowing for OCR errors);
 //! - nothing contradicts it: no second MRN, no date of birth or name of
-//!   someone else, no name and date of birth that belong to another patient;
+//!   someone else (nor a labelled date of birth too damaged to read whose
+//!   year is not the patient's), no name and date of birth that belong to
+//!   another patient;
 //! - the OCR confidence and the document type are not in doubt.
 //!
 //! Everything else goes to review. Candidates (from the MRN, a corrected MRN
@@ -131,9 +133,18 @@ fn unlabelled_patient(
         !name.is_empty() && name.split_whitespace().all(|part| words.iter().any(|w| w == part))
     };
     let dob_printed = ev.pages.iter().flat_map(|pg| &pg.dates_anywhere).any(|d| d.to_string() == p.birth_date);
-    let contradicted =
-        dobs.iter().any(|d| d.to_string() != p.birth_date) || names.iter().any(|n| !name_matches(n, p, cfg));
+    let contradicted = dobs.iter().any(|d| d.to_string() != p.birth_date)
+        || year_conflicts(ev, p)
+        || names.iter().any(|n| !name_matches(n, p, cfg));
     (has(&p.family_name) && has(&p.given_name) && dob_printed && !contradicted).then(|| p.clone())
+}
+
+/// Whether a labelled date of birth that could not be read has a year that
+/// is not this patient's ("Born: 99/09/1991" on a page of someone born in
+/// 1958): the page may be another patient's of the same name.
+fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
+    let year = p.birth_date.get(..4).and_then(|y| y.parse::<u16>().ok());
+    ev.pages.iter().flat_map(|pg| &pg.birth_year_unread).any(|y| Some(*y) != year)
 }
 
 /// Review reason: a second indexed patient's MRN appears on the document
@@ -200,7 +211,7 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
             None => d.reasons.push("MRN not in patient index".into()),
             Some(p) => {
                 let dob_agrees = dobs.iter().any(|x| x.to_string() == p.birth_date);
-                let dob_conflicts = dobs.iter().any(|x| x.to_string() != p.birth_date);
+                let dob_conflicts = dobs.iter().any(|x| x.to_string() != p.birth_date) || year_conflicts(ev, &p);
                 let name_agrees = names.iter().any(|n| name_matches(n, &p, cfg));
                 let name_conflicts = names.iter().any(|n| !name_matches(n, &p, cfg));
                 let someone_else = by_name_and_dob.iter().any(|q| q.mrn != p.mrn);
@@ -343,6 +354,20 @@ mod tests {
             assert!(d.patient.is_none(), "{why}");
             assert!(d.reasons.iter().any(|r| r == "no MRN found"), "{why}: {:?}", d.reasons);
         }
+    }
+
+    #[test]
+    fn an_unreadable_date_of_birth_with_another_year_blocks_filing() {
+        // Two patients may share a name; a date of birth OCR could not read
+        // ("99/09/1991") still tells them apart by its year.
+        let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  Born: 99/09/1991");
+        assert!(d.patient.is_none());
+        assert!(d.reasons.iter().any(|r| r.starts_with("DOB does not match")), "{:?}", d.reasons);
+        // The patient's own year does not block (nor corroborate: the name does).
+        let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  Born: 93/14/1962");
+        assert!(d.patient.is_some(), "{:?}", d.reasons);
+        let card = "QUILLFEATHER MARISOL T\n00482913\n03/14/62 F\nDOB: 93/14/1991";
+        assert!(decide_text(card).patient.is_none());
     }
 
     #[test]

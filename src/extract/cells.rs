@@ -71,6 +71,11 @@ pub(super) fn read_cells(
             let below = (r + 1 < rows.len()).then(|| aligned(r, c, r + 1).and_then(|i| value_at(r + 1, i))).flatten();
             let above = (r > 0).then(|| aligned(r, c, r - 1).and_then(|i| value_at(r - 1, i))).flatten();
             let keep = |v: Option<&str>| v.filter(|v| fits(kind, v)).map(str::to_string);
+            // A number beside the heading that does not read as its value
+            // (a misread MRN, "99/09/1991") is its value all the same: the
+            // cells under and over it belong to other headings.
+            let numbered = right.is_some_and(|v| v.chars().any(|c| c.is_ascii_digit()));
+            let (below, above) = if numbered && keep(right).is_none() { (None, None) } else { (below, above) };
             found.push(Heading { kind, right: keep(right), below: keep(below), above: keep(above) });
         }
     }
@@ -132,10 +137,7 @@ fn is_divider(word: &str) -> bool {
         return true;
     }
     // Dot leaders: "........", "uoeeeecseeeeeees" (dots read as letters).
-    let leader_chars =
-        |c: char| matches!(c, '.' | '·' | '…' | ':' | '-' | '_' | 'e' | 'o' | 'c' | 'u' | 'w' | 'n' | 'v' | 's' | 'r');
-    let dots = w.chars().filter(|&c| c == '.' || c == '·' || c == '…').count();
-    w.chars().count() >= 2 && w.chars().all(leader_chars) && (dots >= 2 || (w.len() >= 6 && w.contains("eee")))
+    super::is_leader(w)
 }
 
 /// The page's rows (top to bottom), each split into cells (left to right).
@@ -187,7 +189,9 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
             }
             cells
         })
-        .filter(|r| !r.is_empty())
+        // A row of specks only ("~", "."), between a row of values and its
+        // headings, is no row: it would keep them from being paired.
+        .filter(|r| r.iter().any(|c| c.text.chars().any(char::is_alphanumeric)))
         .collect()
 }
 
@@ -315,11 +319,48 @@ mod tests {
     }
 
     #[test]
+    fn a_row_of_specks_does_not_part_values_from_their_captions() {
+        // Values, a stray "~" between the rows, captions under the values.
+        let mut ws = words(&[
+            ("Tolliver", 100, 0),
+            ("Aurelia", 270, 0),
+            ("38025514", 700, 0),
+            ("1958-02-11", 1100, 0),
+            ("Patient", 100, 2),
+            ("Name", 240, 2),
+            ("Unit", 700, 2),
+            ("No", 790, 2),
+            ("Date", 1100, 2),
+            ("of", 1190, 2),
+            ("Birth", 1240, 2),
+            ("2015-10-18", 100, 3),
+            ("E2015059", 700, 3),
+        ]);
+        ws.push(Word { text: "~".into(), conf: 40.0, x: 900, y: 160, w: 11, h: 7 });
+        let cfg = ExtractConfig::default();
+        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let mut out = Extracted::default();
+        assert!(read_cells(&ws, &cfg, &mrn_re, &[], &mut out), "captions under the values");
+        assert_eq!(mrns(&out), vec!["38025514"]);
+        assert_eq!(dobs(&out), vec!["1958-02-11"]);
+    }
+
+    #[test]
     fn dividers_and_leaders() {
-        for w in ["|", "||", "_", "........", "uoeeeecseeeeeeeeees", "......:eeeeeees"] {
+        for w in [
+            "|",
+            "||",
+            "_",
+            "........",
+            "uoeeeecseeeeeeeeees",
+            "......:eeeeeees",
+            "sessvorsen",
+            "ccsiwecesiavcevoes",
+            "0...",
+        ] {
             assert!(is_divider(w), "{w}");
         }
-        for w in ["Rupert", "Dr.", "No.", "cree", "F", "#"] {
+        for w in ["Rupert", "Dr.", "No.", "cree", "F", "#", "unknown", "Nov", "1962"] {
             assert!(!is_divider(w), "{w}");
         }
     }

@@ -96,6 +96,11 @@ pub struct Extracted {
     /// patient's known date of birth, never taken as one.
     #[serde(default)]
     pub dates_anywhere: Vec<Date>,
+    /// The years of labelled dates of birth that do not read as a date
+    /// ("Born: 99/09/1991"): never a date of birth, but a year that is not
+    /// the patient's contradicts the MRN.
+    #[serde(default)]
+    pub birth_year_unread: Vec<u16>,
 }
 
 /// Settings from the site configuration.
@@ -132,6 +137,9 @@ enum Kind {
     Provider,
     /// "Acct/MRN: account / mrn".
     AccountMrn,
+    /// A name printed in two fields: "Last Name: ...", "First Name: ...".
+    FamilyName,
+    GivenName,
     /// A label whose value is not an identifier (report date, signature
     /// date, age, phone, SSN): it only ends the value before it.
     Ignore,
@@ -152,19 +160,23 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:age|sex|gender|phone|tel|fax|ssn|soc(?:ial)?\s*sec(?:urity)?\s*(?:no|#)?|room|rm|bed|page|time)\s*[:#]"),
             // Other fields of a patient header: they end the value before them.
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
-            // Someone else's date of birth: not the patient's.
-            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth\s*date|birthdate|born|b\s*/\s*d|bd)\s*[:#.]?"),
+            // Someone else's date of birth or name: not the patient's.
+            (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|(?:(?:last|first|family|given|sur)\s*)?name)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
-            (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|mr\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
+            (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|m\.?\s*r\.?\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
-            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
-            // "MR 44190265" (find_labels keeps it only before a digit).
-            (Kind::Mrn, r"\bmr\s+"),
+            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|m\s*\.?\s*r\s*\.?\s*(?:#|no\b\.?|number|num\b)|h\.?\s*r\.?\s*n\b\.?|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            // "MR 44190265", "REG 44190265" (find_labels keeps them only
+            // before a digit, or alone on their line above the value).
+            (Kind::Mrn, r"\b(?:mr|reg)(?:\s+|$)"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
+            (Kind::FamilyName, r"\b(?:(?:patient|pt)\.?\s*)?(?:last|family|sur)\s*name\s*[:#.]?"),
+            (Kind::GivenName, r"\b(?:(?:patient|pt)\.?\s*)?(?:first|given|fore)\s*name\s*[:#.]?"),
+            (Kind::Ignore, r"\b(?:middle\s*(?:name|initial)|m\.?\s*i\.?)\s*:"),
             (Kind::Name, r"\b(?:patient\s*name|pt\.?\s*name|name\s+of\s+patient|patient|name|member\s*name|re|pt)\s*:"),
             (Kind::Provider, r"\batt(?:ending)?\.?\s*(?:phys(?:ician)?|dr|md)?\.?\s*:"),
         ];
@@ -177,8 +189,24 @@ fn labels() -> &'static Vec<Label> {
     })
 }
 
+/// Labels as they read when OCR has lost their first letter, anchored at
+/// the start of a line (see `find_labels`).
+fn clipped_labels() -> &'static Vec<(Kind, Regex)> {
+    static L: OnceLock<Vec<(Kind, Regex)>> = OnceLock::new();
+    L.get_or_init(|| {
+        [
+            (Kind::Mrn, r"^(?:ed\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|#)?|edical\s+record\s*(?:no\.?|number|#)?|osp(?:ital)?\.?\s*(?:no\.?|number|#)|atient\s*id|hart\s*(?:no\.?|number|#)|nit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            (Kind::Birth, r"^(?:ate\s+of\s+birth|irth\s*date|\.\s*o\s*\.\s*b\s*\.?)\s*[:#.]?"),
+        ]
+        .iter()
+        .map(|(k, re)| (*k, Regex::new(&format!("(?i){}", ocr_tolerant(re))).expect("clipped label patterns compile")))
+        .collect()
+    })
+}
+
 /// A label pattern that also matches OCR's usual misreadings of its letters:
-/// `i` as `l`/`1`, `o` as `0` ("Patlent", "D0B", "Servlce"). Only letters
+/// `i` as `l`/`1`, `o` as `0`, `m` as `rn` ("Patlent", "D0B", "Servlce",
+/// "Nurnber"). Only letters
 /// outside escapes and groups' `?:` are widened.
 fn ocr_tolerant(re: &str) -> String {
     let mut out = String::new();
@@ -196,6 +224,7 @@ fn ocr_tolerant(re: &str) -> String {
             }
             'i' => out.push_str("[il1]"),
             'o' => out.push_str("[o0]"),
+            'm' => out.push_str("(?:m|rn)"),
             _ => out.push(c),
         }
     }
@@ -203,7 +232,8 @@ fn ocr_tolerant(re: &str) -> String {
 }
 
 /// Words of labels that OCR sometimes splits ("Pa tient", "Ser vice"),
-/// joined again before labels are looked for.
+/// joined again before labels are looked for, and forms' hints after
+/// labels left out.
 fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
     static WORDS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     let words = WORDS.get_or_init(|| {
@@ -215,7 +245,57 @@ fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect()
     });
+    static HINT: OnceLock<Regex> = OnceLock::new();
+    // A form's hint after a label, "(Last, First)", "(MM/DD/YYYY)": dropped.
+    let hint = HINT.get_or_init(|| {
+        Regex::new(r"(?i)\s*\((?:\s|[/,.\-]|last|first|middle|mi|given|family|surname|name|mm|dd|yyyy|yy|m|d|y)+\)")
+            .expect("hint pattern compiles")
+    });
     let mut line = std::borrow::Cow::Borrowed(line);
+    if hint.is_match(&line) {
+        line = std::borrow::Cow::Owned(hint.replace_all(&line, "").into_owned());
+    }
+    // A heading followed by a dot leader is a label, colon or not ("NAME
+    // ...... Tremayne, Honoria", "FIN veeeeeess 914002231").
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    let name = NAME.get_or_init(|| Regex::new(r"(?i)\bname\b").expect("name pattern compiles"));
+    let spans: Vec<(usize, usize)> = headings()
+        .iter()
+        .map(|(_, re)| re)
+        .chain([name])
+        .flat_map(|re| re.find_iter(&line).map(|m| (m.start(), m.start() + m.as_str().trim_end().len())))
+        .collect();
+    let mut ends: Vec<usize> = Vec::new();
+    for &(start, end) in &spans {
+        // Only whole headings: "UNIT" is part of "UNIT NO".
+        if spans.iter().any(|&(s, e)| s <= start && e >= end && (s, e) != (start, end)) {
+            continue;
+        }
+        {
+            let after = &line[end..];
+            let v = after.trim_start_matches([' ', '.', '_', '-']);
+            let dotted = after[..after.len() - v.len()].matches('.').count() >= 2;
+            // Surely a leader, not words: dots, or a run of "eee".
+            let skipped = &v[..v.len() - skip_leader(v, false).len()];
+            let words: Vec<&str> = skipped.split_whitespace().collect();
+            let strong = |w: &&str| {
+                w.contains("eee") || w.matches('.').count() >= 2 || w.len() >= 2 && !w.contains(char::is_alphanumeric)
+            };
+            let junk = |w: &&str| is_leader(w) || w.chars().count() <= 3 && !w.contains(':');
+            let leader = dotted || words.iter().any(strong) && words.iter().all(junk);
+            if after.starts_with(' ') && leader && !ends.contains(&end) {
+                ends.push(end);
+            }
+        }
+    }
+    if !ends.is_empty() {
+        ends.sort_unstable();
+        let mut s = line.into_owned();
+        for e in ends.into_iter().rev() {
+            s.insert(e, ':');
+        }
+        line = std::borrow::Cow::Owned(s);
+    }
     for (re, w) in words {
         if re.is_match(&line) {
             line = std::borrow::Cow::Owned(re.replace_all(&line, *w).into_owned());
@@ -244,10 +324,12 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     let mut hits: Vec<(usize, usize, Kind, usize)> = Vec::new();
     for (rank, l) in labels().iter().enumerate() {
         for m in l.re.find_iter(line) {
-            // A bare "MR" is a label only before a number ("MR 44190265"),
-            // not in "MR SMITH" or "MR-0048291".
-            let bare_mr = m.as_str().trim().eq_ignore_ascii_case("mr");
-            if bare_mr && !line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+            // A bare "MR" or "REG" is a label only before a number ("MR
+            // 44190265") or alone on its line (a left-hand column, the value
+            // under it), not in "MR SMITH" or "MR-0048291".
+            let bare = ["mr", "reg"].iter().any(|b| m.as_str().trim().eq_ignore_ascii_case(b));
+            let alone = line.trim().len() == m.as_str().trim().len();
+            if bare && !alone && !line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
                 continue;
             }
             hits.push((m.start(), m.end(), l.kind, rank));
@@ -256,6 +338,18 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     for re in extra_mrn {
         for m in re.find_iter(line) {
             hits.push((m.start(), m.end(), Kind::Mrn, 0));
+        }
+    }
+    // A label that starts its line without its first letter: OCR swallows
+    // it when a small caption sits right under a bold line ("ed Rec #"
+    // under "Larkspur, Tamsin", "osp No"). Only labels of two words or a
+    // dotted abbreviation, whose rest is unlike any ordinary word.
+    let lead = line.len() - line.trim_start().len();
+    if !hits.iter().any(|h| h.0 == lead) {
+        for (kind, re) in clipped_labels() {
+            if let Some(m) = re.find(&line[lead..]) {
+                hits.push((lead, lead + m.end(), *kind, usize::MAX));
+            }
         }
     }
     // Earliest first; at the same place, the longest; then by rank.
@@ -270,14 +364,62 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
     out
 }
 
-/// The value after a label: up to the next label, or a wide gap (columns).
+/// The value after a label: up to the next label, or a wide gap (columns),
+/// without the dot leader between them (see [`skip_leader`]).
 fn value_of(line: &str, start: usize, end: usize) -> &str {
-    let v = &line[start..end];
-    let v = v.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
+    let raw = &line[start..end];
+    let v = raw.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
+    let dotted = raw[..raw.len() - v.len()].matches('.').count() >= 2;
+    let v = skip_leader(v, dotted);
     match v.find("   ").or_else(|| v.find('\t')) {
         Some(gap) => v[..gap].trim(),
         None => v.trim(),
     }
+}
+
+/// A word that is surely a dot leader or a rule as OCR reads it: dots,
+/// dashes or underscores ("......", "0...", "—"), or a run of the small
+/// round letters that dots become ("eeeeeeeees", "sessvorsen",
+/// "ccsiwecesiavcevoes").
+pub(super) fn is_leader(word: &str) -> bool {
+    let w = word.trim();
+    let n = w.chars().count();
+    let dots = w.chars().filter(|&c| matches!(c, '.' | '·' | '…')).count();
+    let alnum = w.chars().filter(|c| c.is_alphanumeric()).count();
+    if n >= 2 && alnum == 0 && w.chars().all(|c| matches!(c, '.' | '·' | '…' | ':' | '-' | '_' | '—' | '–' | '+'))
+    {
+        return true;
+    }
+    if dots >= 2 && alnum <= dots && !w.chars().any(char::is_uppercase) {
+        return true;
+    }
+    let round = |c: char| "eocsauvwnrmitz".contains(c);
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    let most = letters.iter().map(|c| letters.iter().filter(|x| *x == c).count()).max().unwrap_or(0);
+    letters.len() >= 5
+        && w.chars().all(|c| round(c) || matches!(c, '.' | '·' | ':' | '-' | '_'))
+        && (most >= 3 || w.contains("ee"))
+}
+
+/// The text after a dot leader that OCR has turned into words ("DOB
+/// ooeeeteessestee eee sete Jan 30, 1937"): the words up to the first one
+/// with a capital or a digit are skipped when they are all lower-case or
+/// punctuation and at least one of them is surely a leader (or the label
+/// was followed by dots, `dotted`). Otherwise the value is left as it is.
+fn skip_leader(v: &str, dotted: bool) -> &str {
+    let mut sure = dotted;
+    let mut rest = v.trim_start();
+    let mut skipped = false;
+    while let Some(word) = rest.split_whitespace().next() {
+        let leader = is_leader(word);
+        if !leader && word.chars().any(|c| c.is_uppercase() || c.is_ascii_digit()) {
+            return if sure && skipped { rest } else { v };
+        }
+        sure |= leader || word.chars().count() >= 2 && !word.chars().any(char::is_alphanumeric);
+        skipped = true;
+        rest = rest[word.len()..].trim_start();
+    }
+    v
 }
 
 /// The site's MRN format and extra MRN labels, compiled.
@@ -364,9 +506,16 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
         pair_label_columns(&lines, extra, cfg, mrn_re, &mut out);
         pair_label_rows(&lines, extra, cfg, mrn_re, &mut out);
     }
+    let (mut family, mut given): (Option<String>, Option<String>) = (None, None);
     for (i, line) in lines.iter().enumerate() {
         let line: &str = line;
         let found = find_labels(line, extra);
+        // On a row of headings, only the first one's value is the first
+        // of the line below; the others are paired by `pair_label_rows`.
+        let headings_only = heading_row(line).is_some();
+        // "Guarantor Last Name: ... First Name: ...": the line's name fields are someone else's.
+        let someone_elses_name =
+            found.iter().any(|&(s, e, k)| k == Kind::Ignore && line[s..e].to_lowercase().contains("name"));
         for (j, &(start, end, kind)) in found.iter().enumerate() {
             let next = found.get(j + 1).map(|x| x.0).unwrap_or(line.len());
             let mut value = value_of(line, end, next).to_string();
@@ -378,22 +527,56 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
             // starts its line: the labels of a left-hand column sharing
             // their lines with a right-hand one. The value under it must
             // still read as an MRN, a date or a name to count.
+            //
+            // An MRN or a date of birth that does not read, last on its
+            // line, may also run on into the next line ("DOB: Jun ." /
+            // "21, 1970"): then the two parts are read together.
             let identifier = matches!(kind, Kind::Mrn | Kind::Birth);
-            let no_digit = !value.chars().any(|c| c.is_ascii_digit());
+            let reads = identifier && reads_as(kind, &value, cfg, mrn_re);
             let starts_line = line[..start].trim().is_empty();
-            let look_below = value.is_empty() && next == line.len()
-                || starts_line && (identifier && no_digit || value.is_empty() && kind == Kind::Name);
-            if look_below && values_below {
-                if let Some(n) = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()) {
+            let look_below = (value.is_empty() && next == line.len()
+                || starts_line && (identifier && !reads || value.is_empty() && kind == Kind::Name))
+                && (starts_line || !headings_only);
+            let runs_on = identifier && !reads && !value.is_empty() && next == line.len();
+            if values_below && (look_below || runs_on) {
+                let head_of = |n: &str| {
                     let first = find_labels(n, extra).first().map(|x| x.0).unwrap_or(n.len());
-                    value = value_of(n, 0, first).to_string();
+                    value_of(n, 0, first).to_string()
+                };
+                let run_on = lines.get(i + 1).filter(|n| runs_on && !n.trim().is_empty()).map(|n| {
+                    let v = format!("{value} {}", head_of(n));
+                    (reads_as(kind, &v, cfg, mrn_re), v)
+                });
+                let below = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()).filter(|_| look_below);
+                match (run_on, below) {
+                    (Some((true, v)), _) => value = v,
+                    (_, Some(n)) => {
+                        let v = head_of(n);
+                        if !identifier || value.is_empty() || reads_as(kind, &v, cfg, mrn_re) {
+                            value = v;
+                        }
+                    }
+                    _ => {}
                 }
             }
             if value.is_empty() {
                 continue;
             }
-            take(kind, &value, cfg, mrn_re, &mut out);
+            match kind {
+                Kind::FamilyName | Kind::GivenName if someone_elses_name => {}
+                Kind::FamilyName if family.is_none() => family = Some(value),
+                Kind::GivenName if given.is_none() => given = Some(value),
+                _ => take(kind, &value, cfg, mrn_re, &mut out),
+            }
         }
+        if values_below {
+            labels_across_lines(line, lines.get(i + 1).copied().unwrap_or(""), extra, cfg, mrn_re, &mut out);
+        }
+    }
+    // A name in two fields: the family name's first word, the given name's words.
+    if let (Some(f), Some(g)) = (family, given) {
+        let f = f.split_whitespace().next().unwrap_or("").trim_end_matches(',');
+        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_re, &mut out);
     }
     if out.name.is_empty() {
         if let Some(n) = unlabelled_name(&lines, extra) {
@@ -401,6 +584,42 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
         }
     }
     out
+}
+
+/// Whether a labelled value reads as an MRN or a date of birth (corrected or not).
+fn reads_as(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
+    match kind {
+        Kind::Mrn => read_mrn(value, mrn_re).is_some(),
+        Kind::Birth => read_date(value, cfg, true).is_some(),
+        _ => true,
+    }
+}
+
+/// An MRN or date-of-birth label broken over two lines ("... MR”" /
+/// "#: 25806391 ..."): read from the end of `line` joined to `next`. Only
+/// labels that neither line holds whole are read here.
+fn labels_across_lines(
+    line: &str,
+    next: &str,
+    extra: &[Regex],
+    cfg: &ExtractConfig,
+    mrn_re: &Regex,
+    out: &mut Extracted,
+) {
+    let quote = |c: char| c.is_whitespace() || "\"'“”‘’`".contains(c);
+    let tail = line.trim_end_matches(quote);
+    if tail.is_empty() || next.trim().is_empty() {
+        return;
+    }
+    let joined = format!("{tail} {next}");
+    let found = find_labels(&joined, extra);
+    for (j, &(start, end, kind)) in found.iter().enumerate() {
+        if start >= tail.len() || end <= tail.len() + 1 || !matches!(kind, Kind::Mrn | Kind::Birth) {
+            continue;
+        }
+        let until = found.get(j + 1).map(|x| x.0).unwrap_or(joined.len());
+        take(kind, value_of(&joined, end, until), cfg, mrn_re, out);
+    }
 }
 
 /// A corrected reading that equals a clean one adds nothing.
@@ -465,8 +684,8 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     HEADINGS.get_or_init(|| {
         [
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
-            (Kind::Mrn, r"\b(?:mrn|mr\s*#|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
-            (Kind::Birth, r"\b(?:birth\s*date|birthdate|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
+            (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
+            (Kind::Birth, r"\b(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
@@ -484,37 +703,40 @@ fn heading_only(line: &str) -> Option<Kind> {
     headings().iter().find_map(|(kind, re)| re.find(t).filter(|m| m.start() == 0 && m.end() == t.len()).map(|_| *kind))
 }
 
+/// The headings of a line that holds nothing but two or more column
+/// headings, an identifier's among them: (start, end, kind), in order.
+fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
+    let mut found: Vec<(usize, usize, Kind)> = Vec::new();
+    for (kind, re) in headings() {
+        for m in re.find_iter(line) {
+            if !found.iter().any(|&(s, e, _)| m.start() < e && s < m.end()) {
+                found.push((m.start(), m.end(), *kind));
+            }
+        }
+    }
+    found.sort_by_key(|f| f.0);
+    // Only headings on the line (besides punctuation), and an identifier among them.
+    let mut rest = line.to_string();
+    for &(s, e, _) in found.iter().rev() {
+        rest.replace_range(s..e, "");
+    }
+    // Nothing but headings: a colon after one is OCR's or the form's
+    // punctuation (labels with values are read in place), and OCR turns
+    // box rules into a few short fragments ("par", "5 if").
+    let fragments: Vec<&str> = rest.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let is_heading_row = found.len() >= 2
+        && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth | Kind::Service | Kind::Account))
+        && fragments.len() <= 2
+        && fragments.iter().all(|w| w.chars().count() <= 3);
+    is_heading_row.then_some(found)
+}
+
 /// A row of column headings without colons ("PATIENT NAME  MEDICAL REC #
 /// BIRTHDATE  SEX") above a row of values: each value is taken by what it
 /// looks like, in the order of the headings (a name, an MRN, dates).
 fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
-    let headings = headings();
     for (i, line) in lines.iter().enumerate() {
-        let mut found: Vec<(usize, usize, Kind)> = Vec::new();
-        for (kind, re) in headings {
-            for m in re.find_iter(line) {
-                if !found.iter().any(|&(s, e, _)| m.start() < e && s < m.end()) {
-                    found.push((m.start(), m.end(), *kind));
-                }
-            }
-        }
-        found.sort_by_key(|f| f.0);
-        // Only headings on the line (besides punctuation), and an identifier among them.
-        let mut rest = line.to_string();
-        for &(s, e, _) in found.iter().rev() {
-            rest.replace_range(s..e, "");
-        }
-        // Nothing but headings: a colon after one is OCR's or the form's
-        // punctuation (labels with values are read in place), and OCR turns
-        // box rules into a few short fragments ("par", "5 if").
-        let fragments: Vec<&str> = rest.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let is_heading_row = found.len() >= 2
-            && found.iter().any(|f| matches!(f.2, Kind::Mrn | Kind::Birth | Kind::Service | Kind::Account))
-            && fragments.len() <= 2
-            && fragments.iter().all(|w| w.chars().count() <= 3);
-        if !is_heading_row {
-            continue;
-        }
+        let Some(found) = heading_row(line) else { continue };
         // The value row: the next line with text, without labels of its own.
         let Some(values) = lines[i + 1..].iter().find(|l| !l.trim().is_empty()) else { continue };
         if !find_labels(values, extra).is_empty() || !values.chars().any(|c| c.is_ascii_digit()) {
@@ -543,7 +765,13 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
         let t = t.to_string();
         let rest = match kind {
             Kind::Name => {
-                let end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                // Up to the first digit, or to the month of a date written
+                // in words ("Aurelio Kestrel . Jun 21, 1970").
+                let mut end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                let before = t[..end].trim_end();
+                if let Some(month) = before.rsplit(' ').next().filter(|w| end < t.len() && month_of(w).is_some()) {
+                    end = before.len() - month.len();
+                }
                 take(Kind::Name, t[..end].trim().trim_end_matches(['.', ',', '-', ' ']), cfg, mrn_re, out);
                 t[end..].to_string()
             }
@@ -611,15 +839,23 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
 fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
     match kind {
         Kind::Mrn => {
+            // A date is never an MRN ("2015-10-18" is not 20151018).
+            let first = value.split_whitespace().next().unwrap_or("");
+            if read_date(first, cfg, false).is_some() {
+                return;
+            }
             if let Some(m) = read_mrn(value, mrn_re) {
                 push_unique(&mut out.mrn, m);
             }
         }
-        Kind::Birth => {
-            if let Some(d) = read_date(value, cfg, true) {
-                push_unique(&mut out.birth_date, d);
+        Kind::Birth => match read_date(value, cfg, true) {
+            Some(d) => push_unique(&mut out.birth_date, d),
+            None => {
+                if let Some(y) = unread_year(value).filter(|y| !out.birth_year_unread.contains(y)) {
+                    out.birth_year_unread.push(y);
+                }
             }
-        }
+        },
         Kind::Service => {
             if let Some(d) = read_date(value, cfg, false) {
                 push_unique(&mut out.service_date, d);
@@ -650,7 +886,7 @@ fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut 
                 take(Kind::Mrn, mrn.trim(), cfg, mrn_re, out);
             }
         }
-        Kind::Ignore => {}
+        Kind::FamilyName | Kind::GivenName | Kind::Ignore => {}
     }
 }
 
@@ -668,6 +904,10 @@ fn push_unique<T: PartialEq>(v: &mut Vec<Found<T>>, f: Found<T>) {
 fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
     // The first token (hyphens inside it dropped), joined with the groups of
     // digits that follow it after a single space ("0048 2913").
+    // Specks and rule fragments before it ("_° 06219984", "_70318846"), but
+    // not the marks OCR makes of a 1 ("|", "!").
+    let speck = |c: char| !c.is_alphanumeric() && !matches!(c, '|' | '!');
+    let value = value.trim_start_matches(|c: char| speck(c) || c == ' ');
     let mut words = value.split(' ').filter(|w| !w.is_empty());
     let first = words.next()?;
     let mut printed: String =
@@ -703,6 +943,16 @@ fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
         }
     }
     None
+}
+
+/// The four-digit year of a value that looks like a date but does not read
+/// as one: a year and a second number or a month name at its start.
+fn unread_year(value: &str) -> Option<u16> {
+    let head: String = value.chars().take(24).collect();
+    let groups: Vec<&str> = head.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let month = head.split(|c: char| !c.is_alphabetic()).any(|w| month_of(w).is_some());
+    let year = groups.iter().find(|g| g.len() == 4)?.parse::<u16>().ok().filter(|y| (1850..=2100).contains(y))?;
+    (groups.len() >= 2 || month).then_some(year)
 }
 
 const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -751,8 +1001,11 @@ fn current_year() -> u16 {
 }
 
 /// The first date in a value, in any common written form.
+/// Specks between its parts ("Jun . 21, 1970") are passed over.
 fn read_date(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<Found<Date>> {
-    read_date_at(value, cfg, birth).map(|(d, _)| d)
+    let part = |w: &&str| w.chars().any(|c| c.is_alphanumeric() || c == '/' || c == '-');
+    let value: Vec<&str> = value.split_whitespace().filter(part).collect();
+    read_date_at(&value.join(" "), cfg, birth).map(|(d, _)| d)
 }
 
 /// [`read_date`], with the byte offset in `value` where the date ends.
@@ -762,7 +1015,7 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     let numeric =
         NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+)(\d{4})|(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?,?[\s\-]+(\d{4}))\b").unwrap()
+        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?(?:\s+|[\-/])(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+|[\-/])(\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?,?[\s\-/]+(\d{4}|\d{2}))\b").unwrap()
     });
     // Only the start of the value: "03/14/1962 (Age 59)".
     let head: String = value.chars().take(24).collect();
@@ -790,10 +1043,11 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
             }
         }
         if let Some(c) = words.captures(&text) {
+            let year = |y: &str| Some(full_year(y.parse().ok()?, y.len(), birth, cfg));
             let parsed = if c.get(1).is_some() {
-                valid(c[3].parse().ok()?, month_of(&c[1])?, c[2].parse().ok()?)
+                valid(year(&c[3])?, month_of(&c[1])?, c[2].parse().ok()?)
             } else {
-                valid(c[6].parse().ok()?, month_of(&c[5])?, c[4].parse().ok()?)
+                valid(year(&c[6])?, month_of(&c[5])?, c[4].parse().ok()?)
             };
             if let Some(d) = parsed {
                 return Some((Found { value: d, corrected }, c.get(0)?.end()));
@@ -813,7 +1067,8 @@ fn clean_person(v: &str) -> String {
 /// A patient's name: "LAST, FIRST MIDDLE SUFFIX" or "First Middle Last Suffix".
 fn read_name(value: &str) -> Option<Name> {
     let v = clean_person(value);
-    if v.chars().any(|c| c.is_ascii_digit()) || v.len() < 3 {
+    // No name holds a digit or a colon ("Witness: Interpreter used: No").
+    if v.chars().any(|c| c.is_ascii_digit() || c == ':') || v.len() < 3 {
         return None;
     }
     // A lower-case l inside a capitalised word is OCR's reading of I ("MARlSOL").
@@ -881,6 +1136,11 @@ mod tests {
             ("Mar. 14, 1962", d(1962, 3, 14)),
             ("Mar 14,1962", d(1962, 3, 14)),
             ("14-Mar-1962", d(1962, 3, 14)),
+            ("14/Mar/1962", d(1962, 3, 14)),
+            ("Mar-14-1962", d(1962, 3, 14)),
+            ("14-Mar-62", d(1962, 3, 14)),
+            ("Mar 14, 62", d(1962, 3, 14)),
+            ("Mar . 14, 1962", d(1962, 3, 14)),
         ] {
             assert_eq!(read_date(s, &cfg(), true).map(|f| f.value), Some(want), "{s}");
         }
