@@ -266,10 +266,21 @@ impl Drop for OnClose {
     }
 }
 
+/// How long a closing store waits for its lock. sled's background threads
+/// may keep the file, and with it the lock, for a moment after the last
+/// handle is dropped (seen under load: the seal was then not written).
+const SEAL_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn write_seal(dir: &Path, witness: Option<Witness>) -> io::Result<()> {
-    // Another process may have opened the store the moment sled let it go.
-    let Some(_lock) = DbLock::try_take(dir)? else {
-        return Ok(());
+    let deadline = std::time::Instant::now() + SEAL_LOCK_WAIT;
+    let _lock = loop {
+        match DbLock::try_take(dir)? {
+            Some(lock) => break lock,
+            None if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(10)),
+            // Another process opened the store the moment sled let it go:
+            // no seal, so the next open checks a copy first.
+            None => return Ok(()),
+        }
     };
     let seal = Seal { schema_version: SCHEMA_VERSION, files: stamps(dir)?, witness };
     write_atomically(dir, SEAL, &serde_json::to_vec(&seal).expect("a seal serialises"))
