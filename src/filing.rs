@@ -121,22 +121,55 @@ fn unlabelled_patient(
         }
     }
     let [p] = found.as_slice() else { return None };
-    let words: Vec<String> = ev
-        .texts
-        .iter()
-        .flat_map(|t| t.split(|c: char| !c.is_alphabetic() && c != '-' && c != '\''))
-        .filter(|w| !w.is_empty())
-        .map(str::to_uppercase)
-        .collect();
-    let has = |name: &str| {
-        let name = name.trim().to_uppercase();
-        !name.is_empty() && name.split_whitespace().all(|part| words.iter().any(|w| w == part))
-    };
+    let words = text_words(ev.texts.iter().map(String::as_str));
+    let has = |name: &str| has_name(&words, name);
     let dob_printed = ev.pages.iter().flat_map(|pg| &pg.dates_anywhere).any(|d| d.to_string() == p.birth_date);
     let contradicted = dobs.iter().any(|d| d.to_string() != p.birth_date)
         || year_conflicts(ev, p)
         || names.iter().any(|n| !name_matches(n, p, cfg));
     (has(&p.family_name) && has(&p.given_name) && dob_printed && !contradicted).then(|| p.clone())
+}
+
+/// The words of texts, upper-cased, as names are compared.
+fn text_words<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
+    texts
+        .flat_map(|t| t.split(|c: char| !c.is_alphabetic() && c != '-' && c != '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_uppercase)
+        .collect()
+}
+
+/// Whether every part of `name` is one of `words`.
+fn has_name(words: &[String], name: &str) -> bool {
+    let name = name.trim().to_uppercase();
+    !name.is_empty() && name.split_whitespace().all(|part| words.iter().any(|w| w == part))
+}
+
+/// The filed patient's identifiers that a page shows, beyond those read by
+/// their labels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Confirmed {
+    /// The patient's MRN is printed on the page without a label.
+    pub mrn: bool,
+    /// The patient's date of birth is one of the page's dates.
+    pub birth_date: bool,
+    /// The patient's family and given names are words of the page.
+    pub name: bool,
+}
+
+/// After a document has been filed to `p` (on the evidence of all its
+/// pages), what one page shows of `p` that no label gave: an MRN on an
+/// embossed card, a date of birth whose label OCR mangled, a name without a
+/// "Name:" caption. Only ever reported with the page, never a ground for
+/// filing: the decision is taken before, by [`decide`].
+pub fn confirmed_on_page(e: &Extracted, text: &str, p: &PatientRecord) -> Confirmed {
+    let words = text_words(std::iter::once(text));
+    Confirmed {
+        mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn) && e.mrn_like.contains(&p.mrn),
+        birth_date: !e.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
+            && e.dates_anywhere.iter().any(|d| d.to_string() == p.birth_date),
+        name: e.name.is_empty() && has_name(&words, &p.family_name) && has_name(&words, &p.given_name),
+    }
 }
 
 /// Whether a labelled date of birth that could not be read has a year that
@@ -354,6 +387,25 @@ mod tests {
             assert!(d.patient.is_none(), "{why}");
             assert!(d.reasons.iter().any(|r| r == "no MRN found"), "{why}: {:?}", d.reasons);
         }
+    }
+
+    #[test]
+    fn a_filed_page_reports_what_it_shows_of_the_patient_without_labels() {
+        let p = index().by_mrn("00482913").expect("in the index");
+        let cfg = ExtractConfig { current_year: Some(2026), ..Default::default() };
+        let card = "PROGRESS NOTE\nQUILLFEATHER MARISOL T\n00482913\n03/14/62 F Room 503-A";
+        let c = confirmed_on_page(&extract(card, &cfg), card, &p);
+        assert_eq!(c, Confirmed { mrn: true, birth_date: true, name: true });
+        // Read by their labels already: nothing to add.
+        let labelled = "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962";
+        assert_eq!(confirmed_on_page(&extract(labelled, &cfg), labelled, &p), Confirmed::default());
+        // A continuation page that shows none of them.
+        let other = "Page 2 of 2\nPlan: follow up in 03/2027. Seen 10573826 times.";
+        assert_eq!(confirmed_on_page(&extract(other, &cfg), other, &p), Confirmed::default());
+        // A label OCR mangled beyond reading leaves the date unlabelled; it is the patient's.
+        let mangled = "MRN: 00482913  Bxrtn: 03/14/1962";
+        let c = confirmed_on_page(&extract(mangled, &cfg), mangled, &p);
+        assert!(c.birth_date && !c.mrn && !c.name, "{c:?}");
     }
 
     #[test]

@@ -543,6 +543,11 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         });
     }
     flag_several_patients(&mut pages, ctx.cfg.filing.review_files_with_several_patients);
+    for (p, found) in pages.iter_mut().zip(&found) {
+        if p.status == PageStatus::Filed && p.resolved_by.is_none() {
+            add_confirmed(p, found);
+        }
+    }
     for d in &docs {
         let of_doc = pages.iter().filter(|p| (d.first_page..=d.last_page).contains(&p.page));
         let (filed, review) = of_doc.fold((0, 0), |(f, r), p| match p.status {
@@ -663,6 +668,32 @@ fn identifiers_for_export(e: &crate::extract::Extracted) -> crate::model::Identi
         birth_date: clean_dates(&e.birth_date),
         service_date: clean_dates(&e.service_date),
         name: e.name.iter().map(|n| format!("{}, {}", n.family, n.given)).collect(),
+    }
+}
+
+/// A filed page's identifiers also show what it prints of its patient
+/// without a label (see [`crate::filing::confirmed_on_page`]): after the
+/// filing decision, never as its ground, and after the check for files of
+/// several patients, which looks at what was read by label.
+fn add_confirmed(p: &mut PageRecord, found: &crate::extract::Extracted) {
+    let Some(patient) = &p.patient else { return };
+    let record = crate::store::PatientRecord {
+        mrn: patient.mrn.clone(),
+        family_name: patient.family_name.clone(),
+        given_name: patient.given_name.clone(),
+        birth_date: patient.birth_date.clone(),
+        sex: String::new(),
+    };
+    let c = crate::filing::confirmed_on_page(found, &p.text, &record);
+    let ids = &mut p.identifiers;
+    if c.mrn && !ids.mrn.contains(&record.mrn) {
+        ids.mrn.push(record.mrn.clone());
+    }
+    if c.birth_date && !ids.birth_date.contains(&record.birth_date) {
+        ids.birth_date.push(record.birth_date.clone());
+    }
+    if c.name {
+        ids.name.push(format!("{}, {}", record.family_name.to_uppercase(), record.given_name.to_uppercase()));
     }
 }
 

@@ -205,8 +205,8 @@ fn clipped_labels() -> &'static Vec<(Kind, Regex)> {
 }
 
 /// A label pattern that also matches OCR's usual misreadings of its letters:
-/// `i` as `l`/`1`, `o` as `0`, `m` as `rn` ("Patlent", "D0B", "Servlce",
-/// "Nurnber"). Only letters
+/// `i` as `l`/`1`, `o` as `0`, `m` as `rn`, `b` as `8` ("Patlent", "D0B",
+/// "Servlce", "Nurnber", "D.O.8"). Only letters
 /// outside escapes and groups' `?:` are widened.
 fn ocr_tolerant(re: &str) -> String {
     let mut out = String::new();
@@ -225,6 +225,7 @@ fn ocr_tolerant(re: &str) -> String {
             'i' => out.push_str("[il1]"),
             'o' => out.push_str("[o0]"),
             'm' => out.push_str("(?:m|rn)"),
+            'b' => out.push_str("[b8]"),
             _ => out.push(c),
         }
     }
@@ -578,12 +579,38 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
         let f = f.split_whitespace().next().unwrap_or("").trim_end_matches(',');
         take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_re, &mut out);
     }
+    if out.name.is_empty() && values_below {
+        if let Some(n) = name_under_bare_label(&lines, extra) {
+            out.name.push(n);
+        }
+    }
     if out.name.is_empty() {
         if let Some(n) = unlabelled_name(&lines, extra) {
             out.name.push(n);
         }
     }
     out
+}
+
+/// "Patient" or "Patient Name" alone on its line, without a colon, and
+/// under it a line that is only a capitalised name of two to four words (a
+/// left-hand column of captions over values).
+fn name_under_bare_label(lines: &[&str], extra: &[Regex]) -> Option<Name> {
+    static NAMEISH: OnceLock<Regex> = OnceLock::new();
+    let nameish = NAMEISH.get_or_init(|| {
+        Regex::new(r"^[A-Z][A-Za-z'\-]+,?(?:\s+[A-Z][A-Za-z'\-]*\.?,?){1,3}$").expect("name line pattern compiles")
+    });
+    for (i, line) in lines.iter().enumerate().take(40) {
+        if !bare_name_label(line) {
+            continue;
+        }
+        let Some(below) = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()) else { continue };
+        let below = below.trim();
+        if find_labels(below, extra).is_empty() && heading_only(below).is_none() && nameish.is_match(below) {
+            return read_name(below);
+        }
+    }
+    None
 }
 
 /// Whether a labelled value reads as an MRN or a date of birth (corrected or not).
