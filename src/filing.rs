@@ -180,6 +180,54 @@ fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
     ev.pages.iter().flat_map(|pg| &pg.birth_year_unread).any(|y| Some(*y) != year)
 }
 
+/// The patient whose MRN this is once leading zeros are set aside
+/// ("6219984" read or exported for 06219984), when the MRN itself is in no
+/// one's record and exactly one padding or trimming of it is.
+fn by_mrn_zeros_aside(index: &dyn PatientIndex, mrn: &str) -> Option<PatientRecord> {
+    if !mrn.starts_with(|c: char| c.is_ascii_digit()) || index.by_mrn(mrn).is_some() {
+        return None;
+    }
+    let digits = mrn.trim_start_matches('0');
+    let mut found: Vec<PatientRecord> = (0..=3)
+        .map(|zeros| format!("{}{digits}", "0".repeat(zeros)))
+        .filter(|v| v != mrn)
+        .filter_map(|v| index.by_mrn(&v))
+        .collect();
+    found.dedup_by(|a, b| a.mrn == b.mrn);
+    match found.len() {
+        1 => found.pop(),
+        _ => None,
+    }
+}
+
+/// MRNs of a document that are OCR's misreading of its patient's MRN: not
+/// in the index, one digit away from the document's one indexed MRN, and
+/// read only on pages that show that patient's name *and* date of birth
+/// (three identifiers agreeing, as many as a clean page offers). Page 2 of
+/// a report whose MRN lost a digit to a speck is then no second patient.
+/// A document whose only MRN is misread is not helped: there is no indexed
+/// MRN to be one digit from.
+fn misread_mrns(ev: &Evidence, index: &dyn PatientIndex, clean: &[String], cfg: &FilingConfig) -> Vec<String> {
+    let indexed: Vec<PatientRecord> = clean.iter().filter_map(|m| index.by_mrn(m)).collect();
+    let [p] = indexed.as_slice() else { return Vec::new() };
+    let one_digit_away =
+        |m: &str| m.len() == p.mrn.len() && m.chars().zip(p.mrn.chars()).filter(|(a, b)| a != b).count() == 1;
+    clean
+        .iter()
+        .filter(|m| index.by_mrn(m).is_none() && one_digit_away(m))
+        .filter(|m| {
+            ev.pages.iter().filter(|pg| pg.mrn.iter().any(|x| !x.corrected && x.value == **m)).all(|pg| {
+                let dobs: Vec<&Date> = pg.birth_date.iter().filter(|b| !b.corrected).map(|b| &b.value).collect();
+                !dobs.is_empty()
+                    && dobs.iter().all(|d| d.to_string() == p.birth_date)
+                    && !pg.name.is_empty()
+                    && pg.name.iter().all(|n| name_matches(n, p, cfg))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 /// Review reason: a second indexed patient's MRN appears on the document
 /// without being read as its MRN.
 pub const REASON_OTHER_MRN: &str = "two patients in one document (another patient's MRN on the page)";
@@ -208,7 +256,23 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
             }
         }
     }
+    for list in [&mut clean_mrns, &mut corrected_mrns] {
+        for m in list.iter_mut() {
+            if let Some(p) = by_mrn_zeros_aside(index, m) {
+                *m = p.mrn;
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        list.retain(|m| {
+            !seen.contains(m) && {
+                seen.push(m.clone());
+                true
+            }
+        });
+    }
     corrected_mrns.retain(|m| !clean_mrns.contains(m));
+    let misreadings = misread_mrns(ev, index, &clean_mrns, cfg);
+    clean_mrns.retain(|m| !misreadings.contains(m));
     let suggest = |d: &mut Decision, p: &PatientRecord, why: &str| {
         if !d.candidates.iter().any(|c| c.mrn == p.mrn) {
             d.candidates.push(Candidate { mrn: p.mrn.clone(), why: why.into() });
@@ -255,7 +319,11 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
                     d.reasons.push("name and DOB do not match the MRN's patient".into());
                 }
                 if !someone_else && dob_conflicts && !name_conflicts {
-                    d.reasons.push("DOB does not match the MRN's patient".into());
+                    d.reasons.push(if dob_agrees {
+                        "two patients in one document (two dates of birth)".into()
+                    } else {
+                        "DOB does not match the MRN's patient".into()
+                    });
                 }
                 if !someone_else && name_conflicts && !dob_conflicts {
                     d.reasons.push(if name_agrees {
@@ -350,12 +418,7 @@ mod tests {
     }
 
     fn decide_text(text: &str) -> Decision {
-        let e = extract(text, &ExtractConfig { current_year: Some(2026), ..Default::default() });
-        decide(
-            &Evidence { pages: vec![e], texts: vec![text.into()], min_ocr_confidence: Some(0.93) },
-            &index(),
-            &FilingConfig::default(),
-        )
+        decide_pages(&[text])
     }
 
     #[test]
@@ -450,6 +513,51 @@ mod tests {
             assert!(d.patient.is_none(), "{text}");
             assert!(d.reasons.iter().any(|r| r.starts_with(reason)), "{text}: {:?}", d.reasons);
         }
+    }
+
+    fn decide_pages(texts: &[&str]) -> Decision {
+        let cfg = ExtractConfig { current_year: Some(2026), ..Default::default() };
+        let ev = Evidence {
+            pages: texts.iter().map(|t| extract(t, &cfg)).collect(),
+            texts: texts.iter().map(|t| t.to_string()).collect(),
+            min_ocr_confidence: Some(0.93),
+        };
+        decide(&ev, &index(), &FilingConfig::default())
+    }
+
+    #[test]
+    fn a_page_whose_mrn_lost_a_digit_to_ocr_does_not_split_its_patient() {
+        let first = "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962";
+        // Page 2 reads 00482973: in no one's record, one digit away, and the
+        // page shows the patient's name and date of birth.
+        let d = decide_pages(&[first, "Patient: QUILLFEATHER, MARISOL  MRN: 00482973  DOB: 03/14/1962\nPage 2 of 2"]);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        for (second, why) in [
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 00482973", "no date of birth on the page"),
+            ("MRN: 00482973  DOB: 03/14/1962", "no name on the page"),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 00482973  DOB: 03/15/1962", "another date of birth"),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 00488973  DOB: 03/14/1962", "two digits away"),
+            ("Patient: PENHALIGON, WYSTAN  MRN: 00482918  DOB: 10/02/1975", "an indexed MRN"),
+        ] {
+            let d = decide_pages(&[first, second]);
+            assert!(d.patient.is_none(), "{why}");
+            assert!(d.reasons.iter().any(|r| r.starts_with("two patients")), "{why}: {:?}", d.reasons);
+        }
+        // The only MRN misread: nothing to be one digit from.
+        let d = decide_text("Patient: QUILLFEATHER, MARISOL  MRN: 00482973  DOB: 03/14/1962");
+        assert!(d.reasons.iter().any(|r| r == "MRN not in patient index"), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn leading_zeros_lost_on_the_page_still_name_the_patient() {
+        let d = decide_pages(&[
+            "Patient: QUILLFEATHER, MARISOL  MRN: 482913  DOB: 03/14/1962",
+            "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962",
+        ]);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        // Still corroborated as any MRN must be.
+        let d = decide_text("Patient: BRACKENRIDGE, THADDEUS  MRN: 482913  DOB: 07/22/1948");
+        assert!(d.patient.is_none());
     }
 
     #[test]

@@ -15,7 +15,10 @@
 //! only create a contradiction, which sends the page to review; it never
 //! replaces a value.
 
-use super::{find_labels, headings, read_date, read_mrn, read_name, take, ExtractConfig, Extracted, Kind};
+use super::{
+    find_labels, headings, push_unique, read_date, read_date_at, read_mrn, read_name, take, ExtractConfig, Extracted,
+    Found, Kind,
+};
 use crate::model::Word;
 use regex::Regex;
 
@@ -38,6 +41,7 @@ pub(super) fn read_cells(
     out: &mut Extracted,
 ) -> bool {
     let rows = rows_of_cells(words);
+    read_imprint(&rows, cfg, mrn_re, extra, out);
     let labels: Vec<Vec<Option<Kind>>> =
         rows.iter().map(|r| r.iter().map(|c| heading_kind(&c.text, extra)).collect()).collect();
     let value_at = |r: usize, c: usize| -> Option<&str> {
@@ -89,6 +93,73 @@ pub(super) fn read_cells(
         take(h.kind, &value, cfg, mrn_re, out);
     }
     above >= 2 && above > below
+}
+
+/// An addressograph imprint or embossed patient card: no labels, but a
+/// fixed form that says what each line is. A name in capitals (family name
+/// first, as cards print it), and under
+/// it, starting at the same place, within the next few rows: one number in
+/// the site's MRN format alone on its line, and a date followed by the
+/// patient's sex ("03/03/75  M"), which is what makes it the date of birth.
+/// All three must be there; then they are read as the page's name, MRN and
+/// date of birth, and filed on like labelled ones (so a card of another
+/// patient on the page is a second MRN, and goes to review).
+fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex], out: &mut Extracted) {
+    static SEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let sex = SEX.get_or_init(|| Regex::new(r"^(?:M|F|U|X|MALE|FEMALE)\b").expect("sex pattern compiles"));
+    let plain = |t: &str| find_labels(t, extra).is_empty() && heading_kind(t, extra).is_none();
+    for (r, row) in rows.iter().enumerate() {
+        for cell in row {
+            let text = cell.text.trim_matches(|c: char| !c.is_alphanumeric());
+            let words = text.split_whitespace().count();
+            let capitals = text.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c));
+            let title = ["DR", "DR.", "MD", "DO"].iter().any(|t| text.split_whitespace().next() == Some(*t));
+            if !(2..=4).contains(&words) || !capitals || title || !plain(text) {
+                continue;
+            }
+            // Cards print the family name first, with or without a comma.
+            let Some(name) = (match text.split_once(' ') {
+                Some((family, rest)) if !text.contains(',') => read_name(&format!("{family}, {rest}")),
+                _ => read_name(text),
+            }) else {
+                continue;
+            };
+            // The cells under the name that start where it starts, each
+            // with the cell after it on its row (the sex after a wide gap).
+            let under: Vec<(&str, String)> = rows[r + 1..]
+                .iter()
+                .take(6)
+                .filter_map(|row| {
+                    let i = row.iter().position(|c| c.x0.abs_diff(cell.x0) <= 40)?;
+                    let next = row.get(i + 1).map(|c| c.text.as_str()).unwrap_or("");
+                    Some((row[i].text.trim(), format!("{} {next}", row[i].text.trim())))
+                })
+                .take(3)
+                .collect();
+            let mrns: Vec<Found<String>> = under
+                .iter()
+                .map(|(t, _)| *t)
+                .filter(|t| t.split_whitespace().count() == 1 && valid(Kind::Mrn, t, cfg, mrn_re))
+                .filter_map(|t| read_mrn(t, mrn_re))
+                .collect();
+            let births: Vec<Found<super::Date>> = under
+                .iter()
+                .map(|(_, with_next)| with_next.as_str())
+                .filter_map(|t| {
+                    let (d, end) = read_date_at(t, cfg, true).filter(|(d, _)| !d.corrected)?;
+                    let rest = t.get(end..)?.trim_start_matches([' ', ',', '.', '|']);
+                    (t[..end].split_whitespace().count() <= 3 && sex.is_match(rest)).then_some(d)
+                })
+                .collect();
+            if let ([mrn], [birth]) = (mrns.as_slice(), births.as_slice()) {
+                push_unique(&mut out.mrn, mrn.clone());
+                push_unique(&mut out.birth_date, birth.clone());
+                if !out.name.contains(&name) {
+                    out.name.push(name);
+                }
+            }
+        }
+    }
 }
 
 /// Whether `v` reads as a value of `kind`, cleanly (no OCR correction).
@@ -292,6 +363,45 @@ mod tests {
         assert_eq!(mrns(&e), vec!["38025514"]);
         assert_eq!(dobs(&e), vec!["1970-06-21"]);
         assert_eq!(e.name[0].family, "KESTREL");
+    }
+
+    #[test]
+    fn an_embossed_card_beside_labelled_fields() {
+        // Left: labelled fields of the form. Right: the card, without labels.
+        let card = |extra: &[(&'static str, u32, u32)]| {
+            let mut spec = vec![
+                ("Patient", 100, 0),
+                ("Acct", 240, 0),
+                ("No.", 330, 0),
+                ("99267197", 400, 0),
+                ("CULPEPPER-NASH", 1000, 0),
+                ("BARNABY", 1270, 0),
+                ("Date", 100, 1),
+                ("of", 190, 1),
+                ("Admission:", 240, 1),
+                ("09-Jul-2018", 440, 1),
+                ("Room", 100, 2),
+                ("239-B", 200, 2),
+                ("DR", 1000, 4),
+                ("OYELARAN-STROUD", 1060, 4),
+            ];
+            spec.extend_from_slice(extra);
+            words(&spec)
+        };
+        let e = read(&card(&[("90817734", 1002, 1), ("03/03/75", 998, 2), ("M", 1180, 2)]));
+        assert_eq!(mrns(&e), vec!["90817734"]);
+        assert_eq!(dobs(&e), vec!["1975-03-03"]);
+        assert_eq!(e.name[0].family, "CULPEPPER-NASH");
+        // Without the sex after it, a date under a name is not a date of birth,
+        // and without both an MRN and a date of birth nothing is read.
+        for extra in [
+            &[("90817734", 1002, 1), ("03/03/75", 998, 2)][..],
+            &[("03/03/75", 998, 2), ("M", 1180, 2)][..],
+            &[("90817734", 1002, 1), ("44190265", 1002, 3), ("03/03/75", 998, 2), ("M", 1180, 2)][..],
+        ] {
+            let e = read(&card(extra));
+            assert!(mrns(&e).is_empty() && dobs(&e).is_empty(), "{extra:?}: {e:?}");
+        }
     }
 
     #[test]
