@@ -162,13 +162,13 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
             // Someone else's date of birth or name: not the patient's.
             (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|(?:(?:last|first|family|given|sur)\s*)?name)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
             (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|m\.?\s*r\.?\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
             (Kind::Service, r"\badm\b"),
-            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\s*\.?|m\s*\.?\s*r\s*\.?\s*(?:#|no\b\.?|number|num\b)|h\.?\s*r\.?\s*n\b\.?|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
+            (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\b\s*\.?|m\s*\.?\s*r\s*\.?\s*(?:#|no\b\.?|number|num\b)|h\.?\s*r\.?\s*n\b\.?|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
             // "MR 44190265", "REG 44190265" (find_labels keeps them only
             // before a digit, or alone on their line above the value).
             (Kind::Mrn, r"\b(?:mr|reg)(?:\s+|$)"),
@@ -253,6 +253,24 @@ fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
             .expect("hint pattern compiles")
     });
     let mut line = std::borrow::Cow::Borrowed(line);
+    // A form line's underscores run into the word after them ("_D.O.B.",
+    // "_627-B"): they would hide a label's start.
+    if line.contains('_') {
+        let chars: Vec<char> = line.chars().collect();
+        let unglued: String = chars
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let before_word = chars[i + 1..].iter().find(|&&n| n != '_').is_some_and(|n| n.is_alphanumeric());
+                if c == '_' && before_word {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        line = std::borrow::Cow::Owned(unglued);
+    }
     if hint.is_match(&line) {
         line = std::borrow::Cow::Owned(hint.replace_all(&line, "").into_owned());
     }
@@ -710,9 +728,9 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     static HEADINGS: OnceLock<Vec<(Kind, Regex)>> = OnceLock::new();
     HEADINGS.get_or_init(|| {
         [
+            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
             (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
-            (Kind::Birth, r"\b(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
@@ -1094,6 +1112,14 @@ fn clean_person(v: &str) -> String {
 /// A patient's name: "LAST, FIRST MIDDLE SUFFIX" or "First Middle Last Suffix".
 fn read_name(value: &str) -> Option<Name> {
     let v = clean_person(value);
+    // "Re: Patient Marchbanks, Delphine": the word is the label's, not the name's.
+    static PATIENT: OnceLock<Regex> = OnceLock::new();
+    let patient =
+        PATIENT.get_or_init(|| Regex::new(r"(?i)^(?:patient|pt\.?)\s+(\S+\s+\S.*)$").expect("pattern compiles"));
+    let v = match patient.captures(&v) {
+        Some(c) => c[1].to_string(),
+        None => v,
+    };
     // No name holds a digit or a colon ("Witness: Interpreter used: No").
     if v.chars().any(|c| c.is_ascii_digit() || c == ':') || v.len() < 3 {
         return None;
@@ -1228,6 +1254,56 @@ mod tests {
         assert_eq!(e.provider, vec!["Dr. Fictional Surgeon".to_string()]);
         assert_eq!(e.account, vec!["A7781234".to_string()]);
         assert!(e.mrn.is_empty(), "an account number is not an MRN");
+    }
+
+    #[test]
+    fn mrn_and_birth_date_label_wordings() {
+        for label in [
+            "MRN:",
+            "MRN#",
+            "M.R.N.",
+            "MR#",
+            "MR #:",
+            "MR No:",
+            "MR No.",
+            "M.R. No:",
+            "MRNo:",
+            "MR Number:",
+            "Med Rec No:",
+            "Med Rec #",
+            "Medical Record Number:",
+            "Medical Record #",
+            "Patient ID:",
+            "Chart #:",
+            "Unit No:",
+            "Hosp No:",
+            "Hospital No.",
+            "Record No.:",
+            "Patient Number:",
+        ] {
+            let e = extract(&format!("{label} 12960437"), &cfg());
+            assert_eq!(e.mrn.first().map(|m| m.value.as_str()), Some("12960437"), "{label}");
+        }
+        for label in [
+            "DOB:",
+            "D.O.B.",
+            "D.0.B.",
+            "D.O.8:",
+            "Date of Birth:",
+            "Birth Date:",
+            "Birth Dt:",
+            "Birthdate:",
+            "Born:",
+            "Pt DOB:",
+            "Patient DOB:",
+            "Pt. Date of Birth:",
+            "_D.O.B.",
+        ] {
+            let e = extract(&format!("{label} 05/27/1994"), &cfg());
+            assert_eq!(e.birth_date.first().map(|d| d.value.to_string()), Some("1994-05-27".into()), "{label}");
+        }
+        let e = extract("Re: Patient Marchbanks, Delphine\nMR No. 12960437 Date of Birth 05/27/1994", &cfg());
+        assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("MARCHBANKS", "DELPHINE"));
     }
 
     #[test]
