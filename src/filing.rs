@@ -4,13 +4,16 @@
 //!
 //! A document is filed only when all of these hold:
 //! - exactly one MRN is read cleanly (not only after an OCR correction) and
-//!   it is in the patient index;
+//!   it is in the patient index (leading zeros aside; a second reading one
+//!   digit away, in no one's record, on a page that shows the patient's
+//!   name and date of birth, is taken for OCR's misreading of it);
 //! - at least one other identifier agrees with that patient: the date of
 //!   birth, or the name (allowing for OCR errors);
 //! - nothing contradicts it: no second MRN, no date of birth or name of
 //!   someone else (nor a labelled date of birth too damaged to read whose
-//!   year is not the patient's), no name and date of birth that belong to
-//!   another patient;
+//!   year is not the patient's, or that reads as another date only after
+//!   an OCR correction), no name and date of birth that belong to another
+//!   patient;
 //! - the OCR confidence and the document type are not in doubt.
 //!
 //! Everything else goes to review. Candidates (from the MRN, a corrected MRN
@@ -145,13 +148,15 @@ fn has_name(words: &[String], name: &str) -> bool {
     !name.is_empty() && name.split_whitespace().all(|part| words.iter().any(|w| w == part))
 }
 
-/// The filed patient's identifiers that a page shows, beyond those read by
-/// their labels.
+/// The filed patient's identifiers that a page shows, beyond those read
+/// cleanly by their labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Confirmed {
     /// The patient's MRN is printed on the page without a label.
     pub mrn: bool,
-    /// The patient's date of birth is one of the page's dates.
+    /// The patient's date of birth is one of the page's dates, or what a
+    /// labelled date of birth reads as once an OCR confusion is undone
+    /// ("96/21/70"): a corrected reading, corroborated by the filing.
     pub birth_date: bool,
     /// The patient's family and given names are words of the page.
     pub name: bool,
@@ -167,7 +172,8 @@ pub fn confirmed_on_page(e: &Extracted, text: &str, p: &PatientRecord) -> Confir
     Confirmed {
         mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn) && e.mrn_like.contains(&p.mrn),
         birth_date: !e.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
-            && e.dates_anywhere.iter().any(|d| d.to_string() == p.birth_date),
+            && (e.dates_anywhere.iter().any(|d| d.to_string() == p.birth_date)
+                || e.birth_date.iter().any(|b| b.corrected && b.value.to_string() == p.birth_date)),
         name: e.name.is_empty() && has_name(&words, &p.family_name) && has_name(&words, &p.given_name),
     }
 }
@@ -175,9 +181,13 @@ pub fn confirmed_on_page(e: &Extracted, text: &str, p: &PatientRecord) -> Confir
 /// Whether a labelled date of birth that could not be read has a year that
 /// is not this patient's ("Born: 99/09/1991" on a page of someone born in
 /// 1958): the page may be another patient's of the same name.
+/// So too a labelled date of birth read only after undoing an OCR confusion
+/// ("99/09/1991" as 09/09/1991): never proof, but if it is not the
+/// patient's date of birth, it speaks against the MRN.
 fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
     let year = p.birth_date.get(..4).and_then(|y| y.parse::<u16>().ok());
     ev.pages.iter().flat_map(|pg| &pg.birth_year_unread).any(|y| Some(*y) != year)
+        || ev.pages.iter().flat_map(|pg| &pg.birth_date).any(|b| b.corrected && b.value.to_string() != p.birth_date)
 }
 
 /// The patient whose MRN this is once leading zeros are set aside
@@ -469,6 +479,11 @@ mod tests {
         let mangled = "MRN: 00482913  Bxrtn: 03/14/1962";
         let c = confirmed_on_page(&extract(mangled, &cfg), mangled, &p);
         assert!(c.birth_date && !c.mrn && !c.name, "{c:?}");
+        // A labelled date of birth whose 0 OCR read as 9: corrected, and the patient's.
+        let zero = "MRN: 00482913  DOB: 93/14/1962";
+        assert!(confirmed_on_page(&extract(zero, &cfg), zero, &p).birth_date);
+        let other = "MRN: 00482913  DOB: 93/15/1962";
+        assert!(!confirmed_on_page(&extract(other, &cfg), other, &p).birth_date);
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub(super) fn read_cells(
     let mut found: Vec<Heading> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
         for (c, label) in labels[r].iter().enumerate() {
-            let Some(kind) = label.filter(|k| matches!(k, Kind::Name | Kind::Mrn | Kind::Birth | Kind::Service)) else {
+            let identifier = |k: &Kind| {
+                matches!(k, Kind::Name | Kind::Mrn | Kind::Birth | Kind::Service | Kind::FamilyName | Kind::GivenName)
+            };
+            let Some(kind) = label.filter(identifier) else {
                 continue;
             };
             let right = (c + 1 < row.len()).then(|| value_at(r, c + 1)).flatten();
@@ -87,10 +90,19 @@ pub(super) fn read_cells(
     let unpaired = found.iter().filter(|h| h.right.is_none());
     let (below, above) =
         unpaired.fold((0, 0), |(b, a), h| (b + h.below.is_some() as u32, a + h.above.is_some() as u32));
+    let (mut family, mut given) = (None, None);
     for h in found {
         let value = h.right.or(if below >= above { h.below } else { h.above });
         let Some(value) = value else { continue };
-        take(h.kind, &value, cfg, mrn_re, out);
+        match h.kind {
+            // A name in two boxes (a requisition's LAST NAME, FIRST NAME).
+            Kind::FamilyName => family = family.or(Some(value)),
+            Kind::GivenName => given = given.or(Some(value)),
+            kind => take(kind, &value, cfg, mrn_re, out),
+        }
+    }
+    if let (Some(f), Some(g)) = (family, given) {
+        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_re, out);
     }
     above >= 2 && above > below
 }
@@ -168,6 +180,14 @@ fn valid(kind: Kind, v: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
         Kind::Mrn => read_date(v, cfg, false).is_none() && read_mrn(v, mrn_re).is_some_and(|m| !m.corrected),
         Kind::Birth | Kind::Service => read_date(v, cfg, kind == Kind::Birth).is_some_and(|d| !d.corrected),
         Kind::Name => v.split_whitespace().count() <= 5 && !crate::documents::has_title(v) && read_name(v).is_some(),
+        // One word of letters (a box holds only its part of the name).
+        Kind::FamilyName | Kind::GivenName => {
+            let w = v.trim();
+            w.chars().count() >= 2
+                && w.starts_with(|c: char| c.is_uppercase())
+                && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+                && heading_kind(w, &[]).is_none()
+        }
         _ => false,
     }
 }
@@ -185,7 +205,7 @@ fn heading_kind(text: &str, extra: &[Regex]) -> Option<Kind> {
             _ => {}
         }
     }
-    let punct: &[char] = &[':', ' ', '.', ',', ';', '-', '\'', '"', '‘', '’', '“', '”'];
+    let punct: &[char] = &[':', ' ', '.', ',', ';', '-', '\'', '"', '‘', '’', '“', '”', '[', ']', '|'];
     let t = t.trim_matches(punct);
     if t.is_empty() {
         return None;
@@ -363,6 +383,30 @@ mod tests {
         assert_eq!(mrns(&e), vec!["38025514"]);
         assert_eq!(dobs(&e), vec!["1970-06-21"]);
         assert_eq!(e.name[0].family, "KESTREL");
+    }
+
+    #[test]
+    fn a_requisition_with_the_name_in_two_boxes() {
+        let ws = words(&[
+            ("LAST", 100, 0),
+            ("NAME", 190, 0),
+            ("FIRST", 500, 0),
+            ("NAME", 610, 0),
+            ("[BIRTH", 900, 0),
+            ("DT", 1020, 0),
+            ("SEX", 1300, 0),
+            ("HAVERSTOCK", 100, 1),
+            ("JULIAN", 500, 1),
+            ("01/12/1963", 900, 1),
+            ("M", 1300, 1),
+            ("PATIENT", 100, 2),
+            ("NUMBER", 240, 2),
+            ("83057129", 100, 3),
+        ]);
+        let e = read(&ws);
+        assert_eq!(mrns(&e), vec!["83057129"]);
+        assert_eq!(dobs(&e), vec!["1963-01-12"]);
+        assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("HAVERSTOCK", "JULIAN"));
     }
 
     #[test]

@@ -1064,11 +1064,15 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     });
     // Only the start of the value: "03/14/1962 (Age 59)".
     let head: String = value.chars().take(24).collect();
-    for (text, corrected) in [(head.clone(), false), (digits_for_letters(&head), true)] {
-        if corrected && text == head {
-            break;
+    let letters_undone = digits_for_letters(&head);
+    let zeros_undone = zeros_for_round_digits(&letters_undone);
+    let candidates = [(head.clone(), false), (letters_undone, true), (zeros_undone, true)];
+    for (i, (text, corrected)) in candidates.iter().enumerate() {
+        let (text, corrected) = (text.as_str(), *corrected);
+        if candidates[..i].iter().any(|(t, _)| t == text) {
+            continue;
         }
-        if let Some(c) = numeric.captures(&text) {
+        if let Some(c) = numeric.captures(text) {
             let (a, b, y) = (&c[1], &c[2], &c[3]);
             let parsed = if a.len() == 4 {
                 valid(a.parse().ok()?, b.parse().ok()?, y.parse().ok()?)
@@ -1087,7 +1091,7 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
                 return Some((Found { value: d, corrected }, c.get(0)?.end()));
             }
         }
-        if let Some(c) = words.captures(&text) {
+        if let Some(c) = words.captures(text) {
             let year = |y: &str| Some(full_year(y.parse().ok()?, y.len(), birth, cfg));
             let parsed = if c.get(1).is_some() {
                 valid(year(&c[3])?, month_of(&c[1])?, c[2].parse().ok()?)
@@ -1100,6 +1104,24 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
         }
     }
     None
+}
+
+/// Another OCR confusion, of a digit for a digit: a 0 on a form's line or
+/// under a speck reads as 9, 6 or 8 ("96/21/70", "98/30/1977"). A two-digit
+/// part of a numeric date that no month or day can be (32 or more) and that
+/// starts with one of them gets its 0 back. Only ever a corrected reading.
+fn zeros_for_round_digits(s: &str) -> String {
+    static PART: OnceLock<Regex> = OnceLock::new();
+    let part = PART.get_or_init(|| Regex::new(r"(^|[^0-9])([968])([0-9])([/\-.])").expect("pattern compiles"));
+    part.replace_all(s, |c: &regex::Captures| {
+        let n: u32 = format!("{}{}", &c[2], &c[3]).parse().unwrap_or(0);
+        if n >= 32 {
+            format!("{}0{}{}", &c[1], &c[3], &c[4])
+        } else {
+            c[0].to_string()
+        }
+    })
+    .into_owned()
 }
 
 const SUFFIXES: &[&str] = &["JR", "SR", "II", "III", "IV", "V"];
@@ -1201,6 +1223,18 @@ mod tests {
         assert_eq!(read_date("04/03/1962", &day_first, true).unwrap().value, d(1962, 3, 4));
         assert_eq!(read_date("04/03/1962", &cfg(), true).unwrap().value, d(1962, 4, 3));
         assert!(read_date("02/30/1962", &cfg(), true).is_none());
+    }
+
+    #[test]
+    fn a_zero_read_as_nine_six_or_eight_is_a_corrected_date() {
+        for (s, want) in [("96/21/70", "1970-06-21"), ("98/30/1977", "1977-08-30"), ("62/11/58", "1958-02-11")] {
+            let d = read_date(s, &cfg(), true).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!((d.value.to_string().as_str(), d.corrected), (want, true), "{s}");
+        }
+        // Parts a month or day can be are left alone.
+        assert!(read_date("93/14/1962", &cfg(), true).is_some_and(|d| d.corrected));
+        assert_eq!(read_date("09/21/1970", &cfg(), true).map(|d| d.corrected), Some(false));
+        assert!(read_date("99/99/1999", &cfg(), true).is_none());
     }
 
     #[test]
