@@ -206,6 +206,10 @@ pub enum ReviewCommand {
 pub enum DebugCommand {
     /// Print the identifiers read from a text file (a page's text)
     Extract { file: PathBuf },
+    /// Print a stored page's rows of word cells (x position, text) and the
+    /// identifiers read from its text and words (shows the page's text:
+    /// for working on synthetic batches)
+    Cells { file_id: u64, page: u32 },
     /// Add synthetic page records (no OCR) to measure status and export on a big store
     Fill {
         #[arg(long)]
@@ -321,6 +325,20 @@ pub fn run(cli: Cli) -> Result<u8> {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| crate::Error::Io { path: file.clone(), source: e })?;
             let found = crate::extract::extract(&text, &site.identifiers);
+            println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
+            Ok(exit::OK)
+        }
+        Command::Debug(DebugCommand::Cells { file_id, page }) => {
+            let store = open_for_reading(&store_path)?;
+            let Some(p) = store.page(file_id, page)? else {
+                eprintln!("no page {file_id}:{page} in the store");
+                return Ok(exit::FATAL);
+            };
+            let words = store.words(file_id, page)?;
+            for row in crate::extract::cell_rows(&words) {
+                println!("{row}");
+            }
+            let found = crate::extract::extract_page(&p.text, &words, &site.identifiers);
             println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
             Ok(exit::OK)
         }

@@ -120,13 +120,19 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
     static SEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let sex = SEX.get_or_init(|| Regex::new(r"^(?:M|F|U|X|MALE|FEMALE)\b").expect("sex pattern compiles"));
     let plain = |t: &str| find_labels(t, extra).is_empty() && heading_kind(t, extra).is_none();
+    let capitals = |t: &str| t.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c));
     for (r, row) in rows.iter().enumerate() {
-        for cell in row {
-            let text = cell.text.trim_matches(|c: char| !c.is_alphanumeric());
+        for (c, cell) in row.iter().enumerate() {
+            // A card's wide monospaced letters may part the name into cells:
+            // the capitals of the cells after it join it.
+            let joined: Vec<&str> =
+                row[c..].iter().map(|x| x.text.as_str()).take_while(|t| capitals(t)).take(3).collect();
+            let joined = joined.join(" ");
+            let text = joined.trim_matches(|c: char| !c.is_alphanumeric());
             let words = text.split_whitespace().count();
-            let capitals = text.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c));
             let title = ["DR", "DR.", "MD", "DO"].iter().any(|t| text.split_whitespace().next() == Some(*t));
-            if !(2..=4).contains(&words) || !capitals || title || !plain(text) {
+            let follows_capitals = c > 0 && capitals(&row[c - 1].text);
+            if !(2..=4).contains(&words) || follows_capitals || title || !plain(text) {
                 continue;
             }
             // Cards print the family name first, with or without a comma.
@@ -229,6 +235,14 @@ fn is_divider(word: &str) -> bool {
     }
     // Dot leaders: "........", "uoeeeecseeeeeees" (dots read as letters).
     super::is_leader(w)
+}
+
+/// [`rows_of_cells`], as text: "x0 [text]" per cell.
+pub(super) fn describe_rows(words: &[Word]) -> Vec<String> {
+    rows_of_cells(words)
+        .iter()
+        .map(|r| r.iter().map(|c| format!("{} [{}]", c.x0, c.text)).collect::<Vec<_>>().join("  "))
+        .collect()
 }
 
 /// The page's rows (top to bottom), each split into cells (left to right).
@@ -434,6 +448,18 @@ mod tests {
         };
         let e = read(&card(&[("90817734", 1002, 1), ("03/03/75", 998, 2), ("M", 1180, 2)]));
         assert_eq!(mrns(&e), vec!["90817734"]);
+        // The name parted into two cells by the card's wide letters.
+        let parted = words(&[
+            ("PENHALIGON,", 200, 0),
+            ("ROSALIND", 440, 0),
+            ("C", 620, 0),
+            ("44190265", 202, 1),
+            ("9/9/91", 202, 2),
+            ("F", 360, 2),
+        ]);
+        let p = read(&parted);
+        assert_eq!((mrns(&p), dobs(&p)), (vec!["44190265".to_string()], vec!["1991-09-09".to_string()]));
+        assert_eq!((p.name[0].family.as_str(), p.name[0].given.as_str()), ("PENHALIGON", "ROSALIND"));
         assert_eq!(dobs(&e), vec!["1975-03-03"]);
         assert_eq!(e.name[0].family, "CULPEPPER-NASH");
         // Without the sex after it, a date under a name is not a date of birth,

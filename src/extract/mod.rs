@@ -510,6 +510,12 @@ fn mrn_like(text: &str, mrn_re: &Regex, found: &Extracted) -> Vec<String> {
     out
 }
 
+/// A page's rows of word cells as the positional pass sees them, one line
+/// per row: each cell's left edge and text (for `chartmill debug cells`).
+pub fn cell_rows(words: &[crate::model::Word]) -> Vec<String> {
+    cells::describe_rows(words)
+}
+
 /// Reads the patient identifiers of a page from its text alone.
 pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
     extract_page(text, &[], cfg)
