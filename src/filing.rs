@@ -152,7 +152,8 @@ fn has_name(words: &[String], name: &str) -> bool {
 /// cleanly by their labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Confirmed {
-    /// The patient's MRN is printed on the page without a label.
+    /// The patient's MRN is printed on the page without a label, or read
+    /// by its label without its leading zeros.
     pub mrn: bool,
     /// The patient's date of birth is one of the page's dates, or what a
     /// labelled date of birth reads as once an OCR confusion is undone
@@ -170,7 +171,11 @@ pub struct Confirmed {
 pub fn confirmed_on_page(e: &Extracted, text: &str, p: &PatientRecord) -> Confirmed {
     let words = text_words(std::iter::once(text));
     Confirmed {
-        mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn) && e.mrn_like.contains(&p.mrn),
+        mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn)
+            && (e.mrn_like.contains(&p.mrn)
+                || e.mrn
+                    .iter()
+                    .any(|m| !m.corrected && m.value.trim_start_matches('0') == p.mrn.trim_start_matches('0'))),
         birth_date: !e.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
             && (e.dates_anywhere.iter().any(|d| d.to_string() == p.birth_date)
                 || e.birth_date.iter().any(|b| b.corrected && b.value.to_string() == p.birth_date)),
@@ -479,6 +484,8 @@ mod tests {
         let mangled = "MRN: 00482913  Bxrtn: 03/14/1962";
         let c = confirmed_on_page(&extract(mangled, &cfg), mangled, &p);
         assert!(c.birth_date && !c.mrn && !c.name, "{c:?}");
+        let zeros = "MRN: 482913  DOB: 03/14/1962";
+        assert!(confirmed_on_page(&extract(zeros, &cfg), zeros, &p).mrn);
         // A labelled date of birth whose 0 OCR read as 9: corrected, and the patient's.
         let zero = "MRN: 00482913  DOB: 93/14/1962";
         assert!(confirmed_on_page(&extract(zero, &cfg), zero, &p).birth_date);
