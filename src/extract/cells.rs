@@ -115,7 +115,8 @@ pub(super) fn read_cells(
 /// patient's sex ("03/03/75  M"), which is what makes it the date of birth.
 /// All three must be there; then they are read as the page's name, MRN and
 /// date of birth, and filed on like labelled ones (so a card of another
-/// patient on the page is a second MRN, and goes to review).
+/// patient on the page is a second MRN, and goes to review). A date read
+/// only after an OCR correction ("62/19/69") stays a corrected reading.
 fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex], out: &mut Extracted) {
     static SEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let sex = SEX.get_or_init(|| Regex::new(r"^(?:M|F|U|X|MALE|FEMALE)\b").expect("sex pattern compiles"));
@@ -164,7 +165,7 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
                 .iter()
                 .map(|(_, with_next)| with_next.as_str())
                 .filter_map(|t| {
-                    let (d, end) = read_date_at(t, cfg, true).filter(|(d, _)| !d.corrected)?;
+                    let (d, end) = read_date_at(t, cfg, true)?;
                     let rest = t.get(end..)?.trim_start_matches([' ', ',', '.', '|']);
                     (t[..end].split_whitespace().count() <= 3 && sex.is_match(rest)).then_some(d)
                 })
@@ -448,6 +449,10 @@ mod tests {
         };
         let e = read(&card(&[("90817734", 1002, 1), ("03/03/75", 998, 2), ("M", 1180, 2)]));
         assert_eq!(mrns(&e), vec!["90817734"]);
+        // A 0 of the date read as 6: the card is read, its date only as a corrected reading.
+        let e = read(&card(&[("90817734", 1002, 1), ("63/03/75", 998, 2), ("M", 1180, 2)]));
+        assert_eq!(mrns(&e), vec!["90817734"]);
+        assert!(e.birth_date.iter().all(|d| d.corrected) && dobs(&e) == vec!["1975-03-03"], "{e:?}");
         // The name parted into two cells by the card's wide letters.
         let parted = words(&[
             ("PENHALIGON,", 200, 0),

@@ -1066,7 +1066,7 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     let numeric =
         NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?(?:\s+|[\-/])(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+|[\-/])(\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?,?[\s\-/]+(\d{4}|\d{2}))\b").unwrap()
+        Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?(?:\s*|[\-/])(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+|[\-/])(\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?,?[\s\-/]+(\d{4}|\d{2}))\b").unwrap()
     });
     // Only the start of the value: "03/14/1962 (Age 59)".
     let head: String = value.chars().take(24).collect();
@@ -1229,6 +1229,12 @@ mod tests {
         assert_eq!(read_date("04/03/1962", &day_first, true).unwrap().value, d(1962, 3, 4));
         assert_eq!(read_date("04/03/1962", &cfg(), true).unwrap().value, d(1962, 4, 3));
         assert!(read_date("02/30/1962", &cfg(), true).is_none());
+    }
+
+    #[test]
+    fn a_month_run_into_its_day() {
+        assert_eq!(read_date("Apr17,2003", &cfg(), true).map(|d| d.value.to_string()), Some("2003-04-17".into()));
+        assert!(read_date("RX17,2003", &cfg(), false).is_none());
     }
 
     #[test]
