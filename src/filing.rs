@@ -168,8 +168,7 @@ pub struct Confirmed {
 /// embossed card, a date of birth whose label OCR mangled, a name without a
 /// "Name:" caption. Only ever reported with the page, never a ground for
 /// filing: the decision is taken before, by [`decide`].
-pub fn confirmed_on_page(e: &Extracted, text: &str, p: &PatientRecord) -> Confirmed {
-    let words = text_words(std::iter::once(text));
+pub fn confirmed_on_page(e: &Extracted, text: &str, p: &crate::model::Patient) -> Confirmed {
     Confirmed {
         mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn)
             && (e.mrn_like.contains(&p.mrn)
@@ -179,7 +178,10 @@ pub fn confirmed_on_page(e: &Extracted, text: &str, p: &PatientRecord) -> Confir
         birth_date: !e.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
             && (e.dates_anywhere.iter().any(|d| d.to_string() == p.birth_date)
                 || e.birth_date.iter().any(|b| b.corrected && b.value.to_string() == p.birth_date)),
-        name: e.name.is_empty() && has_name(&words, &p.family_name) && has_name(&words, &p.given_name),
+        name: e.name.is_empty() && {
+            let words = text_words(std::iter::once(text));
+            has_name(&words, &p.family_name) && has_name(&words, &p.given_name)
+        },
     }
 }
 
@@ -256,8 +258,10 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
     for page in &ev.pages {
         for m in &page.mrn {
             let list = if m.corrected { &mut corrected_mrns } else { &mut clean_mrns };
-            if !list.contains(&m.value) {
-                list.push(m.value.clone());
+            // Readings that differ only by leading zeros are one MRN, the index's.
+            let value = by_mrn_zeros_aside(index, &m.value).map_or_else(|| m.value.clone(), |p| p.mrn);
+            if !list.contains(&value) {
+                list.push(value);
             }
         }
         for b in page.birth_date.iter().filter(|b| !b.corrected) {
@@ -270,20 +274,6 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
                 names.push(n);
             }
         }
-    }
-    for list in [&mut clean_mrns, &mut corrected_mrns] {
-        for m in list.iter_mut() {
-            if let Some(p) = by_mrn_zeros_aside(index, m) {
-                *m = p.mrn;
-            }
-        }
-        let mut seen: Vec<String> = Vec::new();
-        list.retain(|m| {
-            !seen.contains(m) && {
-                seen.push(m.clone());
-                true
-            }
-        });
     }
     corrected_mrns.retain(|m| !clean_mrns.contains(m));
     let misreadings = misread_mrns(ev, index, &clean_mrns, cfg);
@@ -469,7 +459,13 @@ mod tests {
 
     #[test]
     fn a_filed_page_reports_what_it_shows_of_the_patient_without_labels() {
-        let p = index().by_mrn("00482913").expect("in the index");
+        let r = index().by_mrn("00482913").expect("in the index");
+        let p = crate::model::Patient {
+            mrn: r.mrn,
+            family_name: r.family_name,
+            given_name: r.given_name,
+            birth_date: r.birth_date,
+        };
         let cfg = ExtractConfig { current_year: Some(2026), ..Default::default() };
         let card = "PROGRESS NOTE\nQUILLFEATHER MARISOL T\n00482913\n03/14/62 F Room 503-A";
         let c = confirmed_on_page(&extract(card, &cfg), card, &p);

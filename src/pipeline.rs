@@ -677,23 +677,16 @@ fn identifiers_for_export(e: &crate::extract::Extracted) -> crate::model::Identi
 /// several patients, which looks at what was read by label.
 fn add_confirmed(p: &mut PageRecord, found: &crate::extract::Extracted) {
     let Some(patient) = &p.patient else { return };
-    let record = crate::store::PatientRecord {
-        mrn: patient.mrn.clone(),
-        family_name: patient.family_name.clone(),
-        given_name: patient.given_name.clone(),
-        birth_date: patient.birth_date.clone(),
-        sex: String::new(),
-    };
-    let c = crate::filing::confirmed_on_page(found, &p.text, &record);
+    let c = crate::filing::confirmed_on_page(found, &p.text, patient);
     let ids = &mut p.identifiers;
-    if c.mrn && !ids.mrn.contains(&record.mrn) {
-        ids.mrn.push(record.mrn.clone());
+    if c.mrn && !ids.mrn.contains(&patient.mrn) {
+        ids.mrn.push(patient.mrn.clone());
     }
-    if c.birth_date && !ids.birth_date.contains(&record.birth_date) {
-        ids.birth_date.push(record.birth_date.clone());
+    if c.birth_date && !ids.birth_date.contains(&patient.birth_date) {
+        ids.birth_date.push(patient.birth_date.clone());
     }
     if c.name {
-        ids.name.push(format!("{}, {}", record.family_name.to_uppercase(), record.given_name.to_uppercase()));
+        ids.name.push(format!("{}, {}", patient.family_name.to_uppercase(), patient.given_name.to_uppercase()));
     }
 }
 

@@ -124,6 +124,10 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
     let capitals = |t: &str| t.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c));
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
+            // A name starts with a cell of capitals, not after one.
+            if !capitals(&cell.text) || c > 0 && capitals(&row[c - 1].text) {
+                continue;
+            }
             // A card's wide monospaced letters may part the name into cells:
             // the capitals of the cells after it join it.
             let joined: Vec<&str> =
@@ -132,8 +136,7 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
             let text = joined.trim_matches(|c: char| !c.is_alphanumeric());
             let words = text.split_whitespace().count();
             let title = ["DR", "DR.", "MD", "DO"].iter().any(|t| text.split_whitespace().next() == Some(*t));
-            let follows_capitals = c > 0 && capitals(&row[c - 1].text);
-            if !(2..=4).contains(&words) || follows_capitals || title || !plain(text) {
+            if !(2..=4).contains(&words) || title || !plain(text) {
                 continue;
             }
             // Cards print the family name first, with or without a comma.
@@ -166,8 +169,8 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
                 .map(|(_, with_next)| with_next.as_str())
                 .filter_map(|t| {
                     let (d, end) = read_date_at(t, cfg, true)?;
-                    let rest = t.get(end..)?.trim_start_matches([' ', ',', '.', '|']);
-                    (t[..end].split_whitespace().count() <= 3 && sex.is_match(rest)).then_some(d)
+                    let (date, rest) = (t.get(..end)?, t.get(end..)?.trim_start_matches([' ', ',', '.', '|']));
+                    (date.split_whitespace().count() <= 3 && sex.is_match(rest)).then_some(d)
                 })
                 .collect();
             if let ([mrn], [birth]) = (mrns.as_slice(), births.as_slice()) {
