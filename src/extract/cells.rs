@@ -121,7 +121,13 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
     static SEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let sex = SEX.get_or_init(|| Regex::new(r"^(?:M|F|U|X|MALE|FEMALE)\b").expect("sex pattern compiles"));
     let plain = |t: &str| find_labels(t, extra).is_empty() && heading_kind(t, extra).is_none();
-    let capitals = |t: &str| t.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c));
+    // OCR's specks and quote marks at a cell's ends ("‘ESTERBROOK,",
+    // "DELPHINE.|", "- 58136924:") are not part of it.
+    let bare = |t: &str| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let capitals = |t: &str| {
+        let t = bare(t);
+        t.chars().any(|c| c.is_ascii_uppercase()) && t.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c))
+    };
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             // A name starts with a cell of capitals, not after one.
@@ -130,8 +136,8 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
             }
             // A card's wide monospaced letters may part the name into cells:
             // the capitals of the cells after it join it.
-            let joined: Vec<&str> =
-                row[c..].iter().map(|x| x.text.as_str()).take_while(|t| capitals(t)).take(3).collect();
+            let joined: Vec<String> =
+                row[c..].iter().map(|x| x.text.as_str()).take_while(|t| capitals(t)).take(3).map(bare).collect();
             let joined = joined.join(" ");
             let text = joined.trim_matches(|c: char| !c.is_alphanumeric());
             let words = text.split_whitespace().count();
@@ -148,19 +154,20 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
             };
             // The cells under the name that start where it starts, each
             // with the cell after it on its row (the sex after a wide gap).
-            let under: Vec<(&str, String)> = rows[r + 1..]
+            let under: Vec<(String, String)> = rows[r + 1..]
                 .iter()
                 .take(6)
                 .filter_map(|row| {
                     let i = row.iter().position(|c| c.x0.abs_diff(cell.x0) <= 40)?;
                     let next = row.get(i + 1).map(|c| c.text.as_str()).unwrap_or("");
-                    Some((row[i].text.trim(), format!("{} {next}", row[i].text.trim())))
+                    let text = bare(&row[i].text);
+                    Some((text.clone(), format!("{text} {next}")))
                 })
                 .take(3)
                 .collect();
             let mrns: Vec<Found<String>> = under
                 .iter()
-                .map(|(t, _)| *t)
+                .map(|(t, _)| t.as_str())
                 .filter(|t| t.split_whitespace().count() == 1 && valid(Kind::Mrn, t, cfg, mrn_re))
                 .filter_map(|t| read_mrn(t, mrn_re))
                 .collect();
@@ -216,7 +223,8 @@ fn heading_kind(text: &str, extra: &[Regex]) -> Option<Kind> {
         }
     }
     let punct: &[char] = &[':', ' ', '.', ',', ';', '-', '\'', '"', '‘', '’', '“', '”', '[', ']', '|'];
-    let t = t.trim_matches(punct);
+    let t = super::mend_heading_words(t.trim_matches(punct));
+    let t = &*t;
     if t.is_empty() {
         return None;
     }
@@ -470,6 +478,20 @@ mod tests {
         assert_eq!((p.name[0].family.as_str(), p.name[0].given.as_str()), ("PENHALIGON", "ROSALIND"));
         assert_eq!(dobs(&e), vec!["1975-03-03"]);
         assert_eq!(e.name[0].family, "CULPEPPER-NASH");
+        // OCR's specks and quote marks at the ends of the card's cells, and a
+        // speck before the name.
+        let specked = words(&[
+            (".", 900, 0),
+            ("‘ESTERBROOK,", 1000, 0),
+            ("WINIFRED.|", 1300, 0),
+            ("-", 985, 1),
+            ("52946318:", 1010, 1),
+            ("“08/30/77", 1000, 2),
+            ("F", 1200, 2),
+        ]);
+        let s = read(&specked);
+        assert_eq!((mrns(&s), dobs(&s)), (vec!["52946318".to_string()], vec!["1977-08-30".to_string()]));
+        assert_eq!((s.name[0].family.as_str(), s.name[0].given.as_str()), ("ESTERBROOK", "WINIFRED"));
         // Without the sex after it, a date under a name is not a date of birth,
         // and without both an MRN and a date of birth nothing is read.
         for extra in [

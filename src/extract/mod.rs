@@ -171,7 +171,7 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Mrn, r"\b(?:m\s*\.?\s*r\s*\.?\s*n\b\s*\.?|m\s*\.?\s*r\s*\.?\s*(?:#|no\b\.?|number|num\b)|h\.?\s*r\.?\s*n\b\.?|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|medical\s+record\s*(?:no\.?|number|#)?|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id|chart\s*(?:no\.?|number|#)|unit\s*(?:no\.?|number|#))\s*[:#.]?"),
             // "MR 44190265", "REG 44190265" (find_labels keeps them only
             // before a digit, or alone on their line above the value).
-            (Kind::Mrn, r"\b(?:mr|reg)(?:\s+|$)"),
+            (Kind::Mrn, r"\b(?:mr|reg)(?:\s*:\s*|\s+|$)"),
             (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
             (Kind::FamilyName, r"\b(?:(?:patient|pt)\.?\s*)?(?:last|family|sur)\s*name\s*[:#.]?"),
@@ -346,7 +346,8 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
             // A bare "MR" or "REG" is a label only before a number ("MR
             // 44190265") or alone on its line (a left-hand column, the value
             // under it), not in "MR SMITH" or "MR-0048291".
-            let bare = ["mr", "reg"].iter().any(|b| m.as_str().trim().eq_ignore_ascii_case(b));
+            let word = m.as_str().trim().trim_end_matches(':').trim_end();
+            let bare = ["mr", "reg"].iter().any(|b| word.eq_ignore_ascii_case(b));
             let alone = line.trim().len() == m.as_str().trim().len();
             if bare && !alone && !line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
                 continue;
@@ -737,7 +738,8 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
             (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
             (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
-            (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit\s+date|dos)\b"),
+            (Kind::Account, r"\bvisit\s*(?:no\.?|#|number)"),
+            (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit(?:\s+(?:date|dt))?|encounter\s+(?:date|dt)|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
         ]
@@ -747,9 +749,94 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     })
 }
 
+/// Words of column headings, for [`mend_heading_words`].
+const HEADING_WORDS: &[&str] = &[
+    "number",
+    "birth",
+    "birthdate",
+    "record",
+    "medical",
+    "patient",
+    "account",
+    "encounter",
+    "visit",
+    "service",
+    "admission",
+    "gender",
+    "location",
+    "hospital",
+    "registration",
+];
+
+/// Column headings as OCR garbles them in small capitals and thin type
+/// ("MR NumsBer", "BirntH Dt", "MR Numser"): a word of five letters or more
+/// that is one edit (a letter added, dropped, changed or two swapped) from a
+/// heading word and starts with the same letter is read as that word. Used
+/// only where a whole line or cell must be headings and nothing else, so a
+/// real word mended wrongly cannot make a value into a label; a heading
+/// still finds only values that read as its kind.
+fn mend_heading_words(line: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    let mut changed = false;
+    let bytes: Vec<(usize, char)> = line.char_indices().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].1.is_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = bytes[i].0;
+        while i < bytes.len() && bytes[i].1.is_alphabetic() {
+            i += 1;
+        }
+        let end = bytes.get(i).map_or(line.len(), |b| b.0);
+        let word = line[start..end].to_lowercase();
+        if word.chars().count() < 5 || HEADING_WORDS.contains(&word.as_str()) {
+            continue;
+        }
+        let mended = HEADING_WORDS.iter().find(|h| h.chars().next() == word.chars().next() && one_edit_apart(h, &word));
+        if let Some(h) = mended {
+            out.push_str(&line[last..start]);
+            out.push_str(h);
+            last = end;
+            changed = true;
+        }
+    }
+    if !changed {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    out.push_str(&line[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether `a` becomes `b` by one insertion, deletion, substitution or
+/// swap of two neighbouring letters.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let head = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    if head == short.len() {
+        return long.len() != short.len();
+    }
+    if short.len() == long.len() {
+        let swapped = head + 1 < short.len()
+            && short[head] == long[head + 1]
+            && short[head + 1] == long[head]
+            && short[head + 2..] == long[head + 2..];
+        swapped || short[head + 1..] == long[head + 1..]
+    } else {
+        short[head..] == long[head + 1..]
+    }
+}
+
 /// The kind of a line that is one column heading and nothing else ("SEX,",
 /// "BIRTHDATE"), as box layouts print them stacked.
 fn heading_only(line: &str) -> Option<Kind> {
+    let line = mend_heading_words(line);
     let t = line.trim().trim_matches([':', ' ', '#', '.', ',', '|', ';']);
     headings().iter().find_map(|(kind, re)| re.find(t).filter(|m| m.start() == 0 && m.end() == t.len()).map(|_| *kind))
 }
@@ -757,6 +844,8 @@ fn heading_only(line: &str) -> Option<Kind> {
 /// The headings of a line that holds nothing but two or more column
 /// headings, an identifier's among them: (start, end, kind), in order.
 fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
+    let mended = mend_heading_words(line);
+    let line = &*mended;
     let mut found: Vec<(usize, usize, Kind)> = Vec::new();
     for (kind, re) in headings() {
         for m in re.find_iter(line) {
@@ -1326,6 +1415,8 @@ mod tests {
             "Hospital No.",
             "Record No.:",
             "Patient Number:",
+            "MR:",
+            "MR :",
         ] {
             let e = extract(&format!("{label} 12960437"), &cfg());
             assert_eq!(e.mrn.first().map(|m| m.value.as_str()), Some("12960437"), "{label}");
@@ -1350,6 +1441,34 @@ mod tests {
         }
         let e = extract("Re: Patient Marchbanks, Delphine\nMR No. 12960437 Date of Birth 05/27/1994", &cfg());
         assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("MARCHBANKS", "DELPHINE"));
+    }
+
+    #[test]
+    fn headings_garbled_in_small_capitals_are_mended() {
+        // One edit from a heading word, same first letter, five letters or more.
+        for (a, b, near) in [
+            ("number", "numsber", true),
+            ("number", "numser", true),
+            ("birth", "birnth", true),
+            ("number", "nubmer", true),
+            ("number", "number", false),
+            ("birth", "berths", false),
+            ("patient", "patience", false),
+        ] {
+            assert_eq!(one_edit_apart(a, b), near, "{a} {b}");
+        }
+        assert_eq!(mend_heading_words("MR NumsBer | BirntH Dt"), "MR number | birth Dt");
+        // Short words and words far from any heading stay as they are.
+        assert_eq!(mend_heading_words("Nane Patience Bridge"), "Nane Patience Bridge");
+        for heading in ["PATIENT NAME | MR Numser | DOB | Sex | Visit", "PATIENT | MR No | BirntH Dt | GENDER | VISIT"]
+        {
+            let e = extract(&format!("{heading}\nLindqvist-Mour, Saoirse 36912580 03/08/1999 F 10/14/2017"), &cfg());
+            assert_eq!(e.mrn.first().map(|m| m.value.as_str()), Some("36912580"), "{heading}");
+            assert_eq!(e.birth_date.first().map(|d| d.value.to_string()), Some("1999-03-08".into()), "{heading}");
+        }
+        // A mended word does not make a sentence a row of headings.
+        let e = extract("The patient's numsber and birnth were checked\n36912580 03/08/1999", &cfg());
+        assert!(e.mrn.is_empty() && e.birth_date.is_empty(), "{e:?}");
     }
 
     #[test]
