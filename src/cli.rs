@@ -340,6 +340,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let found = crate::extract::extract_page(&p.text, &words, &site.identifiers);
             println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
+            if let Some(s) = &p.second_reading {
+                println!("second reading of rows {}..{}:", s.top, s.bottom);
+                for row in crate::extract::cell_rows(&s.words) {
+                    println!("{row}");
+                }
+                let again = crate::extract::extract_page(&s.text, &s.words, &site.identifiers);
+                println!("{}", serde_json::to_string_pretty(&again).unwrap_or_default());
+            }
             Ok(exit::OK)
         }
         Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch }) => {

@@ -161,6 +161,21 @@ pub struct Timings {
     pub osd_ms: u32,
     /// Recognition and reading back words and text.
     pub ocr_ms: u32,
+    /// Deciding whether to read the patient header again, and the second
+    /// reading when there was one.
+    #[serde(default)]
+    pub reread_ms: u32,
+}
+
+/// A second reading of a page's patient header on its own (see
+/// `extract::second_look`): the band read (pixels of the image OCR saw),
+/// and its text and words, in the page's coordinates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecondReading {
+    pub top: u32,
+    pub bottom: u32,
+    pub text: String,
+    pub words: Vec<Word>,
 }
 
 /// Patient demographics as filed.
@@ -224,6 +239,10 @@ pub struct PageRecord {
     pub resolved_by: Option<String>,
     #[serde(default)]
     pub resolved_at: Option<i64>,
+    /// What a second reading of the patient header found, when the first
+    /// missed the MRN or the date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_reading: Option<SecondReading>,
 }
 
 impl PageRecord {
@@ -256,6 +275,7 @@ impl PageRecord {
             candidates: Vec::new(),
             resolved_by: None,
             resolved_at: None,
+            second_reading: None,
         }
     }
 

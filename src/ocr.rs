@@ -32,11 +32,15 @@ pub struct OcrSettings {
     /// A page whose recognition takes longer is recorded as failed
     /// (`ocr time limit`) and the batch goes on.
     pub time_limit_seconds: f64,
+    /// Read a page's patient header a second time, on its own, when the
+    /// first reading found no MRN or no date of birth there
+    /// (`extract::second_look`).
+    pub reread_header: bool,
 }
 
 impl Default for OcrSettings {
     fn default() -> OcrSettings {
-        OcrSettings { layout: PageLayout::Auto, time_limit_seconds: 120.0 }
+        OcrSettings { layout: PageLayout::Auto, time_limit_seconds: 120.0, reread_header: true }
     }
 }
 
@@ -126,6 +130,9 @@ pub struct Engine {
     /// the LSTM-only `eng` model cannot detect orientation.
     osd: *mut capi::TessBaseAPI,
     settings: OcrSettings,
+    /// The last page read, upright and deskewed, and its resolution, for
+    /// [`Engine::reread`].
+    last: Option<(Pix, u32)>,
 }
 
 // SAFETY: a TessBaseAPI may be used from any thread as long as one thread at a
@@ -134,6 +141,7 @@ unsafe impl Send for Engine {}
 
 impl Drop for Engine {
     fn drop(&mut self) {
+        self.last = None;
         for h in [self.handle, self.osd] {
             unsafe {
                 capi::TessBaseAPIEnd(h);
@@ -167,6 +175,7 @@ impl Engine {
             handle: unsafe { capi::TessBaseAPICreate() },
             osd: unsafe { capi::TessBaseAPICreate() },
             settings,
+            last: None,
         };
         let (eng, osd) = (CString::new("eng").unwrap(), CString::new("osd").unwrap());
         if unsafe { capi::TessBaseAPIInit3(engine.handle, std::ptr::null(), eng.as_ptr()) } != 0 {
@@ -223,7 +232,43 @@ impl Engine {
                 }
             }
         }
+        self.last = Some((pix, dpi));
         Ok(OcrOutput { text, words, confidence, rotation, skew, deskew_ms, osd_ms, recognize_ms })
+    }
+
+    /// Reads a band of the last page [`Engine::read`] read (rows `top` to
+    /// `bottom` of the upright, deskewed image, the whole width) on its own,
+    /// as sparse text (`--psm 11`): without the rest of the page, Tesseract
+    /// finds lines its whole-page layout analysis dropped. Words keep the
+    /// page's coordinates. Within the configured time limit, counted afresh.
+    ///
+    /// The band is cut out of the image: Tesseract's own `SetRectangle`
+    /// thresholds the rectangle but its LSTM recogniser cuts the lines out
+    /// of the whole image at the rectangle's coordinates (measured: empty
+    /// text or another part of the page).
+    pub fn reread(&mut self, top: u32, bottom: u32) -> Result<(String, Vec<Word>), InputError> {
+        let (pix, dpi) = self.last.as_ref().ok_or(InputError::Ocr("no page to read again".into()))?;
+        let (w, h) = unsafe { (capi::pixGetWidth(pix.0), capi::pixGetHeight(pix.0)) };
+        let top = (top as c_int).min(h);
+        let height = (bottom as c_int).min(h) - top;
+        if height <= 0 || w <= 0 {
+            return Err(InputError::Ocr("the band to read again is empty".into()));
+        }
+        let band = unsafe {
+            let mut rect = capi::boxCreate(0, top, w, height);
+            let band = capi::pixClipRectangle(pix.0, rect, std::ptr::null_mut());
+            capi::boxDestroy(&mut rect);
+            Pix(band)
+        };
+        if band.0.is_null() {
+            return Err(InputError::Ocr("cannot cut out the band to read again".into()));
+        }
+        let started = std::time::Instant::now();
+        let (text, mut words) = self.run(band.0, *dpi, capi::TessPageSegMode_PSM_SPARSE_TEXT, started)?;
+        for word in &mut words {
+            word.y += top as u32;
+        }
+        Ok((text, words))
     }
 
     /// One recognition pass: the page's text and its words, within what is
@@ -234,17 +279,29 @@ impl Engine {
         dpi: u32,
         started: std::time::Instant,
     ) -> Result<(String, Vec<Word>), InputError> {
-        let handle = self.handle;
-        let limit = std::time::Duration::from_secs_f64(self.settings.time_limit_seconds.max(0.0));
-        let over = || InputError::OcrTimeLimit { ms: limit.as_millis() as u64 };
-        let left = limit.checked_sub(started.elapsed()).ok_or_else(over)?;
         let psm = match self.settings.layout {
             PageLayout::Block => capi::TessPageSegMode_PSM_SINGLE_BLOCK,
             PageLayout::Auto => capi::TessPageSegMode_PSM_AUTO,
         };
+        self.run(pix.0, dpi, psm, started)
+    }
+
+    /// Recognises `pix` with segmentation mode `psm`, within what is left of
+    /// the time limit counted from `started`.
+    fn run(
+        &self,
+        pix: *mut capi::Pix,
+        dpi: u32,
+        psm: capi::TessPageSegMode,
+        started: std::time::Instant,
+    ) -> Result<(String, Vec<Word>), InputError> {
+        let handle = self.handle;
+        let limit = std::time::Duration::from_secs_f64(self.settings.time_limit_seconds.max(0.0));
+        let over = || InputError::OcrTimeLimit { ms: limit.as_millis() as u64 };
+        let left = limit.checked_sub(started.elapsed()).ok_or_else(over)?;
         unsafe {
             capi::TessBaseAPISetPageSegMode(handle, psm);
-            capi::TessBaseAPISetImage2(handle, pix.0);
+            capi::TessBaseAPISetImage2(handle, pix);
             capi::TessBaseAPISetSourceResolution(handle, dpi as c_int);
         }
         let monitor = unsafe { capi::TessMonitorCreate() };
@@ -424,6 +481,24 @@ mod tests {
         assert_eq!(words.len(), 2);
         assert_eq!(words[0], Word { text: "Discharge".into(), conf: 96.5, x: 10, y: 20, w: 30, h: 12 });
         assert_eq!(words[1].text, "summary");
+    }
+
+    #[test]
+    fn a_band_of_the_page_is_read_again_in_the_page_coordinates() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/png/hp_gray8.png");
+        let gray = image::open(path).expect("the sample opens").to_luma8();
+        let mut engine = Engine::new(OcrSettings::default()).expect("tesseract starts");
+        assert!(engine.reread(0, 100).is_err(), "nothing read yet");
+        let page = engine.read(&gray, 300).expect("the sample reads");
+        // The band of the first line with a word of five letters or more.
+        let first = page.words.iter().find(|w| w.text.chars().filter(|c| c.is_alphabetic()).count() >= 5).unwrap();
+        let (top, bottom) = (first.y.saturating_sub(first.h), first.y + 2 * first.h);
+        let (text, words) = engine.reread(top, bottom).expect("the band reads");
+        assert!(text.contains(first.text.as_str()), "{:?} not in the band's text", first.text);
+        let again = words.iter().find(|w| w.text == first.text).expect("the word is read again");
+        assert!(again.x.abs_diff(first.x) <= 3 && again.y.abs_diff(first.y) <= 3, "{again:?} vs {first:?}");
+        assert!(words.iter().all(|w| w.y >= top && w.y + w.h <= bottom + 1), "words outside the band");
+        assert!(engine.reread(gray.height() + 10, gray.height() + 50).is_err(), "a band below the page");
     }
 
     #[test]

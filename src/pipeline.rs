@@ -461,7 +461,11 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         .iter()
         .map(|p| {
             let words = ctx.store.words(p.file_id, p.page)?;
-            Ok(crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers))
+            let mut found = crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers);
+            if let Some(s) = &p.second_reading {
+                found.fill_missing(crate::extract::extract_page(&s.text, &s.words, &ctx.cfg.identifiers));
+            }
+            Ok(found)
         })
         .collect::<Result<_>>()?;
     let views: Vec<crate::documents::PageView> = pages
@@ -768,9 +772,27 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                 rec.status = PageStatus::Blank;
                 return (rec, Vec::new());
             }
-            let out = ctx.engines.with(|engine| engine.read(&img.gray, dpi));
+            let reread = ctx.cfg.ocr.reread_header;
+            let out = ctx.engines.with(|engine| {
+                let out = engine.read(&img.gray, dpi)?;
+                let t = Instant::now();
+                let second = reread
+                    .then(|| {
+                        let found = crate::extract::extract_page(&out.text, &out.words, &ctx.cfg.identifiers);
+                        crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers)
+                    })
+                    .flatten()
+                    .and_then(|(top, bottom)| {
+                        // A failed second reading leaves the first as it is.
+                        let (text, words) = engine.reread(top, bottom).ok()?;
+                        Some(crate::model::SecondReading { top, bottom, text, words })
+                    });
+                Ok::<_, InputError>((out, second, ms(t.elapsed())))
+            });
             match out {
-                Ok(Ok(out)) => {
+                Ok(Ok((out, second, reread_ms))) => {
+                    rec.second_reading = second;
+                    rec.timings.reread_ms = reread_ms;
                     // Little text and tall bars: a patch-code separator sheet.
                     let letters = out.text.chars().filter(|c| c.is_alphanumeric()).count();
                     if ctx.cfg.documents.patch_sheets

@@ -28,6 +28,9 @@ struct Cell {
     text: String,
     x0: u32,
     x1: u32,
+    /// The top and bottom of its words.
+    y0: u32,
+    y1: u32,
 }
 
 /// Adds the identifiers that the page's cells pair up to `out`. Returns
@@ -191,6 +194,57 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
     }
 }
 
+/// The band of the page that holds its patient header, as (top, bottom) in
+/// pixels: the rows with an identifier's label or heading (the patient's
+/// name, MRN, date of birth, account, dates of service), the largest group
+/// of them (rows less than five line heights apart; the highest of equal
+/// groups), two line heights above it and six below, where the unlabelled
+/// lines of a card or imprint sit. `None` when no row has such a label.
+pub(super) fn header_band(words: &[Word], extra: &[Regex]) -> Option<(u32, u32)> {
+    let rows = rows_of_cells(words);
+    let identifier = |k: Kind| {
+        matches!(
+            k,
+            Kind::Mrn
+                | Kind::Name
+                | Kind::Birth
+                | Kind::Service
+                | Kind::Account
+                | Kind::AccountMrn
+                | Kind::FamilyName
+                | Kind::GivenName
+        )
+    };
+    let labelled = |c: &Cell| {
+        find_labels(&c.text, extra).iter().any(|l| identifier(l.2))
+            || heading_kind(&c.text, extra).is_some_and(identifier)
+    };
+    // (top, bottom, line height) of each labelled row.
+    let marked: Vec<(u32, u32, u32)> = rows
+        .iter()
+        .filter(|r| r.iter().any(labelled))
+        .map(|r| {
+            let top = r.iter().map(|c| c.y0).min().unwrap_or(0);
+            let bottom = r.iter().map(|c| c.y1).max().unwrap_or(0);
+            let mut h: Vec<u32> = r.iter().map(|c| c.y1 - c.y0).collect();
+            h.sort_unstable();
+            (top, bottom, h[h.len() / 2].max(1))
+        })
+        .collect();
+    let mut groups: Vec<Vec<(u32, u32, u32)>> = Vec::new();
+    for m in marked {
+        match groups.last_mut() {
+            Some(g) if m.0.saturating_sub(g.last().expect("groups are not empty").1) < 5 * m.2 => g.push(m),
+            _ => groups.push(vec![m]),
+        }
+    }
+    let best = groups.iter().rev().max_by_key(|g| g.len())?;
+    let line = best.iter().map(|m| m.2).max().unwrap_or(1);
+    let top = best.first()?.0.saturating_sub(2 * line);
+    let bottom = best.last()?.1 + 6 * line;
+    Some((top, bottom))
+}
+
 /// Whether `v` reads as a value of `kind`, cleanly (no OCR correction).
 fn valid(kind: Kind, v: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
     match kind {
@@ -253,7 +307,7 @@ fn is_divider(word: &str) -> bool {
 pub(super) fn describe_rows(words: &[Word]) -> Vec<String> {
     rows_of_cells(words)
         .iter()
-        .map(|r| r.iter().map(|c| format!("{} [{}]", c.x0, c.text)).collect::<Vec<_>>().join("  "))
+        .map(|r| r.iter().map(|c| format!("{},{} [{}]", c.x0, c.y0, c.text)).collect::<Vec<_>>().join("  "))
         .collect()
 }
 
@@ -298,8 +352,16 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
                         cell.text.push(' ');
                         cell.text.push_str(w.text.trim());
                         cell.x1 = cell.x1.max(w.x + w.w);
+                        cell.y0 = cell.y0.min(w.y);
+                        cell.y1 = cell.y1.max(w.y + w.h);
                     }
-                    _ => cells.push(Cell { text: w.text.trim().to_string(), x0: w.x, x1: w.x + w.w }),
+                    _ => cells.push(Cell {
+                        text: w.text.trim().to_string(),
+                        x0: w.x,
+                        x1: w.x + w.w,
+                        y0: w.y,
+                        y1: w.y + w.h,
+                    }),
                 }
                 open = true;
                 last_x1 = w.x + w.w;
@@ -502,6 +564,30 @@ mod tests {
             let e = read(&card(extra));
             assert!(mrns(&e).is_empty() && dobs(&e).is_empty(), "{extra:?}: {e:?}");
         }
+    }
+
+    #[test]
+    fn the_header_band_is_the_largest_group_of_labelled_rows() {
+        // Rows 60 px apart, words 30 px high (see `words`).
+        let ws = words(&[
+            ("RADIOLOGY", 100, 0),
+            ("REPORT", 300, 0),
+            ("Acct", 100, 2),
+            ("#", 180, 2),
+            ("96068913", 220, 2),
+            ("LARKSPUR,", 1000, 2),
+            ("TAMSIN", 1200, 2),
+            ("Adm.", 100, 3),
+            ("Date:", 190, 3),
+            ("4/18/2014", 300, 3),
+            ("Findings", 100, 6),
+            ("communicated", 300, 6),
+            ("Dictated", 100, 20),
+            ("by:", 260, 20),
+        ]);
+        // Rows 2 and 3 (y 220..310), two lines above, six below.
+        assert_eq!(header_band(&ws, &[]), Some((220 - 60, 280 + 30 + 180)));
+        assert_eq!(header_band(&words(&[("Findings", 100, 0), ("communicated", 300, 0)]), &[]), None);
     }
 
     #[test]

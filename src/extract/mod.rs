@@ -476,6 +476,65 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     out
 }
 
+/// Where a second reading of the page could find what this one missed:
+/// the band of its patient header (top and bottom, in pixels of the image
+/// OCR saw), when the page has no clean MRN or no clean date of birth but
+/// does have identifier labels. Tesseract's layout analysis of a whole page
+/// drops lines of small type beside bold or boxed text (an embossed card's
+/// MRN, a caption under a rule) that it reads when given the header alone.
+/// What the second reading finds is added with [`Extracted::fill_missing`].
+pub fn second_look(found: &Extracted, words: &[crate::model::Word], cfg: &ExtractConfig) -> Option<(u32, u32)> {
+    let clean_mrn = found.mrn.iter().any(|m| !m.corrected);
+    let clean_birth = found.birth_date.iter().any(|d| !d.corrected);
+    if clean_mrn && clean_birth {
+        return None;
+    }
+    let (_, extra) = compiled(cfg);
+    cells::header_band(words, &extra)
+}
+
+impl Extracted {
+    /// Adds what a second reading of the page found (see [`second_look`]),
+    /// for each kind of identifier this reading has no clean value of. A
+    /// value found by both is kept once; a value found only by the second
+    /// reading stands beside this reading's corrected ones, so the two can
+    /// only disagree, which sends the page to review.
+    pub fn fill_missing(&mut self, second: Extracted) {
+        if !self.mrn.iter().any(|m| !m.corrected) {
+            second.mrn.into_iter().for_each(|m| push_unique(&mut self.mrn, m));
+        }
+        if !self.birth_date.iter().any(|d| !d.corrected) {
+            second.birth_date.into_iter().for_each(|d| push_unique(&mut self.birth_date, d));
+        }
+        if self.service_date.is_empty() {
+            self.service_date = second.service_date;
+        }
+        if self.name.is_empty() {
+            self.name = second.name;
+        }
+        if self.account.is_empty() {
+            self.account = second.account;
+        }
+        if self.provider.is_empty() {
+            self.provider = second.provider;
+        }
+        for m in second.mrn_like {
+            let known = self.mrn.iter().any(|x| x.value == m) || self.account.contains(&m);
+            if !known && !self.mrn_like.contains(&m) {
+                self.mrn_like.push(m);
+            }
+        }
+        for d in second.dates_anywhere {
+            if !self.dates_anywhere.contains(&d) {
+                self.dates_anywhere.push(d);
+            }
+        }
+        self.birth_year_unread.extend(second.birth_year_unread);
+        self.birth_year_unread.dedup();
+        drop_corrected_duplicates(self);
+    }
+}
+
 /// Every clean date in `text`: read from each word on.
 fn dates_anywhere(text: &str, cfg: &ExtractConfig) -> Vec<Date> {
     let mut out: Vec<Date> = Vec::new();
@@ -512,7 +571,7 @@ fn mrn_like(text: &str, mrn_re: &Regex, found: &Extracted) -> Vec<String> {
 }
 
 /// A page's rows of word cells as the positional pass sees them, one line
-/// per row: each cell's left edge and text (for `chartmill debug cells`).
+/// per row: each cell's left and top edges and text (for `chartmill debug cells`).
 pub fn cell_rows(words: &[crate::model::Word]) -> Vec<String> {
     cells::describe_rows(words)
 }
@@ -1469,6 +1528,26 @@ mod tests {
         // A mended word does not make a sentence a row of headings.
         let e = extract("The patient's numsber and birnth were checked\n36912580 03/08/1999", &cfg());
         assert!(e.mrn.is_empty() && e.birth_date.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn a_second_reading_only_fills_what_the_first_missed() {
+        let first = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 4471B020", &cfg());
+        assert!(first.mrn.iter().all(|m| m.corrected) && !first.mrn.is_empty());
+        let mut merged = first.clone();
+        merged.fill_missing(extract("Name: Larkspur, Tamsin\nMRN: 44718020 DOB: 08/18/1988", &cfg()));
+        // The clean MRN is added; the corrected one is the same number and goes.
+        assert_eq!(
+            merged.mrn.iter().map(|m| (m.value.as_str(), m.corrected)).collect::<Vec<_>>(),
+            [("44718020", false)]
+        );
+        // The first reading's clean date of birth is kept, the second's not added.
+        assert_eq!(merged.birth_date.iter().map(|d| d.value.to_string()).collect::<Vec<_>>(), ["1988-08-19"]);
+        // Nothing to fill: a second reading changes nothing.
+        let mut full = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 44718020", &cfg());
+        let before = full.clone();
+        full.fill_missing(extract("MRN: 12960437 DOB: 01/01/1990", &cfg()));
+        assert_eq!((full.mrn, full.birth_date), (before.mrn, before.birth_date));
     }
 
     #[test]
