@@ -200,6 +200,12 @@ fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
 /// The patient whose MRN this is once leading zeros are set aside
 /// ("6219984" read or exported for 06219984), when the MRN itself is in no
 /// one's record and exactly one padding or trimming of it is.
+/// Whether `mrn` is a patient's of the index, as filing looks it up (also
+/// with its leading zeros set aside).
+pub fn in_index(index: &dyn PatientIndex, mrn: &str) -> bool {
+    index.by_mrn(mrn).is_some() || by_mrn_zeros_aside(index, mrn).is_some()
+}
+
 fn by_mrn_zeros_aside(index: &dyn PatientIndex, mrn: &str) -> Option<PatientRecord> {
     if !mrn.starts_with(|c: char| c.is_ascii_digit()) || index.by_mrn(mrn).is_some() {
         return None;

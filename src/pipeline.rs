@@ -463,7 +463,8 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             let words = ctx.store.words(p.file_id, p.page)?;
             let mut found = crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers);
             if let Some(s) = &p.second_reading {
-                found.fill_missing(crate::extract::extract_page(&s.text, &s.words, &ctx.cfg.identifiers));
+                let second = crate::extract::extract_page(&s.text, &s.words, &ctx.cfg.identifiers);
+                found.add_second_reading(second, |m| crate::filing::in_index(&StoreIndex(ctx.store), m));
             }
             Ok(found)
         })
@@ -779,7 +780,8 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                 let second = reread
                     .then(|| {
                         let found = crate::extract::extract_page(&out.text, &out.words, &ctx.cfg.identifiers);
-                        crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers)
+                        let known = |m: &str| crate::filing::in_index(&StoreIndex(ctx.store), m);
+                        crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers, known)
                     })
                     .flatten()
                     .and_then(|(top, bottom)| {

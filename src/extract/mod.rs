@@ -478,13 +478,20 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
 
 /// Where a second reading of the page could find what this one missed:
 /// the band of its patient header (top and bottom, in pixels of the image
-/// OCR saw), when the page has no clean MRN or no clean date of birth but
-/// does have identifier labels. Tesseract's layout analysis of a whole page
-/// drops lines of small type beside bold or boxed text (an embossed card's
-/// MRN, a caption under a rule) that it reads when given the header alone.
-/// What the second reading finds is added with [`Extracted::fill_missing`].
-pub fn second_look(found: &Extracted, words: &[crate::model::Word], cfg: &ExtractConfig) -> Option<(u32, u32)> {
-    let clean_mrn = found.mrn.iter().any(|m| !m.corrected);
+/// OCR saw), when the page has identifier labels but no clean MRN, no clean
+/// date of birth, or only MRNs that are no patient's (`known` says which
+/// are). Tesseract's layout analysis of a whole page drops lines of small
+/// type beside bold or boxed text (an embossed card's MRN, a caption under
+/// a rule), and misreads digits of noisy scans (a 0 as 9), that it reads
+/// right when given the header alone. What the second reading finds is
+/// added with [`Extracted::add_second_reading`].
+pub fn second_look(
+    found: &Extracted,
+    words: &[crate::model::Word],
+    cfg: &ExtractConfig,
+    known: impl Fn(&str) -> bool,
+) -> Option<(u32, u32)> {
+    let clean_mrn = found.mrn.iter().any(|m| !m.corrected && known(&m.value));
     let clean_birth = found.birth_date.iter().any(|d| !d.corrected);
     if clean_mrn && clean_birth {
         return None;
@@ -494,13 +501,16 @@ pub fn second_look(found: &Extracted, words: &[crate::model::Word], cfg: &Extrac
 }
 
 impl Extracted {
-    /// Adds what a second reading of the page found (see [`second_look`]),
-    /// for each kind of identifier this reading has no clean value of. A
-    /// value found by both is kept once; a value found only by the second
-    /// reading stands beside this reading's corrected ones, so the two can
-    /// only disagree, which sends the page to review.
-    pub fn fill_missing(&mut self, second: Extracted) {
-        if !self.mrn.iter().any(|m| !m.corrected) {
+    /// Adds what a second reading of the page found (see [`second_look`]):
+    /// its MRNs unless this reading has a clean MRN that is a patient's
+    /// (`known`), and the other identifiers of each kind this reading has no
+    /// clean value of. A value found by both is kept once; a value found
+    /// only by the second reading stands beside this reading's, so two
+    /// readings of an MRN that differ are two MRNs to the filing decision
+    /// (review, unless one is no patient's and a digit from the other, on a
+    /// page that shows that patient's name and date of birth).
+    pub fn add_second_reading(&mut self, second: Extracted, known: impl Fn(&str) -> bool) {
+        if !self.mrn.iter().any(|m| !m.corrected && known(&m.value)) {
             second.mrn.into_iter().for_each(|m| push_unique(&mut self.mrn, m));
         }
         if !self.birth_date.iter().any(|d| !d.corrected) {
@@ -1535,7 +1545,7 @@ mod tests {
         let first = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 4471B020", &cfg());
         assert!(first.mrn.iter().all(|m| m.corrected) && !first.mrn.is_empty());
         let mut merged = first.clone();
-        merged.fill_missing(extract("Name: Larkspur, Tamsin\nMRN: 44718020 DOB: 08/18/1988", &cfg()));
+        merged.add_second_reading(extract("Name: Larkspur, Tamsin\nMRN: 44718020 DOB: 08/18/1988", &cfg()), |_| true);
         // The clean MRN is added; the corrected one is the same number and goes.
         assert_eq!(
             merged.mrn.iter().map(|m| (m.value.as_str(), m.corrected)).collect::<Vec<_>>(),
@@ -1543,11 +1553,26 @@ mod tests {
         );
         // The first reading's clean date of birth is kept, the second's not added.
         assert_eq!(merged.birth_date.iter().map(|d| d.value.to_string()).collect::<Vec<_>>(), ["1988-08-19"]);
-        // Nothing to fill: a second reading changes nothing.
-        let mut full = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 44718020", &cfg());
+        // A second reading's other MRN stands beside the first's (two MRNs to
+        // the filing decision); its date of birth does not replace a clean one.
+        let mut full = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 94718020", &cfg());
         let before = full.clone();
-        full.fill_missing(extract("MRN: 12960437 DOB: 01/01/1990", &cfg()));
-        assert_eq!((full.mrn, full.birth_date), (before.mrn, before.birth_date));
+        let second = extract("MRN: 04718020 DOB: 01/01/1990", &cfg());
+        full.add_second_reading(second.clone(), |m| m == "04718020");
+        assert_eq!(full.mrn.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["94718020", "04718020"]);
+        assert_eq!(full.birth_date, before.birth_date);
+        // A known MRN read first: the second reading's MRNs are not added.
+        let mut known = before.clone();
+        known.add_second_reading(second, |_| true);
+        assert_eq!(known.mrn, before.mrn);
+        // When to look again: no MRN, no date of birth, or no known MRN.
+        let header = |e: &Extracted, known: bool| {
+            let w = |t: &str, x: u32| crate::model::Word { text: t.into(), conf: 90.0, x, y: 400, w: 60, h: 30 };
+            second_look(e, &[w("MRN:", 100), w("94718020", 200)], &cfg(), |_| known)
+        };
+        assert_eq!(header(&before, true), None);
+        assert_eq!(header(&before, false), Some((340, 610)));
+        assert!(header(&first, true).is_some());
     }
 
     #[test]
