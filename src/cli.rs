@@ -345,7 +345,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                 for row in crate::extract::cell_rows(&s.words) {
                     println!("{row}");
                 }
-                let again = crate::extract::extract_page(&s.text, &s.words, &site.identifiers);
+                let band = (s.top, s.bottom);
+                let again = crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &site.identifiers);
                 println!("{}", serde_json::to_string_pretty(&again).unwrap_or_default());
             }
             Ok(exit::OK)

@@ -143,6 +143,9 @@ struct Ctx<'a> {
     engines: &'a EnginePool,
     progress: &'a Progress,
     tally: Tally,
+    /// Whether the patient index has patients: without any, an MRN that is
+    /// no patient's is no reason to read a header again.
+    has_patients: bool,
 }
 
 /// Runs `ingest`: walks `cfg.roots` and stores every page.
@@ -173,7 +176,15 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         .stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
-    let ctx = Ctx { store, cfg, batch: &batch, engines: &engines, progress: &progress, tally: Tally::default() };
+    let ctx = Ctx {
+        store,
+        cfg,
+        batch: &batch,
+        engines: &engines,
+        progress: &progress,
+        tally: Tally::default(),
+        has_patients: store.patient_count() > 0,
+    };
     let _ = crate::report::write_snapshot(store);
     let last_snapshot = Mutex::new(Instant::now());
     let outcome: Result<()> = pool.install(|| {
@@ -463,7 +474,9 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             let words = ctx.store.words(p.file_id, p.page)?;
             let mut found = crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers);
             if let Some(s) = &p.second_reading {
-                let second = crate::extract::extract_page(&s.text, &s.words, &ctx.cfg.identifiers);
+                let band = (s.top, s.bottom);
+                let second =
+                    crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &ctx.cfg.identifiers);
                 found.add_second_reading(second, |m| crate::filing::in_index(&StoreIndex(ctx.store), m));
             }
             Ok(found)
@@ -728,7 +741,7 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
         (None, None) => p.status.name().to_string(),
     };
     log::debug!(
-        "page {}:{} ({} page {}): {}x{} at {} dpi; decode {} ms, ocr {} ms; {} chars; {outcome}",
+        "page {}:{} ({} page {}): {}x{} at {} dpi; decode {} ms, ocr {} ms{}; {} chars; {outcome}",
         file.id,
         p.page,
         file.source,
@@ -738,6 +751,7 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
         p.dpi,
         t.decode_ms,
         t.ocr_ms,
+        p.second_reading.as_ref().map(|_| format!(", header read again {} ms", t.reread_ms)).unwrap_or_default(),
         p.text.chars().count()
     );
 }
@@ -780,7 +794,7 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                 let second = reread
                     .then(|| {
                         let found = crate::extract::extract_page(&out.text, &out.words, &ctx.cfg.identifiers);
-                        let known = |m: &str| crate::filing::in_index(&StoreIndex(ctx.store), m);
+                        let known = |m: &str| !ctx.has_patients || crate::filing::in_index(&StoreIndex(ctx.store), m);
                         crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers, known)
                     })
                     .flatten()

@@ -197,9 +197,11 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
 /// The band of the page that holds its patient header, as (top, bottom) in
 /// pixels: the rows with an identifier's label or heading (the patient's
 /// name, MRN, date of birth, account, dates of service), the largest group
-/// of them (rows less than five line heights apart; the highest of equal
-/// groups), two line heights above it and six below, where the unlabelled
-/// lines of a card or imprint sit. `None` when no row has such a label.
+/// of them (rows less than five line heights apart, a line height being the
+/// page's median word height; the highest of equal groups), three line
+/// heights above it (values over their captions) and six below (the
+/// unlabelled lines of a card or imprint). `None` when no row has such a
+/// label.
 pub(super) fn header_band(words: &[Word], extra: &[Regex]) -> Option<(u32, u32)> {
     let rows = rows_of_cells(words);
     let identifier = |k: Kind| {
@@ -219,28 +221,22 @@ pub(super) fn header_band(words: &[Word], extra: &[Regex]) -> Option<(u32, u32)>
         find_labels(&c.text, extra).iter().any(|l| identifier(l.2))
             || heading_kind(&c.text, extra).is_some_and(identifier)
     };
-    // (top, bottom, line height) of each labelled row.
-    let marked: Vec<(u32, u32, u32)> = rows
+    let line = median_height(&words.iter().filter(|w| w.h > 0).collect::<Vec<_>>()).max(1);
+    // (top, bottom) of each labelled row.
+    let marked: Vec<(u32, u32)> = rows
         .iter()
         .filter(|r| r.iter().any(labelled))
-        .map(|r| {
-            let top = r.iter().map(|c| c.y0).min().unwrap_or(0);
-            let bottom = r.iter().map(|c| c.y1).max().unwrap_or(0);
-            let mut h: Vec<u32> = r.iter().map(|c| c.y1 - c.y0).collect();
-            h.sort_unstable();
-            (top, bottom, h[h.len() / 2].max(1))
-        })
+        .map(|r| (r.iter().map(|c| c.y0).min().unwrap_or(0), r.iter().map(|c| c.y1).max().unwrap_or(0)))
         .collect();
-    let mut groups: Vec<Vec<(u32, u32, u32)>> = Vec::new();
+    let mut groups: Vec<Vec<(u32, u32)>> = Vec::new();
     for m in marked {
         match groups.last_mut() {
-            Some(g) if m.0.saturating_sub(g.last().expect("groups are not empty").1) < 5 * m.2 => g.push(m),
+            Some(g) if m.0.saturating_sub(g.last().expect("groups are not empty").1) < 5 * line => g.push(m),
             _ => groups.push(vec![m]),
         }
     }
     let best = groups.iter().rev().max_by_key(|g| g.len())?;
-    let line = best.iter().map(|m| m.2).max().unwrap_or(1);
-    let top = best.first()?.0.saturating_sub(2 * line);
+    let top = best.first()?.0.saturating_sub(3 * line);
     let bottom = best.last()?.1 + 6 * line;
     Some((top, bottom))
 }
@@ -585,8 +581,8 @@ mod tests {
             ("Dictated", 100, 20),
             ("by:", 260, 20),
         ]);
-        // Rows 2 and 3 (y 220..310), two lines above, six below.
-        assert_eq!(header_band(&ws, &[]), Some((220 - 60, 280 + 30 + 180)));
+        // Rows 2 and 3 (y 220..310), three lines above, six below.
+        assert_eq!(header_band(&ws, &[]), Some((220 - 90, 280 + 30 + 180)));
         assert_eq!(header_band(&words(&[("Findings", 100, 0), ("communicated", 300, 0)]), &[]), None);
     }
 

@@ -388,8 +388,17 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
 /// without the dot leader between them (see [`skip_leader`]).
 fn value_of(line: &str, start: usize, end: usize) -> &str {
     let raw = &line[start..end];
-    let v = raw.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
+    let mut v = raw.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
     let dotted = raw[..raw.len() - v.len()].matches('.').count() >= 2;
+    // The leader's last dots read as digits ("PATIENT ID .........008
+    // 12960437"): a short run of digits glued to the dots, with more after it.
+    if dotted && !raw[..raw.len() - v.len()].ends_with(' ') {
+        if let Some((glued, after)) = v.split_once(' ') {
+            if glued.len() <= 3 && glued.chars().all(|c| c.is_ascii_digit()) && !after.trim().is_empty() {
+                v = after;
+            }
+        }
+    }
     let v = skip_leader(v, dotted);
     match v.find("   ").or_else(|| v.find('\t')) {
         Some(gap) => v[..gap].trim(),
@@ -500,18 +509,41 @@ pub fn second_look(
     cells::header_band(words, &extra)
 }
 
+/// Reads the identifiers of a second reading of a page's header band
+/// (`top..bottom`): its text, and its words together with the first
+/// reading's words outside the band, so the page's layout (whether its
+/// captions sit under their values) is judged on the whole page, as for the
+/// first reading.
+pub fn extract_second_reading(
+    first_words: &[crate::model::Word],
+    (top, bottom): (u32, u32),
+    text: &str,
+    words: &[crate::model::Word],
+    cfg: &ExtractConfig,
+) -> Extracted {
+    let mut all: Vec<crate::model::Word> =
+        first_words.iter().filter(|w| w.y + w.h <= top || w.y >= bottom).cloned().collect();
+    all.extend(words.iter().cloned());
+    extract_page(text, &all, cfg)
+}
+
 impl Extracted {
     /// Adds what a second reading of the page found (see [`second_look`]):
-    /// its MRNs unless this reading has a clean MRN that is a patient's
-    /// (`known`), and the other identifiers of each kind this reading has no
+    /// its MRNs when this reading has no clean MRN, its MRNs that are a
+    /// patient's (`known`) when this reading's are none, and the other identifiers of each kind this reading has no
     /// clean value of. A value found by both is kept once; a value found
     /// only by the second reading stands beside this reading's, so two
     /// readings of an MRN that differ are two MRNs to the filing decision
     /// (review, unless one is no patient's and a digit from the other, on a
     /// page that shows that patient's name and date of birth).
     pub fn add_second_reading(&mut self, second: Extracted, known: impl Fn(&str) -> bool) {
-        if !self.mrn.iter().any(|m| !m.corrected && known(&m.value)) {
+        let clean: Vec<&str> = self.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.as_str()).collect();
+        if clean.is_empty() {
             second.mrn.into_iter().for_each(|m| push_unique(&mut self.mrn, m));
+        } else if !clean.iter().any(|m| known(m)) {
+            // Only unknown MRNs read first: the second reading's known ones
+            // (another unknown number is a misreading, not news).
+            second.mrn.into_iter().filter(|m| known(&m.value)).for_each(|m| push_unique(&mut self.mrn, m));
         }
         if !self.birth_date.iter().any(|d| !d.corrected) {
             second.birth_date.into_iter().for_each(|d| push_unique(&mut self.birth_date, d));
@@ -804,7 +836,7 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     static HEADINGS: OnceLock<Vec<(Kind, Regex)>> = OnceLock::new();
     HEADINGS.get_or_init(|| {
         [
-            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date\s+of\s+birth|born)\b"),
+            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date[\s.]+of[\s.]+birth|born)\b"),
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
             (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
             (Kind::Account, r"\bvisit\s*(?:no\.?|#|number)"),
@@ -1508,6 +1540,8 @@ mod tests {
             let e = extract(&format!("{label} 05/27/1994"), &cfg());
             assert_eq!(e.birth_date.first().map(|d| d.value.to_string()), Some("1994-05-27".into()), "{label}");
         }
+        let e = extract("PATIENT ID .........008 12960437\nDATE OF BIRTH ......... 05/27/1994", &cfg());
+        assert_eq!(e.mrn.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["12960437"]);
         let e = extract("Re: Patient Marchbanks, Delphine\nMR No. 12960437 Date of Birth 05/27/1994", &cfg());
         assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("MARCHBANKS", "DELPHINE"));
     }
@@ -1560,6 +1594,10 @@ mod tests {
         let second = extract("MRN: 04718020 DOB: 01/01/1990", &cfg());
         full.add_second_reading(second.clone(), |m| m == "04718020");
         assert_eq!(full.mrn.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["94718020", "04718020"]);
+        // Neither reading is a patient's: the second's number is not added.
+        let mut unknown = before.clone();
+        unknown.add_second_reading(second.clone(), |_| false);
+        assert_eq!(unknown.mrn, before.mrn);
         assert_eq!(full.birth_date, before.birth_date);
         // A known MRN read first: the second reading's MRNs are not added.
         let mut known = before.clone();
@@ -1571,7 +1609,7 @@ mod tests {
             second_look(e, &[w("MRN:", 100), w("94718020", 200)], &cfg(), |_| known)
         };
         assert_eq!(header(&before, true), None);
-        assert_eq!(header(&before, false), Some((340, 610)));
+        assert_eq!(header(&before, false), Some((310, 610)));
         assert!(header(&first, true).is_some());
     }
 

@@ -60,6 +60,13 @@ fn no_page_is_filed_to_a_wrong_patient_and_every_trap_is_in_review() {
             assert!(reasons.iter().any(|r| r.contains(want)), "{key:?} ({trap}): reasons {reasons:?}, want '{want}'");
         }
     }
+    // A page whose only MRN is no patient's has its header read again
+    // (`extract::second_look`); the second reading finds the same number.
+    for t in b.truth.iter().filter(|t| t["trap"] == "not_in_index") {
+        let key = (t["source"].as_str().unwrap().to_string(), t["page"].as_u64().unwrap());
+        let reread = b.pages[&key]["timings"]["reread_ms"].as_u64().unwrap_or(0);
+        assert!(reread > 0, "{key:?}: the header of a page with an unknown MRN is read again");
+    }
     assert!(traps >= 5, "the batch holds every kind of trap");
     assert!(filed * 2 >= b.truth.len(), "most ordinary pages are filed ({filed} of {})", b.truth.len());
 }
