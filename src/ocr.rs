@@ -236,6 +236,11 @@ impl Engine {
         Ok(OcrOutput { text, words, confidence, rotation, skew, deskew_ms, osd_ms, recognize_ms })
     }
 
+    /// Lets go of the last page's image (kept for [`Engine::reread`]).
+    pub fn release_page(&mut self) {
+        self.last = None;
+    }
+
     /// Reads a band of the last page [`Engine::read`] read (rows `top` to
     /// `bottom` of the upright, deskewed image, the whole width) on its own,
     /// as sparse text (`--psm 11`): without the rest of the page, Tesseract
@@ -499,6 +504,8 @@ mod tests {
         assert!(again.x.abs_diff(first.x) <= 3 && again.y.abs_diff(first.y) <= 3, "{again:?} vs {first:?}");
         assert!(words.iter().all(|w| w.y >= top && w.y + w.h <= bottom + 1), "words outside the band");
         assert!(engine.reread(gray.height() + 10, gray.height() + 50).is_err(), "a band below the page");
+        engine.release_page();
+        assert!(engine.reread(top, bottom).is_err(), "the page was let go");
     }
 
     #[test]

@@ -803,6 +803,7 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                         let (text, words) = engine.reread(top, bottom).ok()?;
                         Some(crate::model::SecondReading { top, bottom, text, words })
                     });
+                engine.release_page();
                 Ok::<_, InputError>((out, second, ms(t.elapsed())))
             });
             match out {
