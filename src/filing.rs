@@ -200,10 +200,13 @@ fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
 /// The patient whose MRN this is once leading zeros are set aside
 /// ("6219984" read or exported for 06219984), when the MRN itself is in no
 /// one's record and exactly one padding or trimming of it is.
-/// Whether `mrn` is a patient's of the index, as filing looks it up (also
-/// with its leading zeros set aside).
-pub fn in_index(index: &dyn PatientIndex, mrn: &str) -> bool {
-    index.by_mrn(mrn).is_some() || by_mrn_zeros_aside(index, mrn).is_some()
+/// What the index says of `mrn`, as filing looks it up (also with its
+/// leading zeros set aside), for the second reading of a page's header.
+pub fn index_says(index: &dyn PatientIndex, mrn: &str) -> crate::extract::IndexSays {
+    match index.by_mrn(mrn).or_else(|| by_mrn_zeros_aside(index, mrn)) {
+        Some(p) => crate::extract::IndexSays::Known(Some(p.birth_date)),
+        None => crate::extract::IndexSays::Unknown,
+    }
 }
 
 fn by_mrn_zeros_aside(index: &dyn PatientIndex, mrn: &str) -> Option<PatientRecord> {
@@ -249,6 +252,35 @@ fn misread_mrns(ev: &Evidence, index: &dyn PatientIndex, clean: &[String], cfg: 
         })
         .cloned()
         .collect()
+}
+
+/// Dates of birth of a document that are OCR's misreading of its patient's
+/// `p`'s: a digit from `p`'s, and read only on pages that also read `p`'s
+/// date of birth, `p`'s MRN, and only names of `p` (the two readings of one
+/// field that a second reading of the header gives, `6/21/76` beside
+/// 06/21/70). A page whose only date of birth is a digit off is not helped.
+fn misread_births(ev: &Evidence, p: &PatientRecord, cfg: &FilingConfig) -> Vec<Date> {
+    let one_digit_away = |d: &Date| {
+        let d = d.to_string();
+        d.len() == p.birth_date.len() && d.chars().zip(p.birth_date.chars()).filter(|(a, b)| a != b).count() == 1
+    };
+    let mut out: Vec<Date> = Vec::new();
+    for d in ev.pages.iter().flat_map(|pg| &pg.birth_date).filter(|b| !b.corrected).map(|b| b.value) {
+        if out.contains(&d) || !one_digit_away(&d) {
+            continue;
+        }
+        let explained =
+            ev.pages.iter().filter(|pg| pg.birth_date.iter().any(|b| !b.corrected && b.value == d)).all(|pg| {
+                pg.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
+                    && pg.mrn.iter().any(|m| !m.corrected && m.value == p.mrn)
+                    && !pg.name.is_empty()
+                    && pg.name.iter().all(|n| name_matches(n, p, cfg))
+            });
+        if explained {
+            out.push(d);
+        }
+    }
+    out
 }
 
 /// Review reason: a second indexed patient's MRN appears on the document
@@ -318,6 +350,8 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
         [mrn] => match index.by_mrn(mrn) {
             None => d.reasons.push("MRN not in patient index".into()),
             Some(p) => {
+                let misread = misread_births(ev, &p, cfg);
+                let dobs: Vec<&Date> = dobs.iter().filter(|d| !misread.contains(d)).collect();
                 let dob_agrees = dobs.iter().any(|x| x.to_string() == p.birth_date);
                 let dob_conflicts = dobs.iter().any(|x| x.to_string() != p.birth_date) || year_conflicts(ev, &p);
                 let name_agrees = names.iter().any(|n| name_matches(n, &p, cfg));
@@ -547,6 +581,27 @@ mod tests {
             min_ocr_confidence: Some(0.93),
         };
         decide(&ev, &index(), &FilingConfig::default())
+    }
+
+    #[test]
+    fn two_readings_of_a_date_of_birth_a_digit_apart_are_one_misread() {
+        // A second reading of the header read the patient's 03/14/1962
+        // where the first read 03/14/1968: MRN, name and one reading agree.
+        let both = "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1968\nDOB: 03/14/1962";
+        let d = decide_pages(&[both]);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        for (page, why) in [
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1968", "only the misread date"),
+            ("MRN: 00482913  DOB: 03/14/1968\nDOB: 03/14/1962", "no name on the page"),
+            ("Patient: PENHALIGON, WYSTAN  MRN: 00482913  DOB: 03/14/1968\nDOB: 03/14/1962", "another name"),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1958\nDOB: 03/14/1962", "two digits away"),
+        ] {
+            let d = decide_pages(&[page]);
+            assert!(d.patient.is_none(), "{why}");
+        }
+        // Another page of the document with the other date alone: not explained.
+        let d = decide_pages(&[both, "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1968\nPage 2 of 2"]);
+        assert!(d.patient.is_none(), "{:?}", d.reasons);
     }
 
     #[test]

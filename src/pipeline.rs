@@ -477,7 +477,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
                 let band = (s.top, s.bottom);
                 let second =
                     crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &ctx.cfg.identifiers);
-                found.add_second_reading(second, |m| crate::filing::in_index(&StoreIndex(ctx.store), m));
+                found.add_second_reading(second, |m| crate::filing::index_says(&StoreIndex(ctx.store), m));
             }
             Ok(found)
         })
@@ -794,8 +794,11 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                 let second = reread
                     .then(|| {
                         let found = crate::extract::extract_page(&out.text, &out.words, &ctx.cfg.identifiers);
-                        let known = |m: &str| !ctx.has_patients || crate::filing::in_index(&StoreIndex(ctx.store), m);
-                        crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers, known)
+                        let index = |m: &str| match ctx.has_patients {
+                            true => crate::filing::index_says(&StoreIndex(ctx.store), m),
+                            false => crate::extract::IndexSays::Known(None),
+                        };
+                        crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers, index)
                     })
                     .flatten()
                     .and_then(|(top, bottom)| {

@@ -485,28 +485,57 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     out
 }
 
+/// What the patient index says of an MRN, for [`second_look`] and
+/// [`Extracted::add_second_reading`] (extraction itself never looks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexSays {
+    /// No patient has it.
+    Unknown,
+    /// A patient has it, born on this date (`YYYY-MM-DD`); `None` when there
+    /// is nothing to compare with (no patients imported yet).
+    Known(Option<String>),
+}
+
 /// Where a second reading of the page could find what this one missed:
 /// the band of its patient header (top and bottom, in pixels of the image
 /// OCR saw), when the page has identifier labels but no clean MRN, no clean
-/// date of birth, or only MRNs that are no patient's (`known` says which
-/// are). Tesseract's layout analysis of a whole page drops lines of small
-/// type beside bold or boxed text (an embossed card's MRN, a caption under
-/// a rule), and misreads digits of noisy scans (a 0 as 9), that it reads
-/// right when given the header alone. What the second reading finds is
-/// added with [`Extracted::add_second_reading`].
+/// date of birth, only MRNs that are no patient's, or a date of birth that
+/// is not its MRN's patient's (`index` says). Tesseract's layout analysis of
+/// a whole page drops lines of small type beside bold or boxed text (an
+/// embossed card's MRN, a caption under a rule), and misreads digits of
+/// noisy scans (a 0 as 9, or as 6 at the end of a year), that it reads right
+/// when given the header alone. What the second reading finds is added with
+/// [`Extracted::add_second_reading`].
 pub fn second_look(
     found: &Extracted,
     words: &[crate::model::Word],
     cfg: &ExtractConfig,
-    known: impl Fn(&str) -> bool,
+    index: impl Fn(&str) -> IndexSays,
 ) -> Option<(u32, u32)> {
-    let clean_mrn = found.mrn.iter().any(|m| !m.corrected && known(&m.value));
+    let births = known_births(found, &index);
     let clean_birth = found.birth_date.iter().any(|d| !d.corrected);
-    if clean_mrn && clean_birth {
+    let birth_agrees = births.iter().all(|b| match b {
+        Some(b) => found.birth_date.iter().any(|d| !d.corrected && d.value.to_string() == *b),
+        None => true,
+    });
+    if !births.is_empty() && clean_birth && birth_agrees {
         return None;
     }
     let (_, extra) = compiled(cfg);
     cells::header_band(words, &extra)
+}
+
+/// What the index says of each clean MRN found that a patient has.
+fn known_births(found: &Extracted, index: impl Fn(&str) -> IndexSays) -> Vec<Option<String>> {
+    found
+        .mrn
+        .iter()
+        .filter(|m| !m.corrected)
+        .filter_map(|m| match index(&m.value) {
+            IndexSays::Known(b) => Some(b),
+            IndexSays::Unknown => None,
+        })
+        .collect()
 }
 
 /// Reads the identifiers of a second reading of a page's header band
@@ -530,13 +559,15 @@ pub fn extract_second_reading(
 impl Extracted {
     /// Adds what a second reading of the page found (see [`second_look`]):
     /// its MRNs when this reading has no clean MRN, its MRNs that are a
-    /// patient's (`known`) when this reading's are none, and the other identifiers of each kind this reading has no
-    /// clean value of. A value found by both is kept once; a value found
+    /// patient's (`index`) when this reading's are none, its date of birth
+    /// of the MRN's patient when this reading's is another, and the other
+    /// identifiers of each kind this reading has no clean value of. A value found by both is kept once; a value found
     /// only by the second reading stands beside this reading's, so two
     /// readings of an MRN that differ are two MRNs to the filing decision
     /// (review, unless one is no patient's and a digit from the other, on a
     /// page that shows that patient's name and date of birth).
-    pub fn add_second_reading(&mut self, second: Extracted, known: impl Fn(&str) -> bool) {
+    pub fn add_second_reading(&mut self, second: Extracted, index: impl Fn(&str) -> IndexSays) {
+        let known = |m: &str| index(m) != IndexSays::Unknown;
         let clean: Vec<&str> = self.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.as_str()).collect();
         if clean.is_empty() {
             second.mrn.into_iter().for_each(|m| push_unique(&mut self.mrn, m));
@@ -545,8 +576,18 @@ impl Extracted {
             // (another unknown number is a misreading, not news).
             second.mrn.into_iter().filter(|m| known(&m.value)).for_each(|m| push_unique(&mut self.mrn, m));
         }
+        let births: Vec<String> = known_births(self, &index).into_iter().flatten().collect();
         if !self.birth_date.iter().any(|d| !d.corrected) {
             second.birth_date.into_iter().for_each(|d| push_unique(&mut self.birth_date, d));
+        } else if !births.is_empty()
+            && !self.birth_date.iter().any(|d| !d.corrected && births.contains(&d.value.to_string()))
+        {
+            // A date of birth that is not the MRN's patient's: the second
+            // reading's that is (a misreading of one of them, for the
+            // filing decision to judge), not another.
+            let agreeing =
+                second.birth_date.into_iter().filter(|d| !d.corrected && births.contains(&d.value.to_string()));
+            agreeing.for_each(|d| push_unique(&mut self.birth_date, d));
         }
         if self.service_date.is_empty() {
             self.service_date = second.service_date;
@@ -1574,12 +1615,18 @@ mod tests {
         assert!(e.mrn.is_empty() && e.birth_date.is_empty(), "{e:?}");
     }
 
+    fn known(birth: Option<&str>) -> IndexSays {
+        IndexSays::Known(birth.map(str::to_string))
+    }
+
     #[test]
     fn a_second_reading_only_fills_what_the_first_missed() {
         let first = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 4471B020", &cfg());
         assert!(first.mrn.iter().all(|m| m.corrected) && !first.mrn.is_empty());
         let mut merged = first.clone();
-        merged.add_second_reading(extract("Name: Larkspur, Tamsin\nMRN: 44718020 DOB: 08/18/1988", &cfg()), |_| true);
+        merged.add_second_reading(extract("Name: Larkspur, Tamsin\nMRN: 44718020 DOB: 08/18/1988", &cfg()), |_| {
+            known(None)
+        });
         // The clean MRN is added; the corrected one is the same number and goes.
         assert_eq!(
             merged.mrn.iter().map(|m| (m.value.as_str(), m.corrected)).collect::<Vec<_>>(),
@@ -1592,25 +1639,46 @@ mod tests {
         let mut full = extract("Patient Name: Larkspur, Tamsin\nDOB: 08/19/1988\nMRN: 94718020", &cfg());
         let before = full.clone();
         let second = extract("MRN: 04718020 DOB: 01/01/1990", &cfg());
-        full.add_second_reading(second.clone(), |m| m == "04718020");
+        full.add_second_reading(second.clone(), |m| if m == "04718020" { known(None) } else { IndexSays::Unknown });
         assert_eq!(full.mrn.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["94718020", "04718020"]);
         // Neither reading is a patient's: the second's number is not added.
         let mut unknown = before.clone();
-        unknown.add_second_reading(second.clone(), |_| false);
+        unknown.add_second_reading(second.clone(), |_| IndexSays::Unknown);
         assert_eq!(unknown.mrn, before.mrn);
         assert_eq!(full.birth_date, before.birth_date);
         // A known MRN read first: the second reading's MRNs are not added.
         let mut known = before.clone();
-        known.add_second_reading(second, |_| true);
+        known.add_second_reading(second, |_| self::known(None));
         assert_eq!(known.mrn, before.mrn);
         // When to look again: no MRN, no date of birth, or no known MRN.
         let header = |e: &Extracted, known: bool| {
             let w = |t: &str, x: u32| crate::model::Word { text: t.into(), conf: 90.0, x, y: 400, w: 60, h: 30 };
-            second_look(e, &[w("MRN:", 100), w("94718020", 200)], &cfg(), |_| known)
+            second_look(e, &[w("MRN:", 100), w("94718020", 200)], &cfg(), |_| {
+                if known {
+                    self::known(None)
+                } else {
+                    IndexSays::Unknown
+                }
+            })
         };
         assert_eq!(header(&before, true), None);
         assert_eq!(header(&before, false), Some((310, 610)));
         assert!(header(&first, true).is_some());
+        // The date of birth is not the MRN's patient's: look again, and add
+        // the second reading's date of birth only if it is the patient's.
+        let band = [crate::model::Word { text: "DOB:".into(), conf: 90.0, x: 100, y: 400, w: 60, h: 30 }];
+        let theirs = |b: &str| {
+            let b = b.to_string();
+            move |_: &str| IndexSays::Known(Some(b.clone()))
+        };
+        assert_eq!(second_look(&before, &band, &cfg(), theirs("1988-08-19")), None);
+        assert!(second_look(&before, &band, &cfg(), theirs("1980-08-19")).is_some());
+        let mut misread = before.clone();
+        misread.add_second_reading(extract("DOB: 08/19/1986", &cfg()), theirs("1980-08-19"));
+        assert_eq!(misread.birth_date, before.birth_date, "another date again is not added");
+        misread.add_second_reading(extract("DOB: 08/19/1980", &cfg()), theirs("1980-08-19"));
+        let dobs: Vec<String> = misread.birth_date.iter().map(|d| d.value.to_string()).collect();
+        assert_eq!(dobs, ["1988-08-19", "1980-08-19"]);
     }
 
     #[test]
