@@ -208,6 +208,7 @@ impl Engine {
     /// deadline, checked between words); the page then fails with
     /// [`InputError::OcrTimeLimit`].
     pub fn read(&mut self, gray: &GrayImage, dpi: u32) -> Result<OcrOutput, InputError> {
+        self.last = None;
         let started = std::time::Instant::now();
         let mut pix = Pix::from_gray(gray, dpi).ok_or(InputError::Ocr("cannot allocate the page image".into()))?;
         let t0 = std::time::Instant::now();

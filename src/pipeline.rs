@@ -801,10 +801,13 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                         crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers, index)
                     })
                     .flatten()
-                    .and_then(|(top, bottom)| {
+                    .and_then(|(top, bottom)| match engine.reread(top, bottom) {
+                        Ok((text, words)) => Some(crate::model::SecondReading { top, bottom, text, words }),
                         // A failed second reading leaves the first as it is.
-                        let (text, words) = engine.reread(top, bottom).ok()?;
-                        Some(crate::model::SecondReading { top, bottom, text, words })
+                        Err(e) => {
+                            log::debug!("page {}:{n}: the header's second reading failed: {e}", file.id);
+                            None
+                        }
                     });
                 engine.release_page();
                 Ok::<_, InputError>((out, second, ms(t.elapsed())))
