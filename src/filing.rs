@@ -197,9 +197,6 @@ fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
         || ev.pages.iter().flat_map(|pg| &pg.birth_date).any(|b| b.corrected && b.value.to_string() != p.birth_date)
 }
 
-/// The patient whose MRN this is once leading zeros are set aside
-/// ("6219984" read or exported for 06219984), when the MRN itself is in no
-/// one's record and exactly one padding or trimming of it is.
 /// What the index says of `mrn`, as filing looks it up (also with its
 /// leading zeros set aside), for the second reading of a page's header.
 pub fn index_says(index: &dyn PatientIndex, mrn: &str) -> crate::extract::IndexSays {
@@ -209,6 +206,9 @@ pub fn index_says(index: &dyn PatientIndex, mrn: &str) -> crate::extract::IndexS
     }
 }
 
+/// The patient whose MRN this is once leading zeros are set aside
+/// ("6219984" read or exported for 06219984), when the MRN itself is in no
+/// one's record and exactly one padding or trimming of it is.
 fn by_mrn_zeros_aside(index: &dyn PatientIndex, mrn: &str) -> Option<PatientRecord> {
     if !mrn.starts_with(|c: char| c.is_ascii_digit()) || index.by_mrn(mrn).is_some() {
         return None;
@@ -236,11 +236,9 @@ fn by_mrn_zeros_aside(index: &dyn PatientIndex, mrn: &str) -> Option<PatientReco
 fn misread_mrns(ev: &Evidence, index: &dyn PatientIndex, clean: &[String], cfg: &FilingConfig) -> Vec<String> {
     let indexed: Vec<PatientRecord> = clean.iter().filter_map(|m| index.by_mrn(m)).collect();
     let [p] = indexed.as_slice() else { return Vec::new() };
-    let one_digit_away =
-        |m: &str| m.len() == p.mrn.len() && m.chars().zip(p.mrn.chars()).filter(|(a, b)| a != b).count() == 1;
     clean
         .iter()
-        .filter(|m| index.by_mrn(m).is_none() && one_digit_away(m))
+        .filter(|m| index.by_mrn(m).is_none() && one_digit_apart(m, &p.mrn))
         .filter(|m| {
             ev.pages.iter().filter(|pg| pg.mrn.iter().any(|x| !x.corrected && x.value == **m)).all(|pg| {
                 let dobs: Vec<&Date> = pg.birth_date.iter().filter(|b| !b.corrected).map(|b| &b.value).collect();
@@ -254,19 +252,20 @@ fn misread_mrns(ev: &Evidence, index: &dyn PatientIndex, clean: &[String], cfg: 
         .collect()
 }
 
+/// Whether two readings of the same length differ in exactly one place.
+fn one_digit_apart(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
+}
+
 /// Dates of birth of a document that are OCR's misreading of its patient's
 /// `p`'s: a digit from `p`'s, and read only on pages that also read `p`'s
 /// date of birth, `p`'s MRN, and only names of `p` (the two readings of one
 /// field that a second reading of the header gives, `6/21/76` beside
 /// 06/21/70). A page whose only date of birth is a digit off is not helped.
 fn misread_births(ev: &Evidence, p: &PatientRecord, cfg: &FilingConfig) -> Vec<Date> {
-    let one_digit_away = |d: &Date| {
-        let d = d.to_string();
-        d.len() == p.birth_date.len() && d.chars().zip(p.birth_date.chars()).filter(|(a, b)| a != b).count() == 1
-    };
     let mut out: Vec<Date> = Vec::new();
     for d in ev.pages.iter().flat_map(|pg| &pg.birth_date).filter(|b| !b.corrected).map(|b| b.value) {
-        if out.contains(&d) || !one_digit_away(&d) {
+        if out.contains(&d) || !one_digit_apart(&d.to_string(), &p.birth_date) {
             continue;
         }
         let explained =
@@ -499,13 +498,7 @@ mod tests {
 
     #[test]
     fn a_filed_page_reports_what_it_shows_of_the_patient_without_labels() {
-        let r = index().by_mrn("00482913").expect("in the index");
-        let p = crate::model::Patient {
-            mrn: r.mrn,
-            family_name: r.family_name,
-            given_name: r.given_name,
-            birth_date: r.birth_date,
-        };
+        let p = crate::model::Patient::from(&index().by_mrn("00482913").expect("in the index"));
         let cfg = ExtractConfig { current_year: Some(2026), ..Default::default() };
         let card = "PROGRESS NOTE\nQUILLFEATHER MARISOL T\n00482913\n03/14/62 F Room 503-A";
         let c = confirmed_on_page(&extract(card, &cfg), card, &p);

@@ -537,12 +537,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             match (&decision.patient, reasons.is_empty()) {
                 (Some(patient), true) => {
                     p.status = PageStatus::Filed;
-                    p.patient = Some(crate::model::Patient {
-                        mrn: patient.mrn.clone(),
-                        family_name: patient.family_name.clone(),
-                        given_name: patient.given_name.clone(),
-                        birth_date: patient.birth_date.clone(),
-                    });
+                    p.patient = Some(patient.into());
                     p.review_reasons.clear();
                 }
                 _ => {

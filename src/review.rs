@@ -173,12 +173,7 @@ pub fn resolve(
     let at = now();
     change(store, user, "resolve", id, pages, |p| {
         p.status = PageStatus::Filed;
-        p.patient = Some(Patient {
-            mrn: patient.mrn.clone(),
-            family_name: patient.family_name.clone(),
-            given_name: patient.given_name.clone(),
-            birth_date: patient.birth_date.clone(),
-        });
+        p.patient = Some(Patient::from(&patient));
         if let Some(t) = doc_type {
             p.doc_type = Some(t.to_string());
             p.doc_type_confidence = Some(1.0);

@@ -561,11 +561,11 @@ impl Extracted {
     /// its MRNs when this reading has no clean MRN, its MRNs that are a
     /// patient's (`index`) when this reading's are none, its date of birth
     /// of the MRN's patient when this reading's is another, and the other
-    /// identifiers of each kind this reading has no clean value of. A value found by both is kept once; a value found
-    /// only by the second reading stands beside this reading's, so two
-    /// readings of an MRN that differ are two MRNs to the filing decision
-    /// (review, unless one is no patient's and a digit from the other, on a
-    /// page that shows that patient's name and date of birth).
+    /// identifiers of each kind this reading has no clean value of. A value
+    /// found by both is kept once; a value found only by the second reading
+    /// stands beside this reading's, so two readings that differ are two
+    /// values to the filing decision (review, unless it takes one for a
+    /// misreading of the other: `filing::misread_mrns`, `misread_births`).
     pub fn add_second_reading(&mut self, second: Extracted, index: impl Fn(&str) -> IndexSays) {
         let known = |m: &str| index(m) != IndexSays::Unknown;
         let clean: Vec<&str> = self.mrn.iter().filter(|m| !m.corrected).map(|m| m.value.as_str()).collect();

@@ -629,6 +629,18 @@ pub struct PatientRecord {
     pub sex: String,
 }
 
+impl From<&PatientRecord> for crate::model::Patient {
+    /// The demographics a page filed to this patient carries.
+    fn from(p: &PatientRecord) -> crate::model::Patient {
+        crate::model::Patient {
+            mrn: p.mrn.clone(),
+            family_name: p.family_name.clone(),
+            given_name: p.given_name.clone(),
+            birth_date: p.birth_date.clone(),
+        }
+    }
+}
+
 /// One line of the audit trail: who did what to what, before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
