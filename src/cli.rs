@@ -209,7 +209,13 @@ pub enum DebugCommand {
     /// Print a stored page's rows of word cells (x position, text) and the
     /// identifiers read from its text and words (shows the page's text:
     /// for working on synthetic batches)
-    Cells { file_id: u64, page: u32 },
+    Cells {
+        file_id: u64,
+        page: u32,
+        /// Also print every word's box and confidence (x, y, width, height)
+        #[arg(long)]
+        words: bool,
+    },
     /// Add synthetic page records (no OCR) to measure status and export on a big store
     Fill {
         #[arg(long)]
@@ -328,20 +334,25 @@ pub fn run(cli: Cli) -> Result<u8> {
             println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
             Ok(exit::OK)
         }
-        Command::Debug(DebugCommand::Cells { file_id, page }) => {
+        Command::Debug(DebugCommand::Cells { file_id, page, words: show_words }) => {
             let store = open_for_reading(&store_path)?;
             let Some(p) = store.page(file_id, page)? else {
                 eprintln!("no page {file_id}:{page} in the store");
                 return Ok(exit::FATAL);
             };
             let words = store.words(file_id, page)?;
+            if show_words {
+                for w in &words {
+                    println!("word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
+                }
+            }
             for row in crate::extract::cell_rows(&words) {
                 println!("{row}");
             }
             let found = crate::extract::extract_page(&p.text, &words, &site.identifiers);
             println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
-            if let Some(s) = &p.second_reading {
-                println!("second reading of rows {}..{}:", s.top, s.bottom);
+            for (s, look) in p.rereads().zip(crate::ocr::REREAD_LOOKS) {
+                println!("header read again ({look:?}), rows {}..{}:", s.top, s.bottom);
                 for row in crate::extract::cell_rows(&s.words) {
                     println!("{row}");
                 }

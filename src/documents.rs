@@ -4,7 +4,8 @@
 //! A new document starts at a page when, in this order of precedence:
 //! 1. the page before it was a separator sheet;
 //! 2. it says "Page k of N" with k > 1: never (a continuation page);
-//! 3. it says "Page 1 of N";
+//! 3. it says "Page 1 of N", or the page before it said "Page N of N" (the
+//!    last page of its document);
 //! 4. it carries a medical record number (read by [`crate::extract`]) other
 //!    than the current document's;
 //! 5. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
@@ -35,6 +36,8 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
     let mut current_mrn: Option<String> = None;
     let mut after_separator = true;
     let mut prev_class: Option<&Classification> = None;
+    // The last page with text said "Page N of N".
+    let mut after_last = false;
     for (i, p) in pages.iter().enumerate() {
         if p.separator {
             after_separator = true;
@@ -50,6 +53,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
             match page_of(p.text) {
                 Some((k, _)) if k > 1 => false,
                 Some((1, _)) => true,
+                _ if after_last => true,
                 _ => {
                     let other_patient = matches!((&mrn, &current_mrn), (Some(a), Some(b)) if a != b);
                     let first_page_look = opens_document(p.text, mrn.is_some());
@@ -74,6 +78,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
         }
         if has_text {
             prev_class = p.class;
+            after_last = page_of(p.text).is_some_and(|(k, n)| k == n);
         }
         after_separator = false;
     }
@@ -204,6 +209,26 @@ mod tests {
             PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None },
         ];
         assert_eq!(boundaries(&pages, 0.8), vec![true, false, false, true, false, false, true]);
+    }
+
+    #[test]
+    fn a_document_ends_at_page_n_of_n() {
+        // A card whose MRN and title OCR dropped, after a document's last
+        // page: a document of its own, not the end of the one before.
+        let rad = class("radiology_report", 0.6);
+        let page = |text| PageView { text, class: Some(&rad), separator: false, mrn: None };
+        let pages = [
+            PageView { mrn: Some("27750318"), ..page("RADIOLOGY REPORT\nPage 1 of 2") },
+            page("findings\nPage 2 of 2"),
+            page("GRIMSDITCH, PHILIPPA K\n08/14/56 F"),
+            page("more findings"),
+            PageView { text: "", class: None, separator: false, mrn: None },
+            page("notes\nPage 1 of 1"),
+            PageView { text: "", class: None, separator: false, mrn: None },
+            page("an addendum"),
+            page("a continuation\nPage 2 of 3"),
+        ];
+        assert_eq!(boundaries(&pages, 0.8), vec![true, false, true, false, false, true, false, true, false]);
     }
 
     #[test]

@@ -243,9 +243,20 @@ pub struct PageRecord {
     /// missed the MRN or the date of birth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_reading: Option<SecondReading>,
+    /// What further readings of the header found, each of its image made
+    /// over (`ocr::REREAD_LOOKS` after the first), when the readings before
+    /// still missed or disagreed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_readings: Vec<SecondReading>,
 }
 
 impl PageRecord {
+    /// The readings of its header after the first reading of the page, in
+    /// the order they were made.
+    pub fn rereads(&self) -> impl Iterator<Item = &SecondReading> {
+        self.second_reading.iter().chain(&self.more_readings)
+    }
+
     /// A page not yet read: in review, no text, document 1.
     pub fn new(file_id: u64, page: u32, batch: u64) -> PageRecord {
         PageRecord {
@@ -276,6 +287,7 @@ impl PageRecord {
             resolved_by: None,
             resolved_at: None,
             second_reading: None,
+            more_readings: Vec::new(),
         }
     }
 

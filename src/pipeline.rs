@@ -473,7 +473,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         .map(|p| {
             let words = ctx.store.words(p.file_id, p.page)?;
             let mut found = crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers);
-            if let Some(s) = &p.second_reading {
+            for s in p.rereads() {
                 let band = (s.top, s.bottom);
                 let second =
                     crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &ctx.cfg.identifiers);
@@ -746,7 +746,10 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
         p.dpi,
         t.decode_ms,
         t.ocr_ms,
-        p.second_reading.as_ref().map(|_| format!(", header read again {} ms", t.reread_ms)).unwrap_or_default(),
+        match p.rereads().count() {
+            0 => String::new(),
+            n => format!(", header read again {n}x {} ms", t.reread_ms),
+        },
         p.text.chars().count()
     );
 }
@@ -786,30 +789,54 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
             let out = ctx.engines.with(|engine| {
                 let out = engine.read(&img.gray, dpi)?;
                 let t = Instant::now();
-                let second = reread
-                    .then(|| {
-                        let found = crate::extract::extract_page(&out.text, &out.words, &ctx.cfg.identifiers);
-                        let index = |m: &str| match ctx.has_patients {
-                            true => crate::filing::index_says(&StoreIndex(ctx.store), m),
-                            false => crate::extract::IndexSays::Known(None),
+                let index = |m: &str| match ctx.has_patients {
+                    true => crate::filing::index_says(&StoreIndex(ctx.store), m),
+                    false => crate::extract::IndexSays::Known(None),
+                };
+                let ids = &ctx.cfg.identifiers;
+                let mut rereads = Vec::new();
+                if reread {
+                    // Read the header again, in one look after another,
+                    // while the readings so far still miss or disagree.
+                    let mut found = crate::extract::extract_page(&out.text, &out.words, ids);
+                    for look in crate::ocr::REREAD_LOOKS {
+                        let Some((top, bottom)) = crate::extract::second_look(&found, &out.words, ids, index) else {
+                            break;
                         };
-                        crate::extract::second_look(&found, &out.words, &ctx.cfg.identifiers, index)
-                    })
-                    .flatten()
-                    .and_then(|(top, bottom)| match engine.reread(top, bottom) {
-                        Ok((text, words)) => Some(crate::model::SecondReading { top, bottom, text, words }),
-                        // A failed second reading leaves the first as it is.
-                        Err(e) => {
-                            log::debug!("page {}:{n}: the header's second reading failed: {e}", file.id);
-                            None
+                        let texts: Vec<&str> = std::iter::once(out.text.as_str())
+                            .chain(rereads.iter().map(|r: &crate::model::SecondReading| r.text.as_str()))
+                            .collect();
+                        if !rereads.is_empty() && !crate::extract::look_again(&found, &texts, ids, index) {
+                            break;
                         }
-                    });
+                        match engine.reread(top, bottom, look) {
+                            Ok((text, words)) => {
+                                let again = crate::extract::extract_second_reading(
+                                    &out.words,
+                                    (top, bottom),
+                                    &text,
+                                    &words,
+                                    ids,
+                                );
+                                found.add_second_reading(again, index);
+                                rereads.push(crate::model::SecondReading { top, bottom, text, words });
+                            }
+                            // A failed reading leaves the readings before it as they are.
+                            Err(e) => {
+                                log::debug!("page {}:{n}: reading the header again ({look:?}) failed: {e}", file.id);
+                                break;
+                            }
+                        }
+                    }
+                }
                 engine.release_page();
-                Ok::<_, InputError>((out, second, ms(t.elapsed())))
+                Ok::<_, InputError>((out, rereads, ms(t.elapsed())))
             });
             match out {
-                Ok(Ok((out, second, reread_ms))) => {
-                    rec.second_reading = second;
+                Ok(Ok((out, rereads, reread_ms))) => {
+                    let mut rereads = rereads.into_iter();
+                    rec.second_reading = rereads.next();
+                    rec.more_readings = rereads.collect();
                     rec.timings.reread_ms = reread_ms;
                     // Little text and tall bars: a patch-code separator sheet.
                     let letters = out.text.chars().filter(|c| c.is_alphanumeric()).count();

@@ -43,7 +43,7 @@ pub(super) fn read_cells(
     extra: &[Regex],
     out: &mut Extracted,
 ) -> bool {
-    let rows = rows_of_cells(words);
+    let rows = join_split_headings(rows_of_cells(words), extra);
     read_imprint(&rows, cfg, mrn_re, extra, out);
     let labels: Vec<Vec<Option<Kind>>> =
         rows.iter().map(|r| r.iter().map(|c| heading_kind(&c.text, extra)).collect()).collect();
@@ -60,6 +60,30 @@ pub(super) fn read_cells(
             .filter(|&(_, overlap)| overlap > 0)
             .max_by_key(|&(_, overlap)| overlap)
             .map(|(i, _)| i)
+    };
+    // The value under (`down`) or over cell (r, c): the aligned cell of the
+    // next row, or, when that row has nothing in the cell's column (a row of
+    // the header's other column, printed between the caption and its value),
+    // of the nearest row within two of the cell's heights of it.
+    let next_to = |r: usize, c: usize, down: bool| -> Option<&str> {
+        let h = &rows[r][c];
+        let reach = 2 * (h.y1 - h.y0).max(1);
+        let mut r2 = r;
+        loop {
+            r2 = if down { r2 + 1 } else { r2.checked_sub(1)? };
+            let row = rows.get(r2)?;
+            let far = if down {
+                row.iter().map(|v| v.y0).min()?.saturating_sub(h.y1)
+            } else {
+                h.y0.saturating_sub(row.iter().map(|v| v.y1).max()?)
+            };
+            if r2 != if down { r + 1 } else { r - 1 } && far > reach {
+                return None;
+            }
+            if let Some(i) = aligned(r, c, r2) {
+                return value_at(r2, i);
+            }
+        }
     };
     let fits = |kind: Kind, v: &str| valid(kind, v, cfg, mrn_re);
     struct Heading {
@@ -78,8 +102,8 @@ pub(super) fn read_cells(
                 continue;
             };
             let right = (c + 1 < row.len()).then(|| value_at(r, c + 1)).flatten();
-            let below = (r + 1 < rows.len()).then(|| aligned(r, c, r + 1).and_then(|i| value_at(r + 1, i))).flatten();
-            let above = (r > 0).then(|| aligned(r, c, r - 1).and_then(|i| value_at(r - 1, i))).flatten();
+            let below = next_to(r, c, true);
+            let above = next_to(r, c, false);
             let keep = |v: Option<&str>| v.filter(|v| fits(kind, v)).map(str::to_string);
             // A number beside the heading that does not read as its value
             // (a misread MRN, "99/09/1991") is its value all the same: the
@@ -116,11 +140,20 @@ pub(super) fn read_cells(
 /// it, starting at the same place, within the next few rows: one number in
 /// the site's MRN format alone on its line, and a date followed by the
 /// patient's sex ("03/03/75  M"), which is what makes it the date of birth.
-/// All three must be there; then they are read as the page's name, MRN and
+/// The name and the date must be there, and one MRN or none (OCR drops an
+/// embossed card's MRN line); then they are read as the page's name, MRN and
 /// date of birth, and filed on like labelled ones (so a card of another
 /// patient on the page is a second MRN, and goes to review). A date read
 /// only after an OCR correction ("62/19/69") stays a corrected reading.
-fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex], out: &mut Extracted) {
+/// Returns the rows (top, bottom) of each imprint read.
+fn read_imprint(
+    rows: &[Vec<Cell>],
+    cfg: &ExtractConfig,
+    mrn_re: &Regex,
+    extra: &[Regex],
+    out: &mut Extracted,
+) -> Vec<(u32, u32)> {
+    let mut spans = Vec::new();
     static SEX: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let sex = SEX.get_or_init(|| Regex::new(r"^(?:M|F|U|X|MALE|FEMALE)\b").expect("sex pattern compiles"));
     let plain = |t: &str| find_labels(t, extra).is_empty() && heading_kind(t, extra).is_none();
@@ -129,7 +162,7 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
     let bare = |t: &str| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
     let capitals = |t: &str| {
         let t = bare(t);
-        t.chars().any(|c| c.is_ascii_uppercase()) && t.chars().all(|c| c.is_ascii_uppercase() || " ,.'-".contains(c))
+        t.chars().any(|c| c.is_ascii_uppercase()) && t.chars().all(|c| c.is_ascii_uppercase() || " ,;.'-".contains(c))
     };
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
@@ -141,7 +174,8 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
             // the capitals of the cells after it join it.
             let joined: Vec<String> =
                 row[c..].iter().map(|x| x.text.as_str()).take_while(|t| capitals(t)).take(3).map(bare).collect();
-            let joined = joined.join(" ");
+            // A semicolon after the family name is OCR's reading of its comma.
+            let joined = joined.join(" ").replace(';', ",");
             let text = joined.trim_matches(|c: char| !c.is_alphanumeric());
             let words = text.split_whitespace().count();
             let title = ["DR", "DR.", "MD", "DO"].iter().any(|t| text.split_whitespace().next() == Some(*t));
@@ -157,41 +191,51 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
             };
             // The cells under the name that start where it starts, each
             // with the cell after it on its row (the sex after a wide gap).
-            let under: Vec<(String, String)> = rows[r + 1..]
+            let under: Vec<(String, String, u32, u32)> = rows[r + 1..]
                 .iter()
                 .take(6)
                 .filter_map(|row| {
                     let i = row.iter().position(|c| c.x0.abs_diff(cell.x0) <= 40)?;
                     let next = row.get(i + 1).map(|c| c.text.as_str()).unwrap_or("");
                     let text = bare(&row[i].text);
-                    Some((text.clone(), format!("{text} {next}")))
+                    Some((text.clone(), format!("{text} {next}"), row[i].y0, row[i].y1))
                 })
                 .take(3)
                 .collect();
             let mrns: Vec<Found<String>> = under
                 .iter()
-                .map(|(t, _)| t.as_str())
+                .map(|(t, _, _, _)| t.as_str())
                 .filter(|t| t.split_whitespace().count() == 1 && valid(Kind::Mrn, t, cfg, mrn_re))
                 .filter_map(|t| read_mrn(t, mrn_re))
                 .collect();
-            let births: Vec<Found<super::Date>> = under
-                .iter()
-                .map(|(_, with_next)| with_next.as_str())
-                .filter_map(|t| {
-                    let (d, end) = read_date_at(t, cfg, true)?;
-                    let (date, rest) = (t.get(..end)?, t.get(end..)?.trim_start_matches([' ', ',', '.', '|']));
-                    (date.split_whitespace().count() <= 3 && sex.is_match(rest)).then_some(d)
-                })
-                .collect();
-            if let ([mrn], [birth]) = (mrns.as_slice(), births.as_slice()) {
-                push_unique(&mut out.mrn, mrn.clone());
+            let date_and_sex = |t: &str| {
+                let (d, end) = read_date_at(t, cfg, true)?;
+                let (date, rest) = (t.get(..end)?, t.get(end..)?.trim_start_matches([' ', ',', '.', '|']));
+                (date.split_whitespace().count() <= 3 && sex.is_match(rest)).then_some(d)
+            };
+            let births: Vec<Found<super::Date>> = under.iter().filter_map(|u| date_and_sex(&u.1)).collect();
+            // The card's MRN line may be dropped by OCR: its name and date
+            // of birth are still the page's (they can only contradict a
+            // patient or suggest one; filing needs an MRN), when the date is
+            // the first line under the name, at most three of its heights
+            // below it (the dropped line between them).
+            let close = |u: &(String, String, u32, u32)| u.2.saturating_sub(cell.y1) <= 3 * (cell.y1 - cell.y0);
+            let mrn = match mrns.as_slice() {
+                [mrn] => Some(mrn),
+                [] if under.first().is_some_and(|u| close(u) && date_and_sex(&u.1).is_some()) => None,
+                _ => continue,
+            };
+            if let [birth] = births.as_slice() {
+                mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m.clone()));
                 push_unique(&mut out.birth_date, birth.clone());
                 if !out.name.contains(&name) {
                     out.name.push(name);
                 }
+                spans.push((cell.y0, under.iter().map(|u| u.3).max().unwrap_or(cell.y1)));
             }
         }
     }
+    spans
 }
 
 /// The band of the page that holds its patient header, as (top, bottom) in
@@ -200,10 +244,11 @@ fn read_imprint(rows: &[Vec<Cell>], cfg: &ExtractConfig, mrn_re: &Regex, extra: 
 /// of them (rows less than five line heights apart, a line height being the
 /// page's median word height; the highest of equal groups), three line
 /// heights above it (values over their captions) and six below (the
-/// unlabelled lines of a card or imprint). `None` when no row has such a
-/// label.
-pub(super) fn header_band(words: &[Word], extra: &[Regex]) -> Option<(u32, u32)> {
-    let rows = rows_of_cells(words);
+/// unlabelled lines of a card or imprint). The rows of an addressograph
+/// imprint count as labelled. `None` when no row has such a label.
+pub(super) fn header_band(words: &[Word], cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]) -> Option<(u32, u32)> {
+    let rows = join_split_headings(rows_of_cells(words), extra);
+    let imprints = read_imprint(&rows, cfg, mrn_re, extra, &mut Extracted::default());
     let identifier = |k: Kind| {
         matches!(
             k,
@@ -223,11 +268,12 @@ pub(super) fn header_band(words: &[Word], extra: &[Regex]) -> Option<(u32, u32)>
     };
     let line = median_height(&words.iter().filter(|w| w.h > 0).collect::<Vec<_>>()).max(1);
     // (top, bottom) of each labelled row.
-    let marked: Vec<(u32, u32)> = rows
-        .iter()
-        .filter(|r| r.iter().any(labelled))
-        .map(|r| (r.iter().map(|c| c.y0).min().unwrap_or(0), r.iter().map(|c| c.y1).max().unwrap_or(0)))
-        .collect();
+    let span = |r: &Vec<Cell>| (r.iter().map(|c| c.y0).min().unwrap_or(0), r.iter().map(|c| c.y1).max().unwrap_or(0));
+    let in_imprint = |r: &Vec<Cell>| {
+        let (top, bottom) = span(r);
+        imprints.iter().any(|&(t, b)| top < b && bottom > t)
+    };
+    let marked: Vec<(u32, u32)> = rows.iter().filter(|r| r.iter().any(labelled) || in_imprint(r)).map(span).collect();
     let mut groups: Vec<Vec<(u32, u32)>> = Vec::new();
     for m in marked {
         match groups.last_mut() {
@@ -239,6 +285,34 @@ pub(super) fn header_band(words: &[Word], extra: &[Regex]) -> Option<(u32, u32)>
     let top = best.first()?.0.saturating_sub(3 * line);
     let bottom = best.last()?.1 + 6 * line;
     Some((top, bottom))
+}
+
+/// Joins the cells of a heading that a wide space split ("Birth" "Date"
+/// in a serif font whose words OCR boxes at cap height): two neighbours on
+/// a row, less than three of their heights apart, that read as one heading
+/// together but are not two headings apart.
+fn join_split_headings(rows: Vec<Vec<Cell>>, extra: &[Regex]) -> Vec<Vec<Cell>> {
+    rows.into_iter()
+        .map(|row| {
+            let mut out: Vec<Cell> = Vec::with_capacity(row.len());
+            for cell in row {
+                if let Some(last) = out.last_mut() {
+                    let h = (last.y1 - last.y0).min(cell.y1 - cell.y0).max(1);
+                    let joined = format!("{} {}", last.text, cell.text);
+                    let apart = heading_kind(&last.text, extra).is_some() && heading_kind(&cell.text, extra).is_some();
+                    if cell.x0.saturating_sub(last.x1) < 3 * h && !apart && heading_kind(&joined, extra).is_some() {
+                        last.text = joined;
+                        last.x1 = last.x1.max(cell.x1);
+                        last.y0 = last.y0.min(cell.y0);
+                        last.y1 = last.y1.max(cell.y1);
+                        continue;
+                    }
+                }
+                out.push(cell);
+            }
+            out
+        })
+        .collect()
 }
 
 /// Whether `v` reads as a value of `kind`, cleanly (no OCR correction).
@@ -522,20 +596,47 @@ mod tests {
         let e = read(&card(&[("90817734", 1002, 1), ("63/03/75", 998, 2), ("M", 1180, 2)]));
         assert_eq!(mrns(&e), vec!["90817734"]);
         assert!(e.birth_date.iter().all(|d| d.corrected) && dobs(&e) == vec!["1975-03-03"], "{e:?}");
-        // The name parted into two cells by the card's wide letters.
-        let parted = words(&[
-            ("PENHALIGON,", 200, 0),
-            ("ROSALIND", 440, 0),
-            ("C", 620, 0),
-            ("44190265", 202, 1),
-            ("9/9/91", 202, 2),
-            ("F", 360, 2),
-        ]);
-        let p = read(&parted);
-        assert_eq!((mrns(&p), dobs(&p)), (vec!["44190265".to_string()], vec!["1991-09-09".to_string()]));
-        assert_eq!((p.name[0].family.as_str(), p.name[0].given.as_str()), ("PENHALIGON", "ROSALIND"));
         assert_eq!(dobs(&e), vec!["1975-03-03"]);
         assert_eq!(e.name[0].family, "CULPEPPER-NASH");
+        // Without an MRN, a date and sex further under capitals (a banner
+        // over a form's fields) are no card.
+        let e = read(&card(&[("03/03/75", 998, 3), ("M", 1180, 3)]));
+        assert!(dobs(&e).is_empty() && e.name.is_empty(), "{e:?}");
+        // Cards as OCR reads them: (words, MRN, date of birth, family and given name).
+        let cases: [(&[(&str, u32, u32)], &str, &str, (&str, &str)); 2] = [
+            // The name parted into two cells by the card's wide letters.
+            (
+                &[
+                    ("PENHALIGON,", 200, 0),
+                    ("ROSALIND", 440, 0),
+                    ("C", 620, 0),
+                    ("44190265", 202, 1),
+                    ("9/9/91", 202, 2),
+                    ("F", 360, 2),
+                ],
+                "44190265",
+                "1991-09-09",
+                ("PENHALIGON", "ROSALIND"),
+            ),
+            // The comma after the family name read as a semicolon.
+            (
+                &[
+                    ("FEATHERSTONEHAUGH;", 200, 0),
+                    ("RUPERT", 560, 0),
+                    ("47025813", 201, 1),
+                    ("11/19/40", 203, 2),
+                    ("M", 425, 2),
+                ],
+                "47025813",
+                "1940-11-19",
+                ("FEATHERSTONEHAUGH", "RUPERT"),
+            ),
+        ];
+        for (spec, mrn, dob, (family, given)) in cases {
+            let c = read(&words(spec));
+            assert_eq!((mrns(&c), dobs(&c)), (vec![mrn.to_string()], vec![dob.to_string()]), "{spec:?}");
+            assert_eq!((c.name[0].family.as_str(), c.name[0].given.as_str()), (family, given));
+        }
         // OCR's specks and quote marks at the ends of the card's cells, and a
         // speck before the name.
         let specked = words(&[
@@ -551,15 +652,52 @@ mod tests {
         assert_eq!((mrns(&s), dobs(&s)), (vec!["52946318".to_string()], vec!["1977-08-30".to_string()]));
         assert_eq!((s.name[0].family.as_str(), s.name[0].given.as_str()), ("ESTERBROOK", "WINIFRED"));
         // Without the sex after it, a date under a name is not a date of birth,
-        // and without both an MRN and a date of birth nothing is read.
+        // and without a date of birth, or with two MRNs, nothing is read.
         for extra in [
             &[("90817734", 1002, 1), ("03/03/75", 998, 2)][..],
-            &[("03/03/75", 998, 2), ("M", 1180, 2)][..],
+            &[("90817734", 1002, 1)][..],
             &[("90817734", 1002, 1), ("44190265", 1002, 3), ("03/03/75", 998, 2), ("M", 1180, 2)][..],
         ] {
             let e = read(&card(extra));
-            assert!(mrns(&e).is_empty() && dobs(&e).is_empty(), "{extra:?}: {e:?}");
+            assert!(mrns(&e).is_empty() && dobs(&e).is_empty() && e.name.is_empty(), "{extra:?}: {e:?}");
         }
+        // The card's MRN line dropped by OCR: its name and date of birth are read.
+        let e = read(&card(&[("03/03/75", 998, 2), ("M", 1180, 2)]));
+        assert!(mrns(&e).is_empty() && dobs(&e) == vec!["1975-03-03"], "{e:?}");
+        assert_eq!(e.name[0].family, "CULPEPPER-NASH");
+    }
+
+    #[test]
+    fn captions_over_values_between_the_rows_of_another_column() {
+        // Two columns whose lines do not line up: the right column's
+        // "Visit Date" row falls between the caption "Birth Date" and its
+        // value, and the caption's words are a wide space apart (a serif
+        // font, boxed at cap height).
+        let word = |t: &str, x: u32, y: u32, w: u32, h: u32| Word { text: t.into(), conf: 95.0, x, y, w, h };
+        let ws = vec![
+            word("PATIENT", 100, 100, 110, 21),
+            word("Room:", 700, 100, 80, 21),
+            word("408-B", 790, 100, 80, 21),
+            word("Perpetua", 100, 140, 156, 30),
+            word("Mallory-Finch", 266, 140, 246, 30),
+            word("Birth", 100, 180, 54, 21),
+            word("Date", 184, 180, 67, 21),
+            word("Visit", 700, 200, 65, 21),
+            word("Date:", 775, 200, 65, 21),
+            word("2022-12-15", 850, 200, 163, 21),
+            word("1952-09-29", 100, 220, 193, 23),
+            word("MRN", 100, 260, 60, 21),
+            word("92570368", 100, 300, 150, 23),
+        ];
+        let e = read(&ws);
+        assert_eq!((mrns(&e), dobs(&e)), (vec!["92570368".to_string()], vec!["1952-09-29".to_string()]));
+        // A row further away than two of the caption's heights is not its value.
+        let far: Vec<Word> = ws
+            .iter()
+            .filter(|w| w.text != "MRN" && w.text != "92570368")
+            .map(|w| if w.text == "1952-09-29" { Word { y: 270, ..w.clone() } } else { w.clone() })
+            .collect();
+        assert!(dobs(&read(&far)).is_empty(), "{:?}", read(&far));
     }
 
     #[test]
@@ -582,8 +720,24 @@ mod tests {
             ("by:", 260, 20),
         ]);
         // Rows 2 and 3 (y 220..310), three lines above, six below.
-        assert_eq!(header_band(&ws, &[]), Some((220 - 90, 280 + 30 + 180)));
-        assert_eq!(header_band(&words(&[("Findings", 100, 0), ("communicated", 300, 0)]), &[]), None);
+        let cfg = ExtractConfig::default();
+        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let band = |ws: &[Word]| header_band(ws, &cfg, &mrn_re, &[]);
+        assert_eq!(band(&ws), Some((220 - 90, 280 + 30 + 180)));
+        assert_eq!(band(&words(&[("Findings", 100, 0), ("communicated", 300, 0)])), None);
+        // "Account No," (a dot read as a comma) is a label.
+        let comma = words(&[("Account", 100, 2), ("No,", 260, 2), ("93280425", 340, 2), ("Findings", 100, 9)]);
+        assert_eq!(band(&comma), Some((220 - 90, 250 + 180)));
+        // An embossed card and no label on the page: the card's rows (0..2)
+        // are the header, also when its MRN line was dropped.
+        let card = words(&[
+            ("ESTERBROOK", 1000, 0),
+            ("WINIFRED", 1200, 0),
+            ("8/30/77", 1000, 2),
+            ("F", 1180, 2),
+            ("Findings", 100, 9),
+        ]);
+        assert_eq!(band(&card), Some((100 - 90, 220 + 30 + 180)));
     }
 
     #[test]

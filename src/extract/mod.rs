@@ -172,7 +172,7 @@ fn labels() -> &'static Vec<Label> {
             // "MR 44190265", "REG 44190265" (find_labels keeps them only
             // before a digit, or alone on their line above the value).
             (Kind::Mrn, r"\b(?:mr|reg)(?:\s*:\s*|\s+|$)"),
-            (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]"),
+            (Kind::Account, r"\b(?:acct\.?\s*(?:no\.?|number|#)?|account\s*(?:no\.?|number|#)?|encounter\s*(?:no\.?|number|#)|fin\s*(?:no\.?|#)?|visit\s*(?:no\.?|number|#)|csn)\s*[:#.]|\b(?:acct|account)\.?\s*no\s*,"),
             (Kind::Provider, r"\b(?:attending(?:\s+physician)?|ordering\s+(?:physician|provider)|referring\s+(?:physician|provider)|primary\s+care\s+(?:physician|provider)|pcp|surgeon|assistant|anesthesiologist|provider|physician|dictated\s+by|electronically\s+signed\s+by|signed\s+by|author|pathologist|radiologist|consultant)\s*:"),
             (Kind::FamilyName, r"\b(?:(?:patient|pt)\.?\s*)?(?:last|family|sur)\s*name\s*[:#.]?"),
             (Kind::GivenName, r"\b(?:(?:patient|pt)\.?\s*)?(?:first|given|fore)\s*name\s*[:#.]?"),
@@ -521,8 +521,39 @@ pub fn second_look(
     if !births.is_empty() && clean_birth && birth_agrees {
         return None;
     }
+    let (mrn_re, extra) = compiled(cfg);
+    cells::header_band(words, cfg, &mrn_re, &extra)
+}
+
+/// Whether the header is worth reading once more, in another look, after
+/// the readings so far (`found`, from the texts `texts`) and a second
+/// reading that [`second_look`] asked for: when they read no clean MRN
+/// though the page has an MRN label, only MRNs that are no patient's, no
+/// clean date of birth though the page has a birth-date label, or only
+/// dates of birth that are not the MRN's patient's. Narrower than
+/// [`second_look`] (a page that prints no date of birth is not read a
+/// third time for one): each further look costs a reading of the band.
+pub fn look_again(found: &Extracted, texts: &[&str], cfg: &ExtractConfig, index: impl Fn(&str) -> IndexSays) -> bool {
     let (_, extra) = compiled(cfg);
-    cells::header_band(words, &extra)
+    let labelled = |kind: Kind| {
+        texts.iter().flat_map(|t| t.lines()).any(|line| {
+            let mended = mend_heading_words(line);
+            find_labels(&mended, &extra).iter().any(|l| l.2 == kind)
+                || headings().iter().any(|(k, re)| *k == kind && re.is_match(&mended))
+        })
+    };
+    let births = known_births(found, &index);
+    let mrn_wanted = match found.mrn.iter().any(|m| !m.corrected) {
+        false => labelled(Kind::Mrn),
+        true => births.is_empty(),
+    };
+    let read: Vec<String> = found.birth_date.iter().filter(|d| !d.corrected).map(|d| d.value.to_string()).collect();
+    let theirs: Vec<&String> = births.iter().flatten().collect();
+    let birth_wanted = match read.is_empty() {
+        true => labelled(Kind::Birth),
+        false => !theirs.is_empty() && !read.iter().any(|d| theirs.contains(&d)),
+    };
+    mrn_wanted || birth_wanted
 }
 
 /// What the index says of each clean MRN found that a patient has.
@@ -1295,7 +1326,7 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     static NUMERIC: OnceLock<Regex> = OnceLock::new();
     static WORDS: OnceLock<Regex> = OnceLock::new();
     let numeric =
-        NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{2,4})\b").unwrap());
+        NUMERIC.get_or_init(|| Regex::new(r"\b(\d{1,4})\s?[/\-.;]\s?(\d{1,2})\s?[/\-.;]\s?(\d{2,4})\b").unwrap());
     let words = WORDS.get_or_init(|| {
         Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?(?:\s*|[\-/])(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+|[\-/])(\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?,?[\s\-/]+(\d{4}|\d{2}))\b").unwrap()
     });
@@ -1309,7 +1340,9 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
         if candidates[..i].iter().any(|(t, _)| t == text) {
             continue;
         }
-        if let Some(c) = numeric.captures(text) {
+        // One separator read as a semicolon ("04;02-1941") leaves the
+        // digits as printed; two make a list, not a date.
+        if let Some(c) = numeric.captures(text).filter(|c| c[0].matches(';').count() <= 1) {
             let (a, b, y) = (&c[1], &c[2], &c[3]);
             let parsed = if a.len() == 4 {
                 valid(a.parse().ok()?, b.parse().ok()?, y.parse().ok()?)
@@ -1460,6 +1493,9 @@ mod tests {
         assert_eq!(read_date("04/03/1962", &day_first, true).unwrap().value, d(1962, 3, 4));
         assert_eq!(read_date("04/03/1962", &cfg(), true).unwrap().value, d(1962, 4, 3));
         assert!(read_date("02/30/1962", &cfg(), true).is_none());
+        // One separator read as a semicolon; two are a list.
+        assert_eq!(read_date("04;02-1941", &cfg(), true).map(|f| (f.value, f.corrected)), Some((d(1941, 4, 2), false)));
+        assert!(read_date("4;2;1941", &cfg(), true).is_none());
     }
 
     #[test]
@@ -1679,6 +1715,30 @@ mod tests {
         misread.add_second_reading(extract("DOB: 08/19/1980", &cfg()), theirs("1980-08-19"));
         let dobs: Vec<String> = misread.birth_date.iter().map(|d| d.value.to_string()).collect();
         assert_eq!(dobs, ["1988-08-19", "1980-08-19"]);
+    }
+
+    #[test]
+    fn a_header_is_looked_at_once_more_only_for_what_the_page_labels() {
+        let theirs = |b: &'static str| move |_: &str| known(Some(b));
+        let look = |text: &str, index: &dyn Fn(&str) -> IndexSays| {
+            let found = extract(text, &cfg());
+            look_again(&found, &[text], &cfg(), index)
+        };
+        // Read in full and agreeing: no.
+        assert!(!look("MRN: 44718020\nDOB: 08/19/1988", &theirs("1988-08-19")));
+        // A date of birth that is not the patient's, or only an MRN that is no one's: yes.
+        assert!(look("MRN: 44718020\nDOB: 08/19/1986", &theirs("1988-08-19")));
+        assert!(look("MRN: 44718020\nDOB: 08/19/1988", &|_| IndexSays::Unknown));
+        // No date of birth: only when the page labels one, also as a caption alone on its line.
+        assert!(!look("MRN: 44718020\nVisit Date: 03/04/2020", &theirs("1988-08-19")));
+        assert!(look("MRN: 44718020\nBirth Date\n", &theirs("1988-08-19")));
+        assert!(look("MRN: 44718020\nDate of Birth: 08/1?/19B8", &theirs("1988-08-19")));
+        // No MRN: only when the page labels one.
+        assert!(!look("Patient: Larkspur, Tamsin\nDOB: 08/19/1988", &theirs("1988-08-19")));
+        assert!(look("Patient: Larkspur, Tamsin\nChart #\nDOB: 08/19/1988", &theirs("1988-08-19")));
+        // The label may be in another reading's text than the one the values came from.
+        let found = extract("MRN: 44718020", &cfg());
+        assert!(look_again(&found, &["MRN: 44718020", "DOB"], &cfg(), theirs("1988-08-19")));
     }
 
     #[test]
