@@ -603,7 +603,8 @@ mod tests {
         let e = read(&card(&[("03/03/75", 998, 3), ("M", 1180, 3)]));
         assert!(dobs(&e).is_empty() && e.name.is_empty(), "{e:?}");
         // Cards as OCR reads them: (words, MRN, date of birth, family and given name).
-        let cases: [(&[(&str, u32, u32)], &str, &str, (&str, &str)); 2] = [
+        type Case = (&'static [(&'static str, u32, u32)], &'static str, &'static str, (&'static str, &'static str));
+        let cases: [Case; 2] = [
             // The name parted into two cells by the card's wide letters.
             (
                 &[
