@@ -315,6 +315,14 @@ fn join_split_headings(rows: Vec<Vec<Cell>>, extra: &[Regex]) -> Vec<Vec<Cell>> 
         .collect()
 }
 
+/// The lines around the first word that is `value` (OCR's specks aside):
+/// six of the page's line heights above and below it.
+pub(super) fn band_around(words: &[Word], value: &str) -> Option<(u32, u32)> {
+    let line = median_height(&words.iter().filter(|w| w.h > 0).collect::<Vec<_>>()).max(1);
+    let w = words.iter().find(|w| w.text.trim_matches(|c: char| !c.is_ascii_alphanumeric()) == value)?;
+    Some((w.y.saturating_sub(6 * line), w.y + w.h + 6 * line))
+}
+
 /// Whether `v` reads as a value of `kind`, cleanly (no OCR correction).
 fn valid(kind: Kind, v: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
     match kind {

@@ -162,7 +162,7 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
             // Someone else's date of birth or name: not the patient's.
             (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|(?:(?:last|first|family|given|sur)\s*)?name)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd|birth\s*:)\s*[:#.]?"),
             (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
@@ -388,7 +388,13 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
 /// without the dot leader between them (see [`skip_leader`]).
 fn value_of(line: &str, start: usize, end: usize) -> &str {
     let raw = &line[start..end];
-    let mut v = raw.trim_start_matches([' ', ':', ';', '#', '.', '-', '_', '\t']);
+    let punct = [' ', ':', ';', '#', '.', '-', '_', '\t'];
+    let mut v = raw.trim_start_matches(punct);
+    // A box rule between the label and its value ("Chart #.| 83057129"):
+    // a bar on its own, not one glued to the value (OCR's reading of a 1).
+    while let Some(rest) = v.strip_prefix('|').filter(|r| r.starts_with([' ', '\t'])) {
+        v = rest.trim_start_matches(punct);
+    }
     let dotted = raw[..raw.len() - v.len()].matches('.').count() >= 2;
     // The leader's last dots read as digits ("PATIENT ID .........008
     // 12960437"): a short run of digits glued to the dots, with more after it.
@@ -498,7 +504,9 @@ pub enum IndexSays {
 
 /// Where a second reading of the page could find what this one missed:
 /// the band of its patient header (top and bottom, in pixels of the image
-/// OCR saw), when the page has identifier labels but no clean MRN, no clean
+/// OCR saw; with the lines around the first unlabelled number in the MRN
+/// format when no clean MRN was read), when the page has identifier labels
+/// (or such a number) but no clean MRN, no clean
 /// date of birth, only MRNs that are no patient's, or a date of birth that
 /// is not its MRN's patient's (`index` says). Tesseract's layout analysis of
 /// a whole page drops lines of small type beside bold or boxed text (an
@@ -522,7 +530,23 @@ pub fn second_look(
         return None;
     }
     let (mrn_re, extra) = compiled(cfg);
-    cells::header_band(words, cfg, &mrn_re, &extra)
+    let band = cells::header_band(words, cfg, &mrn_re, &extra);
+    // No clean MRN: the header is also where a number in the MRN format
+    // stands without a label (OCR drops a column of light labels beside
+    // bold values), unless that takes in most of the page.
+    if found.mrn.iter().any(|m| !m.corrected) {
+        return band;
+    }
+    // The first of six characters or more: a letterhead's ZIP code fits a
+    // short MRN format too.
+    let like = found.mrn_like.iter().find(|m| m.len() >= 6).or(found.mrn_like.first());
+    let Some(like) = like.and_then(|m| cells::band_around(words, m)) else {
+        return band;
+    };
+    let Some(band) = band else { return Some(like) };
+    let joined = (band.0.min(like.0), band.1.max(like.1));
+    let page = words.iter().map(|w| w.y + w.h).max().unwrap_or(0);
+    Some(if 2 * (joined.1 - joined.0) <= page { joined } else { band })
 }
 
 /// Whether the header is worth reading once more, in another look, after
@@ -1595,6 +1619,8 @@ mod tests {
             "Patient Number:",
             "MR:",
             "MR :",
+            "Chart #.|",
+            "Account No, 93280425 MRN:",
         ] {
             let e = extract(&format!("{label} 12960437"), &cfg());
             assert_eq!(e.mrn.first().map(|m| m.value.as_str()), Some("12960437"), "{label}");
@@ -1613,10 +1639,14 @@ mod tests {
             "Patient DOB:",
             "Pt. Date of Birth:",
             "_D.O.B.",
+            // "DATE OF" ended the line before.
+            "BIRTH:",
         ] {
             let e = extract(&format!("{label} 05/27/1994"), &cfg());
             assert_eq!(e.birth_date.first().map(|d| d.value.to_string()), Some("1994-05-27".into()), "{label}");
         }
+        // A bar glued to the value is OCR's reading of a 1, not a rule.
+        assert!(extract("Chart #|2960437", &cfg()).mrn.iter().all(|m| m.value != "2960437"));
         let e = extract("PATIENT ID .........008 12960437\nDATE OF BIRTH ......... 05/27/1994", &cfg());
         assert_eq!(e.mrn.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["12960437"]);
         let e = extract("Re: Patient Marchbanks, Delphine\nMR No. 12960437 Date of Birth 05/27/1994", &cfg());
@@ -1700,6 +1730,19 @@ mod tests {
         assert_eq!(header(&before, true), None);
         assert_eq!(header(&before, false), Some((310, 610)));
         assert!(header(&first, true).is_some());
+        // No label read, but a number in the MRN format: the lines around it.
+        let w = |t: &str, x: u32, y: u32| crate::model::Word { text: t.into(), conf: 90.0, x, y, w: 120, h: 30 };
+        let bare = [
+            w("ZZ", 170, 170),
+            w("00000", 220, 170),
+            w("Tamsin", 640, 370),
+            w(".", 489, 417),
+            w("84718020", 520, 417),
+            w("RX3415903", 920, 1600),
+        ];
+        let unlabelled = extract_page("ZZ 00000\nTamsin\n. 84718020\nRX3415903", &bare, &cfg());
+        assert!(unlabelled.mrn.is_empty());
+        assert_eq!(second_look(&unlabelled, &bare, &cfg(), |_| self::known(None)), Some((417 - 180, 417 + 30 + 180)));
         // The date of birth is not the MRN's patient's: look again, and add
         // the second reading's date of birth only if it is the patient's.
         let band = [crate::model::Word { text: "DOB:".into(), conf: 90.0, x: 100, y: 400, w: 60, h: 30 }];
