@@ -474,10 +474,9 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             let words = ctx.store.words(p.file_id, p.page)?;
             let mut found = crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers);
             for s in p.rereads() {
-                let band = (s.top, s.bottom);
-                let second =
-                    crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &ctx.cfg.identifiers);
-                found.add_second_reading(second, |m| crate::filing::index_says(&StoreIndex(ctx.store), m));
+                found.add_reading(&words, s, &ctx.cfg.identifiers, |m| {
+                    crate::filing::index_says(&StoreIndex(ctx.store), m)
+                });
             }
             Ok(found)
         })
@@ -754,6 +753,46 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
     );
 }
 
+/// Reads the header band of the page `engine` just read again, in one look
+/// of `ocr::REREAD_LOOKS` after another, while the readings so far still
+/// miss or disagree (`extract::second_look`, then `extract::look_again`).
+/// A failed reading leaves the readings before it as they are.
+fn read_header_again(
+    ctx: &Ctx,
+    engine: &mut crate::ocr::Engine,
+    out: &crate::ocr::OcrOutput,
+    file_id: u64,
+    n: u32,
+) -> Vec<crate::model::SecondReading> {
+    let index = |m: &str| match ctx.has_patients {
+        true => crate::filing::index_says(&StoreIndex(ctx.store), m),
+        false => crate::extract::IndexSays::Known(None),
+    };
+    let ids = &ctx.cfg.identifiers;
+    let mut found = crate::extract::extract_page(&out.text, &out.words, ids);
+    let mut rereads: Vec<crate::model::SecondReading> = Vec::new();
+    for look in crate::ocr::REREAD_LOOKS {
+        let Some((top, bottom)) = crate::extract::second_look(&found, &out.words, ids, index) else { break };
+        let texts: Vec<&str> =
+            std::iter::once(out.text.as_str()).chain(rereads.iter().map(|r| r.text.as_str())).collect();
+        if !rereads.is_empty() && !crate::extract::look_again(&found, &texts, ids, index) {
+            break;
+        }
+        match engine.reread(top, bottom, look) {
+            Ok((text, words)) => {
+                let reading = crate::model::SecondReading { top, bottom, text, words };
+                found.add_reading(&out.words, &reading, ids, index);
+                rereads.push(reading);
+            }
+            Err(e) => {
+                log::debug!("page {file_id}:{n}: reading the header again ({look:?}) failed: {e}");
+                break;
+            }
+        }
+    }
+    rereads
+}
+
 /// Decodes, prepares and reads one page. Never fails: a failure is a page
 /// with status `Failed` and its reason.
 fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>) {
@@ -789,46 +828,7 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
             let out = ctx.engines.with(|engine| {
                 let out = engine.read(&img.gray, dpi)?;
                 let t = Instant::now();
-                let index = |m: &str| match ctx.has_patients {
-                    true => crate::filing::index_says(&StoreIndex(ctx.store), m),
-                    false => crate::extract::IndexSays::Known(None),
-                };
-                let ids = &ctx.cfg.identifiers;
-                let mut rereads = Vec::new();
-                if reread {
-                    // Read the header again, in one look after another,
-                    // while the readings so far still miss or disagree.
-                    let mut found = crate::extract::extract_page(&out.text, &out.words, ids);
-                    for look in crate::ocr::REREAD_LOOKS {
-                        let Some((top, bottom)) = crate::extract::second_look(&found, &out.words, ids, index) else {
-                            break;
-                        };
-                        let texts: Vec<&str> = std::iter::once(out.text.as_str())
-                            .chain(rereads.iter().map(|r: &crate::model::SecondReading| r.text.as_str()))
-                            .collect();
-                        if !rereads.is_empty() && !crate::extract::look_again(&found, &texts, ids, index) {
-                            break;
-                        }
-                        match engine.reread(top, bottom, look) {
-                            Ok((text, words)) => {
-                                let again = crate::extract::extract_second_reading(
-                                    &out.words,
-                                    (top, bottom),
-                                    &text,
-                                    &words,
-                                    ids,
-                                );
-                                found.add_second_reading(again, index);
-                                rereads.push(crate::model::SecondReading { top, bottom, text, words });
-                            }
-                            // A failed reading leaves the readings before it as they are.
-                            Err(e) => {
-                                log::debug!("page {}:{n}: reading the header again ({look:?}) failed: {e}", file.id);
-                                break;
-                            }
-                        }
-                    }
-                }
+                let rereads = if reread { read_header_again(ctx, engine, &out, file.id, n) } else { Vec::new() };
                 engine.release_page();
                 Ok::<_, InputError>((out, rereads, ms(t.elapsed())))
             });

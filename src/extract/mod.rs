@@ -612,6 +612,21 @@ pub fn extract_second_reading(
 }
 
 impl Extracted {
+    /// Adds what a reading of the page's header again found (`reading`,
+    /// read in the layout of the first reading's words, `first_words`; see
+    /// [`extract_second_reading`] and [`Extracted::add_second_reading`]).
+    pub fn add_reading(
+        &mut self,
+        first_words: &[crate::model::Word],
+        reading: &crate::model::SecondReading,
+        cfg: &ExtractConfig,
+        index: impl Fn(&str) -> IndexSays,
+    ) {
+        let band = (reading.top, reading.bottom);
+        let second = extract_second_reading(first_words, band, &reading.text, &reading.words, cfg);
+        self.add_second_reading(second, index);
+    }
+
     /// Adds what a second reading of the page found (see [`second_look`]):
     /// its MRNs when this reading has no clean MRN, its MRNs that are a
     /// patient's (`index`) when this reading's are none, its date of birth
