@@ -65,7 +65,7 @@ pub(super) fn read_cells(
     // next row, or, when that row has nothing in the cell's column (a row of
     // the header's other column, printed between the caption and its value),
     // of the nearest row within two of the cell's heights of it.
-    let next_to = |r: usize, c: usize, down: bool| -> Option<&str> {
+    let next_to = |r: usize, c: usize, down: bool| -> Option<(usize, usize)> {
         let h = &rows[r][c];
         let reach = 2 * (h.y1 - h.y0).max(1);
         let mut r2 = r;
@@ -81,9 +81,38 @@ pub(super) fn read_cells(
                 return None;
             }
             if let Some(i) = aligned(r, c, r2) {
-                return value_at(r2, i);
+                return value_at(r2, i).map(|_| (r2, i));
             }
         }
+    };
+    // What the value in cell (r, i) may be: the cell, then the cell joined
+    // with its close neighbours in the row (values, not headings), for a
+    // value whose words OCR spaced wider than the row's cells are apart
+    // ("Mar 3," and "1975"; "CULPEPPER-NASH," and "BARNABY"), each cell
+    // starting with a capital or a digit (not a dot leader read as "aan").
+    // `leftwards`: neighbours on the left may be joined too (not for a value
+    // beside its heading, which is on its left).
+    let values_at = |(r, i): (usize, usize), leftwards: bool| -> Vec<String> {
+        let row = &rows[r];
+        let part =
+            |a: usize| value_at(r, a).is_some_and(|t| t.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()));
+        let close = |a: usize| {
+            let h = row[a].y1.saturating_sub(row[a].y0).max(row[a + 1].y1.saturating_sub(row[a + 1].y0));
+            row[a + 1].x0.saturating_sub(row[a].x1) <= 5 * h / 2 && part(a) && part(a + 1)
+        };
+        let mut out = vec![row[i].text.clone()];
+        let (mut from, mut to) = (i, i);
+        for _ in 0..2 {
+            if to + 1 < row.len() && close(to) {
+                to += 1;
+                out.push(row[from..=to].iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" "));
+            }
+            if leftwards && from > 0 && close(from - 1) {
+                from -= 1;
+                out.push(row[from..=to].iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" "));
+            }
+        }
+        out
     };
     let fits = |kind: Kind, v: &str| valid(kind, v, cfg, mrn_re);
     struct Heading {
@@ -101,16 +130,23 @@ pub(super) fn read_cells(
             let Some(kind) = label.filter(identifier) else {
                 continue;
             };
-            let right = (c + 1 < row.len()).then(|| value_at(r, c + 1)).flatten();
-            let below = next_to(r, c, true);
-            let above = next_to(r, c, false);
-            let keep = |v: Option<&str>| v.filter(|v| fits(kind, v)).map(str::to_string);
+            let mut right = (c + 1 < row.len() && value_at(r, c + 1).is_some()).then(|| values_at((r, c + 1), false));
+            // A dot leader OCR read as a short word of round letters ("reer",
+            // "aan") between the heading and its value.
+            if let Some(v) = right.as_mut().filter(|v| super::leader_letters(&v[0], 1) && c + 2 < row.len()) {
+                if value_at(r, c + 2).is_some() {
+                    v.splice(1..1, values_at((r, c + 2), false));
+                }
+            }
+            let below = next_to(r, c, true).map(|at| values_at(at, true));
+            let above = next_to(r, c, false).map(|at| values_at(at, true));
+            let keep = |v: &Option<Vec<String>>| v.iter().flatten().find(|v| fits(kind, v)).cloned();
             // A number beside the heading that does not read as its value
             // (a misread MRN, "99/09/1991") is its value all the same: the
             // cells under and over it belong to other headings.
-            let numbered = right.is_some_and(|v| v.chars().any(|c| c.is_ascii_digit()));
-            let (below, above) = if numbered && keep(right).is_none() { (None, None) } else { (below, above) };
-            found.push(Heading { kind, right: keep(right), below: keep(below), above: keep(above) });
+            let numbered = right.as_ref().is_some_and(|v| v[0].chars().any(|c| c.is_ascii_digit()));
+            let (below, above) = if numbered && keep(&right).is_none() { (None, None) } else { (below, above) };
+            found.push(Heading { kind, right: keep(&right), below: keep(&below), above: keep(&above) });
         }
     }
     // The page's direction for values not beside their heading.
@@ -674,6 +710,53 @@ mod tests {
         let e = read(&card(&[("03/03/75", 998, 2), ("M", 1180, 2)]));
         assert!(mrns(&e).is_empty() && dobs(&e) == vec!["1975-03-03"], "{e:?}");
         assert_eq!(e.name[0].family, "CULPEPPER-NASH");
+    }
+
+    #[test]
+    fn a_value_whose_words_are_spaced_wider_than_cells() {
+        // A bilevel scan: the value's words stand further apart than the
+        // row's split between cells, so "Mar 3," and "1975" are two cells.
+        let ws = words(&[
+            ("CULPEPPER-NASH,", 100, 0),
+            ("BARNABY", 415, 0),
+            ("25806391", 800, 0),
+            ("Mar", 1180, 0),
+            ("3,", 1279, 0),
+            ("1975", 1360, 0),
+            ("Patient", 100, 1),
+            ("Name", 240, 1),
+            ("(Last,", 330, 1),
+            ("First)", 450, 1),
+            ("MR", 800, 1),
+            ("#", 850, 1),
+            ("Birth", 1180, 1),
+            ("Date", 1290, 1),
+            ("Mar", 100, 2),
+            ("9,", 199, 2),
+            ("2019", 280, 2),
+            ("7717798359", 500, 2),
+            ("Oyelaran-Stroud,", 900, 2),
+            ("Date", 100, 3),
+            ("of", 190, 3),
+            ("Service", 240, 3),
+            ("FIN", 500, 3),
+            ("Provider", 900, 3),
+        ]);
+        let cfg = ExtractConfig::default();
+        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let mut e = Extracted::default();
+        assert!(read_cells(&ws, &cfg, &mrn_re, &[], &mut e), "captions under the values");
+        assert_eq!(mrns(&e), vec!["25806391"]);
+        assert_eq!(dobs(&e), vec!["1975-03-03"]);
+        assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("CULPEPPER-NASH", "BARNABY"));
+        assert_eq!(e.service_date.iter().map(|d| d.value.to_string()).collect::<Vec<_>>(), vec!["2019-03-09"]);
+        // A dot leader read as a word is no part of the name beside it.
+        let ws =
+            words(&[("PATIENT", 100, 0), ("NAME", 240, 0), ("aan", 400, 0), ("KESTREL,", 500, 0), ("AURELIO", 660, 0)]);
+        let e = read(&ws);
+        assert_eq!(e.name.iter().map(|n| n.family.as_str()).collect::<Vec<_>>(), vec!["KESTREL"]);
+        let ws = words(&[("MED", 100, 0), ("REC", 180, 0), ("NO", 260, 0), ("reer", 400, 0), ("06219984", 530, 0)]);
+        assert_eq!(mrns(&read(&ws)), vec!["06219984"]);
     }
 
     #[test]

@@ -436,11 +436,22 @@ pub(super) fn is_leader(word: &str) -> bool {
         && (most >= 3 || w.contains("ee"))
 }
 
+/// A dot leader, or a short word of the round lower-case letters OCR makes
+/// of dots ("reer", "acerca"), of at least `min` characters (a name's
+/// particle, "van", is three).
+pub(super) fn leader_letters(word: &str, min: usize) -> bool {
+    let w = word.trim();
+    is_leader(w)
+        || (min..=6).contains(&w.chars().count())
+            && w.chars().all(|c| "eocsauvwnrmitz".contains(c) || matches!(c, '.' | ':' | '-' | '_' | ','))
+}
+
 /// The text after a dot leader that OCR has turned into words ("DOB
 /// ooeeeteessestee eee sete Jan 30, 1937"): the words up to the first one
 /// with a capital or a digit are skipped when they are all lower-case or
-/// punctuation and at least one of them is surely a leader (or the label
-/// was followed by dots, `dotted`). Otherwise the value is left as it is.
+/// punctuation and at least one of them is surely a leader (or a word of
+/// four to six round letters, "acerca"; or the label was followed by dots,
+/// `dotted`). Otherwise the value is left as it is.
 fn skip_leader(v: &str, dotted: bool) -> &str {
     let mut sure = dotted;
     let mut rest = v.trim_start();
@@ -450,7 +461,8 @@ fn skip_leader(v: &str, dotted: bool) -> &str {
         if !leader && word.chars().any(|c| c.is_uppercase() || c.is_ascii_digit()) {
             return if sure && skipped { rest } else { v };
         }
-        sure |= leader || word.chars().count() >= 2 && !word.chars().any(char::is_alphanumeric);
+        sure |=
+            leader || leader_letters(word, 4) || word.chars().count() >= 2 && !word.chars().any(char::is_alphanumeric);
         skipped = true;
         rest = rest[word.len()..].trim_start();
     }
@@ -479,6 +491,28 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
     if out.name.is_empty() {
         out.name = name;
+    } else if let [cell] = name.as_slice() {
+        // A name read from the text that is the name in the cell under or
+        // beside its heading and more words (a grid's row of values run
+        // together: "Delphine Marchbanks Dr. Ashdown"): the cell's.
+        let words = |n: &Name| {
+            let all = [&n.family, &n.given].into_iter().chain(&n.middle);
+            all.flat_map(|p| p.split([' ', '-'])).map(str::to_string).collect::<Vec<String>>()
+        };
+        let theirs = words(cell);
+        for n in out.name.iter_mut() {
+            let mine = words(n);
+            if mine.len() > theirs.len() && theirs.iter().all(|w| mine.contains(w)) {
+                *n = cell.clone();
+            }
+        }
+        let mut seen: Vec<Name> = Vec::new();
+        out.name.retain(|n| {
+            !seen.contains(n) && {
+                seen.push(n.clone());
+                true
+            }
+        });
     }
     for a in account {
         if !out.account.contains(&a) {
@@ -1086,16 +1120,53 @@ fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
 /// A row of column headings without colons ("PATIENT NAME  MEDICAL REC #
 /// BIRTHDATE  SEX") above a row of values: each value is taken by what it
 /// looks like, in the order of the headings (a name, an MRN, dates).
+/// Unless the page's rows of headings read as their values better from the
+/// line above them than from the line below, more often than not: a form
+/// that prints its captions under the values, when the word positions did
+/// not tell. Its line under a row of captions holds the next row's values
+/// ("Mar 9, 2019  7717798359" under "Patient Name  MR #  Birth Date"). The
+/// direction is the page's, not each row's: in rows of headings stacked
+/// over rows of values, the line above a row of headings is the values of
+/// the row before.
 fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+    let values = |l: &&&str| find_labels(l, extra).is_empty() && l.chars().any(|c| c.is_ascii_digit());
+    // Each row of headings read from the line below and from the line above
+    // (the next and the previous line with text, without labels of their
+    // own), with how many identifiers each gave.
+    type Values = Option<(usize, Extracted)>;
+    let mut read: Vec<(Values, Values)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some(found) = heading_row(line) else { continue };
-        // The value row: the next line with text, without labels of its own.
-        let Some(values) = lines[i + 1..].iter().find(|l| !l.trim().is_empty()) else { continue };
-        if !find_labels(values, extra).is_empty() || !values.chars().any(|c| c.is_ascii_digit()) {
-            continue;
-        }
         let kinds: Vec<Kind> = found.iter().map(|f| f.2).collect();
-        parse_value_row(&kinds, values, cfg, mrn_re, out);
+        let parse = |values: &str| {
+            let mut e = Extracted::default();
+            parse_value_row(&kinds, values, cfg, mrn_re, &mut e);
+            let clean = e.mrn.iter().filter(|m| !m.corrected).count()
+                + [&e.birth_date, &e.service_date].iter().flat_map(|d| d.iter()).filter(|d| !d.corrected).count();
+            (clean + e.name.len() + e.account.len(), e)
+        };
+        let below = lines[i + 1..].iter().find(|l| !l.trim().is_empty()).filter(values).map(|l| parse(l));
+        let above = lines[..i].iter().rev().find(|l| !l.trim().is_empty()).filter(values).map(|l| parse(l));
+        read.push((below, above));
+    }
+    let score = |r: &Values| r.as_ref().map_or(0, |r| r.0);
+    let over = read.iter().filter(|(b, a)| score(a) > score(b)).count();
+    let under = read.iter().filter(|(b, a)| score(b) > score(a)).count();
+    for (below, above) in read {
+        let Some((_, e)) = (if over > under { above } else { below }) else { continue };
+        e.mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
+        e.birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
+        e.service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
+        for n in e.name {
+            if !out.name.contains(&n) {
+                out.name.push(n);
+            }
+        }
+        for a in e.account {
+            if !out.account.contains(&a) {
+                out.account.push(a);
+            }
+        }
     }
 }
 
@@ -1435,6 +1506,26 @@ fn zeros_for_round_digits(s: &str) -> String {
 
 const SUFFIXES: &[&str] = &["JR", "SR", "II", "III", "IV", "V"];
 const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "DR", "PATIENT"];
+/// Words of form headings that are no part of a patient's name: a name
+/// label whose value OCR left out reads the next headings instead ("NAME :
+/// ATTENDING PHYSICIAN ENCOUNTER #").
+const HEADING_NOT_NAME: &[&str] = &[
+    "ATTENDING",
+    "PHYSICIAN",
+    "PROVIDER",
+    "ENCOUNTER",
+    "ACCOUNT",
+    "ADMIT",
+    "ADMISSION",
+    "SERVICE",
+    "BIRTH",
+    "BIRTHDATE",
+    "DOB",
+    "MRN",
+    "RECORD",
+    "NUMBER",
+    "GENDER",
+];
 
 fn clean_person(v: &str) -> String {
     v.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches([',', '.', ';']).to_string()
@@ -1450,6 +1541,14 @@ fn read_name(value: &str) -> Option<Name> {
     let v = match patient.captures(&v) {
         Some(c) => c[1].to_string(),
         None => v,
+    };
+    // A dot leader OCR read as words before the name ("...:0:::seeeee eee
+    // Clementine Ashcombe"); not a particle ("van Houten").
+    let leader =
+        |w: &str| !w.chars().any(char::is_uppercase) && (w.contains("ee") || is_leader(w) || leader_letters(w, 4));
+    let v = match v.split_whitespace().position(|w| !leader(w)) {
+        Some(0) | None => v,
+        Some(n) => v.split_whitespace().skip(n).collect::<Vec<_>>().join(" "),
     };
     // No name holds a digit or a colon ("Witness: Interpreter used: No").
     if v.chars().any(|c| c.is_ascii_digit() || c == ':') || v.len() < 3 {
@@ -1487,6 +1586,9 @@ fn read_name(value: &str) -> Option<Name> {
     let suffix = rest.last().filter(|w| is_suffix(w)).cloned();
     if suffix.is_some() {
         rest.pop();
+    }
+    if std::iter::once(&family).chain(&rest).any(|w| HEADING_NOT_NAME.contains(&w.as_str())) {
+        return None;
     }
     let given = rest.first()?.clone();
     let middle = (rest.len() > 1).then(|| rest[1..].join(" "));
@@ -1698,6 +1800,41 @@ mod tests {
 
     fn known(birth: Option<&str>) -> IndexSays {
         IndexSays::Known(birth.map(str::to_string))
+    }
+
+    #[test]
+    fn a_grid_row_run_together_is_read_by_its_cells() {
+        // A row of headings over a row of values: in the text the patient's
+        // name runs on into the attending's.
+        let text = "Patient Name  Attending  DOB\n\nDelphine Marchbanks Dr. Ashdown | 02-Dec-1979\n";
+        let word = |t: &str, x: u32, y: u32| crate::model::Word {
+            text: t.into(),
+            conf: 90.0,
+            x,
+            y,
+            w: 18 * t.chars().count() as u32,
+            h: 30,
+        };
+        let words = [
+            word("Patient", 100, 100),
+            word("Name", 240, 100),
+            word("Attending", 700, 100),
+            word("DOB", 1100, 100),
+            word("Delphine", 100, 160),
+            word("Marchbanks", 264, 160),
+            word("Dr.", 700, 160),
+            word("Ashdown", 770, 160),
+            word("02-Dec-1979", 1100, 160),
+        ];
+        let name = |e: &Extracted| e.name.iter().map(|n| format!("{}, {}", n.family, n.given)).collect::<Vec<_>>();
+        assert_eq!(name(&extract(text, &cfg())), ["ASHDOWN, DELPHINE"], "the text alone runs the names together");
+        let e = extract_page(text, &words, &cfg());
+        assert_eq!(name(&e), ["MARCHBANKS, DELPHINE"]);
+        assert_eq!(e.birth_date.iter().map(|d| d.value.to_string()).collect::<Vec<_>>(), ["1979-12-02"]);
+        // A dot leader read as words before the name is not a given name.
+        let e = extract("PATIENT NAME .........:0:::seeeeeeeee eee Clementine Ashcombe", &cfg());
+        assert_eq!(name(&e), ["ASHCOMBE, CLEMENTINE"]);
+        assert_eq!(name(&extract("Patient: van Houten, Piet", &cfg())), ["VAN HOUTEN, PIET"]);
     }
 
     #[test]
