@@ -212,7 +212,8 @@ pub enum DebugCommand {
     Cells {
         file_id: u64,
         page: u32,
-        /// Also print every word's box and confidence (x, y, width, height)
+        /// Also print every word's box and confidence (x, y, width, height),
+        /// of the page and of each reading of its header again
         #[arg(long)]
         words: bool,
     },
@@ -353,6 +354,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
             for (s, look) in p.rereads().zip(crate::ocr::REREAD_LOOKS) {
                 println!("header read again ({look:?}), rows {}..{}:", s.top, s.bottom);
+                if show_words {
+                    for w in &s.words {
+                        println!("word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
+                    }
+                }
                 for row in crate::extract::cell_rows(&s.words) {
                     println!("{row}");
                 }

@@ -429,14 +429,26 @@ pub(super) fn describe_rows(words: &[Word]) -> Vec<String> {
 fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
     let mut ws: Vec<&Word> = words.iter().filter(|w| w.h > 0 && !w.text.trim().is_empty()).collect();
     ws.sort_by_key(|w| w.y + w.h / 2);
-    // A word joins the row whose running centre is within half a word height.
+    // A word joins the row whose running centre is within half a word height,
+    // unless it stands under or over one of the row's words: a row made tall
+    // by boxes that took in specks reaches the line below, whose label
+    // ("Born" under "BEATRIX") is no part of it.
     let mut rows: Vec<Vec<&Word>> = Vec::new();
     for w in ws {
         let centre = (w.y + w.h / 2) as f32;
         let joins = rows.last().is_some_and(|r| {
             let c = r.iter().map(|x| (x.y + x.h / 2) as f32).sum::<f32>() / r.len() as f32;
             let h = median_height(r) as f32;
-            (centre - c).abs() <= 0.6 * h.max(w.h as f32)
+            // Words, not specks or rules: two letters or digits each, the
+            // one's centre outside the other's top and bottom.
+            let word = |v: &Word| v.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
+            let stacked = word(w)
+                && r.iter().filter(|x| word(x)).any(|x| {
+                    let overlap = (x.x + x.w).min(w.x + w.w) as i64 - x.x.max(w.x) as i64;
+                    let apart = !(x.y..=x.y + x.h).contains(&(w.y + w.h / 2));
+                    overlap > i64::from(x.w.min(w.w) / 2) && apart
+                });
+            (centre - c).abs() <= 0.6 * h.max(w.h as f32) && !stacked
         });
         if joins {
             rows.last_mut().expect("a row exists").push(w);
@@ -757,6 +769,48 @@ mod tests {
         assert_eq!(e.name.iter().map(|n| n.family.as_str()).collect::<Vec<_>>(), vec!["KESTREL"]);
         let ws = words(&[("MED", 100, 0), ("REC", 180, 0), ("NO", 260, 0), ("reer", 400, 0), ("06219984", 530, 0)]);
         assert_eq!(mrns(&read(&ws)), vec!["06219984"]);
+    }
+
+    #[test]
+    fn a_tall_row_does_not_take_in_the_label_under_its_words() {
+        // A left-hand column: the name on two lines, "Born" under it, its
+        // date under that; a right-hand column shares the lines, and OCR's
+        // boxes of its words took in specks ("Allergies:" 41 pixels high for
+        // a line of 24): the row of "BEATRIX" reaches down to "Born".
+        let w = |t: &str, x: u32, y: u32, w: u32, h: u32| Word { text: t.into(), conf: 95.0, x, y, w, h };
+        let ws = [
+            w("Patient", 190, 379, 81, 19),
+            w("Visit", 700, 366, 65, 36),
+            w("Date:", 777, 381, 74, 21),
+            w("6/26/2018", 865, 380, 145, 25),
+            w("NIGHTINGALE-ODUYA,", 189, 419, 406, 29),
+            w("Room:", 702, 428, 89, 22),
+            w("505-A", 804, 429, 85, 35),
+            w("BEATRIX", 189, 457, 159, 24),
+            w("Born", 190, 493, 52, 19),
+            w("Allergies:", 700, 463, 146, 41),
+            w("NKDA", 867, 459, 74, 49),
+            w("10/10/1980", 192, 533, 191, 22),
+            w("Attending:", 700, 524, 152, 28),
+            w("MRN", 190, 569, 51, 19),
+            w("14792580", 192, 609, 168, 24),
+        ];
+        let rows = describe_rows(&ws);
+        assert!(rows.iter().any(|r| r == "190,493 [Born]"), "{rows:#?}");
+        let e = read(&ws);
+        assert_eq!(dobs(&e), vec!["1980-10-10"]);
+        assert_eq!(mrns(&e), vec!["14792580"]);
+        // Specks over a word are no line of their own: the row holds on.
+        let card = [
+            w("GRIMSDITCH,", 202, 404, 210, 29),
+            w("PHILIPPA", 442, 390, 156, 38),
+            w("F", 620, 404, 15, 28),
+            w("*°*t", 737, 387, 85, 21),
+            w("*", 807, 382, 16, 63),
+            w("93260581", 834, 386, 128, 22),
+        ];
+        let rows = describe_rows(&card);
+        assert!(rows.len() == 1 && rows[0].contains("[GRIMSDITCH, PHILIPPA F]"), "{rows:#?}");
     }
 
     #[test]
