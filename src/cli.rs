@@ -213,7 +213,8 @@ pub enum DebugCommand {
         file_id: u64,
         page: u32,
         /// Also print every word's box and confidence (x, y, width, height),
-        /// of the page and of each reading of its header again
+        /// of the page and of each reading of its header again (and that
+        /// reading's text)
         #[arg(long)]
         words: bool,
     },
@@ -357,6 +358,9 @@ pub fn run(cli: Cli) -> Result<u8> {
                 if show_words {
                     for w in &s.words {
                         println!("word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
+                    }
+                    for line in s.text.lines() {
+                        println!("text {line}");
                     }
                 }
                 for row in crate::extract::cell_rows(&s.words) {

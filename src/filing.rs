@@ -79,10 +79,20 @@ pub fn similarity(a: &str, b: &str) -> f32 {
     1.0 - prev[b.len()] as f32 / a.len().max(b.len()) as f32
 }
 
-/// Whether a name read on a page is this patient's, allowing OCR errors.
+/// Whether a name read on a page is this patient's, allowing OCR errors:
+/// letters misread, and the family and given names read in each other's
+/// place (a speck read as a comma: "Cassius, Ulverston" for "Cassius
+/// Ulverston"), when neither is an initial.
 pub fn name_matches(name: &Name, p: &PatientRecord, cfg: &FilingConfig) -> bool {
+    in_order(name, p, cfg) || {
+        let swapped = Name { family: name.given.clone(), given: name.family.clone(), ..name.clone() };
+        name.given.chars().count() > 1 && name.family.chars().count() > 1 && in_order(&swapped, p, cfg)
+    }
+}
+
+fn in_order(name: &Name, p: &PatientRecord, cfg: &FilingConfig) -> bool {
     let family = |s: &str| s.to_uppercase().replace(['-', '\'', ' '], "");
-    if similarity(&family(&name.family), &family(&p.family_name)) < cfg.name_similarity {
+    if name_similarity(&family(&name.family), &family(&p.family_name)) < cfg.name_similarity {
         return false;
     }
     let given = name.given.to_uppercase();
@@ -90,7 +100,15 @@ pub fn name_matches(name: &Name, p: &PatientRecord, cfg: &FilingConfig) -> bool 
     if given.len() == 1 {
         return theirs.starts_with(&given);
     }
-    similarity(&given, &theirs) >= cfg.name_similarity.min(0.75)
+    name_similarity(&given, &theirs) >= cfg.name_similarity.min(0.75)
+}
+
+/// [`similarity`] of two names in capitals, also with the letter pairs OCR
+/// reads for one letter taken as that letter in both ("IMOGERI" for
+/// "IMOGEN", "KIRNBERLY" for "KIMBERLY"): the better of the two.
+fn name_similarity(a: &str, b: &str) -> f32 {
+    let fold = |s: &str| s.replace("RN", "M").replace("RI", "N").replace("CL", "D").replace("VV", "W");
+    similarity(a, b).max(similarity(&fold(a), &fold(b)))
 }
 
 /// What a document offers: every page's identifiers and OCR confidence.
@@ -476,6 +494,24 @@ mod tests {
         // A misread letter in the name is still the same name.
         let d = decide_text("Patient: QUILLFEATHFR, MARISOL  MRN: 00482913");
         assert!(d.patient.is_some(), "{:?}", d.reasons);
+        // So are the names read in each other's place, on one page or on
+        // one of the document's pages ("Marisol, Quillfeather").
+        let d = decide_text("Patient: Marisol, Quillfeather  MRN: 00482913");
+        assert!(d.patient.is_some(), "{:?}", d.reasons);
+        let d = decide_pages(&[
+            "Patient: Quillfeather, Marisol  MRN: 00482913  DOB: 03/14/1962",
+            "Patient: Marisol, Quillfeather  MRN: 00482913",
+        ]);
+        assert!(d.patient.is_some(), "{:?}", d.reasons);
+        // Two letters OCR read for one ("VV" for "W", "RI" for "N").
+        for misread in ["PENHALIGON, VVYSTAN", "PENHALIGON, WYSTARI"] {
+            let d = decide_text(&format!("Patient: {misread}  MRN: 00482918"));
+            assert_eq!(d.patient.map(|p| p.mrn), Some("00482918".into()), "{misread}: {:?}", d.reasons);
+        }
+        assert!(similarity("VVYSTAN", "WYSTAN") < 0.75, "without folding, too far apart");
+        // An initial is no given name to swap with.
+        let d = decide_text("Patient: M, Quillfeather  MRN: 00482913");
+        assert!(d.patient.is_none());
     }
 
     #[test]

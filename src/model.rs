@@ -147,6 +147,14 @@ pub struct Word {
     pub h: u32,
 }
 
+#[cfg(test)]
+impl Word {
+    /// A word at `x, y`, `w` by `h` pixels, read with confidence 95: for tests.
+    pub(crate) fn at(text: &str, x: u32, y: u32, w: u32, h: u32) -> Word {
+        Word { text: text.into(), conf: 95.0, x, y, w, h }
+    }
+}
+
 /// Time spent on a page, in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {

@@ -438,7 +438,7 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
         let centre = (w.y + w.h / 2) as f32;
         let joins = rows.last().is_some_and(|r| {
             let c = r.iter().map(|x| (x.y + x.h / 2) as f32).sum::<f32>() / r.len() as f32;
-            let h = median_height(r) as f32;
+            let h = text_height(r) as f32;
             // Words, not specks or rules: two letters or digits each, the
             // one's centre outside the other's top and bottom.
             let word = |v: &Word| v.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
@@ -459,15 +459,17 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
     rows.into_iter()
         .map(|mut r| {
             r.sort_by_key(|w| w.x);
-            let line_h = median_height(&r);
+            let line_h = text_height(&r);
             let gap = (line_h as f32 * 1.2).max(8.0) as u32;
             let mut cells: Vec<Cell> = Vec::new();
             let mut open = false;
             let mut last_x1 = 0;
             for w in r {
                 // A long flat "word" well under the line's height is a dot
-                // leader or a rule, whatever letters OCR made of it.
-                let flat = w.h * 2 < line_h && w.w > 3 * w.h;
+                // leader or a rule, whatever letters OCR made of it; a
+                // letter that small, a speck of one ("p").
+                let letters = w.text.chars().filter(|c| c.is_alphanumeric()).count();
+                let flat = w.h * 2 < line_h && (w.w > 3 * w.h || letters < 2);
                 if flat || is_divider(&w.text) {
                     open = false;
                     continue;
@@ -500,6 +502,24 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// The height of a row's text: the median height of its words of two
+/// letters or digits or more that are not flat (a dot leader OCR read as
+/// letters, "neeegeeeneee" 104 by 5 pixels, is far wider per letter than it
+/// is high); of all its words when it has none. Leaders and specks would
+/// make it a few pixels, so that the words of one label ("Birth  Date")
+/// fall into cells of their own and a speck starts a row.
+fn text_height(words: &[&Word]) -> u32 {
+    let text: Vec<&Word> = words
+        .iter()
+        .copied()
+        .filter(|w| {
+            let n = w.text.chars().filter(|c| c.is_alphanumeric()).count() as u32;
+            n >= 2 && 5 * w.h * w.text.chars().count() as u32 >= 4 * w.w
+        })
+        .collect();
+    median_height(if text.is_empty() { words } else { &text })
+}
+
 fn median_height(words: &[&Word]) -> u32 {
     let mut h: Vec<u32> = words.iter().map(|w| w.h).collect();
     h.sort_unstable();
@@ -512,16 +532,7 @@ mod tests {
 
     /// Words laid out on a grid of text rows: (text, x, row).
     fn words(spec: &[(&str, u32, u32)]) -> Vec<Word> {
-        spec.iter()
-            .map(|&(t, x, row)| Word {
-                text: t.into(),
-                conf: 95.0,
-                x,
-                y: 100 + row * 60,
-                w: 18 * t.chars().count() as u32,
-                h: 30,
-            })
-            .collect()
+        spec.iter().map(|&(t, x, row)| Word::at(t, x, 100 + row * 60, 18 * t.chars().count() as u32, 30)).collect()
     }
 
     fn read(ws: &[Word]) -> Extracted {
@@ -777,7 +788,7 @@ mod tests {
         // date under that; a right-hand column shares the lines, and OCR's
         // boxes of its words took in specks ("Allergies:" 41 pixels high for
         // a line of 24): the row of "BEATRIX" reaches down to "Born".
-        let w = |t: &str, x: u32, y: u32, w: u32, h: u32| Word { text: t.into(), conf: 95.0, x, y, w, h };
+        let w = Word::at;
         let ws = [
             w("Patient", 190, 379, 81, 19),
             w("Visit", 700, 366, 65, 36),
@@ -819,7 +830,7 @@ mod tests {
         // "Visit Date" row falls between the caption "Birth Date" and its
         // value, and the caption's words are a wide space apart (a serif
         // font, boxed at cap height).
-        let word = |t: &str, x: u32, y: u32, w: u32, h: u32| Word { text: t.into(), conf: 95.0, x, y, w, h };
+        let word = Word::at;
         let ws = vec![
             word("PATIENT", 100, 100, 110, 21),
             word("Room:", 700, 100, 80, 21),
@@ -900,6 +911,49 @@ mod tests {
         let e = read(&ws);
         assert_eq!(mrns(&e), vec!["03681479"]);
         assert_eq!(dobs(&e), vec!["1940-11-19"]);
+    }
+
+    #[test]
+    fn dot_leaders_read_as_flat_words_do_not_set_the_line_height() {
+        // A bilevel scan's header read again: each dot leader is a run of
+        // flat "words" 4 to 6 pixels high, more of them than the label's
+        // words. "Birth" and "Date" are one label, and the 3-pixel "p" of
+        // the leader is no row of its own.
+        let w = Word::at;
+        let ws = [
+            w("Patient", 172, 373, 99, 21),
+            w("Deen", 284, 389, 49, 6),
+            w("eee", 339, 389, 22, 5),
+            w("peeeneeepaeeeeeepeeee", 367, 389, 215, 5),
+            w("ees", 560, 376, 26, 28),
+            w("BLACKTHORN,", 608, 372, 201, 25),
+            w("EVADNE", 824, 373, 115, 21),
+            w("Medical", 173, 416, 106, 22),
+            w("Record", 293, 416, 95, 22),
+            w("Number", 403, 416, 113, 22),
+            w("seeeene", 529, 433, 59, 5),
+            w("06209140", 608, 416, 144, 22),
+            w("Birth", 172, 460, 65, 22),
+            w("Date", 251, 461, 65, 21),
+            w("eee", 331, 477, 40, 5),
+            w("ener", 377, 478, 31, 4),
+            w("eee", 414, 477, 22, 5),
+            w("p", 442, 477, 3, 6),
+            w("eee", 451, 478, 21, 4),
+            w("neeegeeeneee", 479, 477, 104, 5),
+            w("1990-02-28", 609, 460, 163, 23),
+            w("Admit", 171, 504, 84, 22),
+            w("Date", 268, 505, 65, 21),
+            w("woe", 347, 521, 22, 5),
+            w("cenneveenanncerecesors", 375, 521, 206, 5),
+            w("2018-12-26", 608, 504, 165, 23),
+        ];
+        let rows = describe_rows(&ws);
+        assert!(rows.iter().any(|r| r.starts_with("172,460 [Birth Date]")), "{rows:#?}");
+        assert_eq!(rows.len(), 4, "{rows:#?}");
+        let e = read(&ws);
+        assert_eq!(dobs(&e), vec!["1990-02-28"]);
+        assert_eq!(mrns(&e), vec!["06209140"]);
     }
 
     #[test]

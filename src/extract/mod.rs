@@ -206,7 +206,8 @@ fn clipped_labels() -> &'static Vec<(Kind, Regex)> {
 
 /// A label pattern that also matches OCR's usual misreadings of its letters:
 /// `i` as `l`/`1`, `o` as `0`, `m` as `rn`, `b` as `8` ("Patlent", "D0B",
-/// "Servlce", "Nurnber", "D.O.8"). Only letters
+/// "Servlce", "Nurnber", "D.O.8"), and `e` and `a` with an accent ("Namé").
+/// Only letters
 /// outside escapes and groups' `?:` are widened.
 fn ocr_tolerant(re: &str) -> String {
     let mut out = String::new();
@@ -226,6 +227,9 @@ fn ocr_tolerant(re: &str) -> String {
             'o' => out.push_str("[o0]"),
             'm' => out.push_str("(?:m|rn)"),
             'b' => out.push_str("[b8]"),
+            // Accents OCR puts on plain letters ("Namé", "Dáte").
+            'e' => out.push_str("[eéèê]"),
+            'a' => out.push_str("[aáàâ]"),
             _ => out.push(c),
         }
     }
@@ -485,10 +489,8 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
     let mut from_cells = Extracted::default();
     let captions_under = !words.is_empty() && cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
     let mut out = extract_text(text, cfg, &mrn_re, &extra, !captions_under);
-    let Extracted { mrn, birth_date, service_date, name, account, .. } = from_cells;
-    mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
-    birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
-    service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
+    let name = std::mem::take(&mut from_cells.name);
+    out.merge_unique(from_cells);
     if out.name.is_empty() {
         out.name = name;
     } else if let [cell] = name.as_slice() {
@@ -513,11 +515,6 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
                 true
             }
         });
-    }
-    for a in account {
-        if !out.account.contains(&a) {
-            out.account.push(a);
-        }
     }
     drop_corrected_duplicates(&mut out);
     out.mrn_like = mrn_like(text, &mrn_re, &out);
@@ -646,6 +643,27 @@ pub fn extract_second_reading(
 }
 
 impl Extracted {
+    /// Adds `other`'s MRNs, dates, names and account numbers that this has
+    /// not (a value found by both stays corrected only if both corrected
+    /// it). The other fields are this one's. For a second reading of the
+    /// page, with its own rules, see [`Extracted::add_second_reading`].
+    fn merge_unique(&mut self, other: Extracted) {
+        let Extracted { mrn, birth_date, service_date, name, account, .. } = other;
+        mrn.into_iter().for_each(|m| push_unique(&mut self.mrn, m));
+        birth_date.into_iter().for_each(|d| push_unique(&mut self.birth_date, d));
+        service_date.into_iter().for_each(|d| push_unique(&mut self.service_date, d));
+        for n in name {
+            if !self.name.contains(&n) {
+                self.name.push(n);
+            }
+        }
+        for a in account {
+            if !self.account.contains(&a) {
+                self.account.push(a);
+            }
+        }
+    }
+
     /// Adds what a reading of the page's header again found (`reading`,
     /// read in the layout of the first reading's words, `first_words`; see
     /// [`extract_second_reading`] and [`Extracted::add_second_reading`]).
@@ -823,7 +841,19 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
                 match (run_on, below) {
                     (Some((true, v)), _) => value = v,
                     (_, Some(n)) => {
-                        let v = head_of(n);
+                        // Under a label that ends its line after other
+                        // columns' headings ("Acct # PROVIDER UNIT NO"),
+                        // the value is the last on the line below.
+                        let tail = || {
+                            let words: Vec<&str> = n.split_whitespace().collect();
+                            (1..=3.min(words.len()))
+                                .map(|k| words[words.len() - k..].join(" "))
+                                .find(|v| reads_as(kind, v, cfg, mrn_re))
+                        };
+                        let v = match starts_line || !identifier {
+                            true => head_of(n),
+                            false => tail().unwrap_or_else(|| head_of(n)),
+                        };
                         if !identifier || value.is_empty() || reads_as(kind, &v, cfg, mrn_re) {
                             value = v;
                         }
@@ -982,7 +1012,7 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
     HEADINGS.get_or_init(|| {
         [
             (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:birth[\s,]*(?:date|dt\b)|birthdate|birthday|dob|d\.o\.b\.?|date[\s.]+of[\s.]+birth|born)\b"),
-            (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient)\b"),
+            (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient|name)\b"),
             (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
             (Kind::Account, r"\bvisit\s*(?:no\.?|#|number)"),
             (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit(?:\s+(?:date|dt))?|encounter\s+(?:date|dt)|dos)\b"),
@@ -1092,15 +1122,19 @@ fn heading_only(line: &str) -> Option<Kind> {
 fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
     let mended = mend_heading_words(line);
     let line = &*mended;
+    // Earliest first; at the same place the longest ("Patient ID" over
+    // "Patient"), then in the order of the headings.
+    let mut hits: Vec<(usize, usize, Kind, usize)> = Vec::new();
+    for (rank, (kind, re)) in headings().iter().enumerate() {
+        hits.extend(re.find_iter(line).map(|m| (m.start(), m.end(), *kind, rank)));
+    }
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)));
     let mut found: Vec<(usize, usize, Kind)> = Vec::new();
-    for (kind, re) in headings() {
-        for m in re.find_iter(line) {
-            if !found.iter().any(|&(s, e, _)| m.start() < e && s < m.end()) {
-                found.push((m.start(), m.end(), *kind));
-            }
+    for (s, e, kind, _) in hits {
+        if !found.iter().any(|&(fs, fe, _)| s < fe && fs < e) {
+            found.push((s, e, kind));
         }
     }
-    found.sort_by_key(|f| f.0);
     // Only headings on the line (besides punctuation), and an identifier among them.
     let mut rest = line.to_string();
     for &(s, e, _) in found.iter().rev() {
@@ -1154,19 +1188,7 @@ fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re:
     let under = read.iter().filter(|(b, a)| score(b) > score(a)).count();
     for (below, above) in read {
         let Some((_, e)) = (if over > under { above } else { below }) else { continue };
-        e.mrn.into_iter().for_each(|m| push_unique(&mut out.mrn, m));
-        e.birth_date.into_iter().for_each(|d| push_unique(&mut out.birth_date, d));
-        e.service_date.into_iter().for_each(|d| push_unique(&mut out.service_date, d));
-        for n in e.name {
-            if !out.name.contains(&n) {
-                out.name.push(n);
-            }
-        }
-        for a in e.account {
-            if !out.account.contains(&a) {
-                out.account.push(a);
-            }
-        }
+        out.merge_unique(e);
     }
 }
 
@@ -1176,7 +1198,7 @@ fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re:
 fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
     // Box rules and OCR's specks between the values.
     let mut v: String = values.replace(['|', '*', '»', ':', ';', '‘', '’', '_'], " ");
-    for &kind in kinds {
+    for (i, &kind) in kinds.iter().enumerate() {
         // Fragments without letters or digits ("-.", ",") before the value.
         let mut t = v.trim_start();
         while let Some((first, after)) = t.split_once(' ') {
@@ -1188,12 +1210,24 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
         let t = t.to_string();
         let rest = match kind {
             Kind::Name => {
-                // Up to the first digit, or to the month of a date written
-                // in words ("Aurelio Kestrel . Jun 21, 1970").
+                // Up to the first word with a digit ("E7749624", an account
+                // number), or to the month of a date written in words
+                // ("Aurelio Kestrel . Jun 21, 1970").
                 let mut end = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
+                end = t[..end].rfind(' ').map_or(if end < t.len() { 0 } else { end }, |space| space + 1);
                 let before = t[..end].trim_end();
                 if let Some(month) = before.rsplit(' ').next().filter(|w| end < t.len() && month_of(w).is_some()) {
                     end = before.len() - month.len();
+                }
+                // Or to another person's title: the next column's physician
+                // ("Fennimore, Ysolde Dr. Ashdown").
+                let title = |w: &str| w.trim_end_matches('.').eq_ignore_ascii_case("dr");
+                if let Some(at) = t[..end]
+                    .match_indices(' ')
+                    .map(|(i, _)| i + 1)
+                    .find(|&i| t[i..end].split_whitespace().next().is_some_and(title))
+                {
+                    end = at;
                 }
                 take(Kind::Name, t[..end].trim().trim_end_matches(['.', ',', '-', ' ']), cfg, mrn_re, out);
                 t[end..].to_string()
@@ -1206,6 +1240,21 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
                 }
                 _ => t.split_once(' ').map(|x| x.1.to_string()).unwrap_or_default(),
             },
+            Kind::Ignore if kinds.get(i + 1).is_some_and(|k| *k != Kind::Name) => {
+                // A column of no identifier before one that starts with a
+                // digit or a month: its words up to there, however many
+                // ("Priya Halvorsen, MD 73306158").
+                let mut rest = t.as_str();
+                while let Some(word) = rest.split_whitespace().next() {
+                    if word.contains(|c: char| c.is_ascii_digit()) && rest.len() < t.len()
+                        || month_of(word.trim_end_matches([',', '.'])).is_some()
+                    {
+                        break;
+                    }
+                    rest = rest.trim_start()[word.len()..].trim_start();
+                }
+                rest.to_string()
+            }
             _ => {
                 let token = t.split_whitespace().next().unwrap_or("");
                 if matches!(kind, Kind::Mrn | Kind::Account) {
@@ -1235,6 +1284,11 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
         Regex::new(r"^(?:(?i:patient(?:\s*name)?|name)\s+)?([A-Z][A-Z'\-]+,\s*[A-Z][A-Za-z]+(?:\s+[A-Z]\.?)?)\s*$")
             .unwrap()
     });
+    static FIRST_LAST: OnceLock<Regex> = OnceLock::new();
+    let first_last = FIRST_LAST.get_or_init(|| {
+        let word = r"[A-Z](?:[a-z]+(?:['\-][A-Z][a-z]+)?|[A-Z'\-]+)";
+        Regex::new(&format!(r"^{word}(?:\s+{word}){{1,2}}$")).unwrap()
+    });
     for (i, line) in lines.iter().enumerate() {
         let labels = find_labels(line, extra);
         // The text before the first identifier label on the line.
@@ -1252,6 +1306,19 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
                 if let Some(n) = read_name(&c[1]) {
                     return Some(n);
                 }
+            }
+        }
+        // A banner's line of identifiers that starts with the name, set off
+        // by a mark ("- Severine Talmadge ¢ Patient ID 20847713 ¢ Birth
+        // Date ..."): two or three capitalised words and nothing else.
+        let mark = |c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '-');
+        let bare = head
+            .trim_start_matches(|c: char| mark(c) || c == '-' || c == ' ')
+            .trim_end_matches(|c: char| mark(c) || c == '-' || c == ' ');
+        let title_word = |w: &str| TITLE_WORDS.contains(&w.to_uppercase().as_str());
+        if mrn_follows && bare.len() < head.len() && first_last.is_match(bare) && !bare.split(' ').any(title_word) {
+            if let Some(n) = read_name(bare) {
+                return Some(n);
             }
         }
     }
@@ -1333,8 +1400,14 @@ fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
     let value = value.trim_start_matches(|c: char| speck(c) || c == ' ');
     let mut words = value.split(' ').filter(|w| !w.is_empty());
     let first = words.next()?;
-    let mut printed: String =
-        first.chars().take_while(|c| c.is_alphanumeric() || *c == '-').filter(|c| *c != '-').collect();
+    let head = first.find(|c: char| !(c.is_alphanumeric() || c == '-')).unwrap_or(first.len());
+    if first[head..].starts_with([',', '.', ':', ';']) && first[head..].contains(|c: char| c.is_ascii_digit()) {
+        // Digits broken by other marks ("23,522.03:"): a dot leader OCR
+        // read as digits, not a number; the value is what follows it.
+        let after = &value[value.find(first)? + first.len()..];
+        return if after.trim().is_empty() { None } else { read_mrn(after, format) };
+    }
+    let mut printed: String = first[..head].chars().filter(|c| *c != '-').collect();
     if printed.chars().any(|c| c.is_ascii_digit()) && !value[value.find(first)? + first.len()..].starts_with("  ") {
         for w in words {
             if w.chars().all(|c| c.is_ascii_digit()) && printed.len() + w.len() <= 12 {
@@ -1506,6 +1579,55 @@ fn zeros_for_round_digits(s: &str) -> String {
 
 const SUFFIXES: &[&str] = &["JR", "SR", "II", "III", "IV", "V"];
 const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "DR", "PATIENT"];
+/// Words of letterheads, document titles and salutations: a line of them
+/// before an MRN label is no unlabelled name ("HISTORY AND PHYSICAL «
+/// MRN ...").
+const TITLE_WORDS: &[&str] = &[
+    "AND",
+    "OF",
+    "THE",
+    "FOR",
+    "DEAR",
+    "COLLEAGUE",
+    "HOSPITAL",
+    "CENTER",
+    "CENTRE",
+    "CLINIC",
+    "MEDICAL",
+    "GENERAL",
+    "COMMUNITY",
+    "HEALTH",
+    "DEPARTMENT",
+    "REPORT",
+    "RESULTS",
+    "RESULT",
+    "LAB",
+    "LABORATORY",
+    "HISTORY",
+    "PHYSICAL",
+    "NOTE",
+    "NOTES",
+    "SUMMARY",
+    "DISCHARGE",
+    "PROGRESS",
+    "CONSULTATION",
+    "OPERATIVE",
+    "RADIOLOGY",
+    "PATHOLOGY",
+    "EMERGENCY",
+    "PATIENT",
+    "RECORD",
+    "CHART",
+    "PAGE",
+    "SAMPLE",
+    "FICTIONAL",
+    "SYNTHETIC",
+];
+
+/// A clinician's degrees and licences: a name printed with one after it is
+/// a provider's, never the patient's ("Priya Halvorsen, MD"). Not "DO" or
+/// "PA", which are also family names.
+const CREDENTIALS: &[&str] = &["MD", "RN", "NP", "PHD", "DDS", "DPM", "APRN", "CRNP", "FNP", "PA-C", "MBBS", "FACP"];
 /// Words of form headings that are no part of a patient's name: a name
 /// label whose value OCR left out reads the next headings instead ("NAME :
 /// ATTENDING PHYSICIAN ENCOUNTER #").
@@ -1590,6 +1712,12 @@ fn read_name(value: &str) -> Option<Name> {
     if std::iter::once(&family).chain(&rest).any(|w| HEADING_NOT_NAME.contains(&w.as_str())) {
         return None;
     }
+    // After the first word printed: in "LAST, FIRST" any word but the
+    // family name, in "First Last" the family name too.
+    let mut later = rest.iter().chain((!v.contains(',')).then_some(&family));
+    if later.any(|w| CREDENTIALS.contains(&w.replace('.', "").as_str())) {
+        return None;
+    }
     let given = rest.first()?.clone();
     let middle = (rest.len() > 1).then(|| rest[1..].join(" "));
     let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
@@ -1602,6 +1730,7 @@ fn read_name(value: &str) -> Option<Name> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Word;
 
     fn d(y: u16, m: u8, day: u8) -> Date {
         Date { year: y, month: m, day }
@@ -1684,6 +1813,9 @@ mod tests {
         let e = extract("MRN: OO4829l3\nDOB: O3/l4/1962", &cfg());
         assert_eq!(e.mrn, vec![Found { value: "00482913".into(), corrected: true }]);
         assert_eq!(e.birth_date, vec![Found { value: d(1962, 3, 14), corrected: true }]);
+        // A dot leader read as digits and marks is no part of the MRN.
+        let e = extract("PATIENT ID 23,522.03: 44088170 FIN cscsictescosesess 984007428", &cfg());
+        assert_eq!(e.mrn, vec![Found { value: "44088170".into(), corrected: false }]);
     }
 
     #[test]
@@ -1708,6 +1840,11 @@ mod tests {
         assert_eq!(e.provider, vec!["Dr. Fictional Surgeon".to_string()]);
         assert_eq!(e.account, vec!["A7781234".to_string()]);
         assert!(e.mrn.is_empty(), "an account number is not an MRN");
+        // A name with a clinician's degree after it is no patient's.
+        for v in ["Halvorsen, MD", "Priya Halvorsen MD", "HALVORSEN, PRIYA M.D.", "Priya Halvorsen, RN"] {
+            assert!(extract(&format!("Patient: {v}"), &cfg()).name.is_empty(), "{v}");
+        }
+        assert_eq!(extract("Patient: Do, Minh", &cfg()).name[0].family, "DO");
     }
 
     #[test]
@@ -1793,6 +1930,10 @@ mod tests {
             assert_eq!(e.mrn.first().map(|m| m.value.as_str()), Some("36912580"), "{heading}");
             assert_eq!(e.birth_date.first().map(|d| d.value.to_string()), Some("1999-03-08".into()), "{heading}");
         }
+        // An accent OCR put on a heading's letter ("Namé").
+        let e = extract("Namé   Unit No   Visit Daté\nCulpepper-Nash, Barnaby 25806391 01/10/2018", &cfg());
+        assert_eq!(e.name.first().map(|n| n.family.as_str()), Some("CULPEPPER-NASH"), "{e:?}");
+        assert_eq!(e.service_date.first().map(|d| d.value.to_string()), Some("2018-01-10".into()), "{e:?}");
         // A mended word does not make a sentence a row of headings.
         let e = extract("The patient's numsber and birnth were checked\n36912580 03/08/1999", &cfg());
         assert!(e.mrn.is_empty() && e.birth_date.is_empty(), "{e:?}");
@@ -1803,18 +1944,31 @@ mod tests {
     }
 
     #[test]
+    fn a_banner_starts_with_the_name_set_off_by_a_mark() {
+        let name =
+            |t: &str| extract(t, &cfg()).name.iter().map(|n| format!("{}, {}", n.family, n.given)).collect::<Vec<_>>();
+        assert_eq!(name("- Severine Talmadge ¢ Patient ID 20847713 ¢ Birth Date 07/08/1955"), ["TALMADGE, SEVERINE"]);
+        assert_eq!(name("Saoirse Lindqvist-Mour - : DOB: 08/08/1999 F- 22Y"), ["LINDQVIST-MOUR, SAOIRSE"]);
+        // Not without a mark, nor without an MRN or birth label after it,
+        // nor a letterhead, a title or a salutation.
+        for t in [
+            "Severine Talmadge Patient ID 20847713",
+            "Severine Talmadge ¢ Visit # 983528430",
+            "- Attending Physician ¢ MRN 44718020",
+            "Dear Colleague - MRN 44718020",
+            "HISTORY AND PHYSICAL « MRN 44718020",
+            "Harrowgate General Hospital | MRN 44718020",
+        ] {
+            assert!(name(t).is_empty(), "{t}");
+        }
+    }
+
+    #[test]
     fn a_grid_row_run_together_is_read_by_its_cells() {
         // A row of headings over a row of values: in the text the patient's
-        // name runs on into the attending's.
-        let text = "Patient Name  Attending  DOB\n\nDelphine Marchbanks Dr. Ashdown | 02-Dec-1979\n";
-        let word = |t: &str, x: u32, y: u32| crate::model::Word {
-            text: t.into(),
-            conf: 90.0,
-            x,
-            y,
-            w: 18 * t.chars().count() as u32,
-            h: 30,
-        };
+        // name runs on into the attending's (a title would end it: "Dr.").
+        let text = "Patient Name  Attending  DOB\n\nDelphine Marchbanks Nkechi Ashdown | 02-Dec-1979\n";
+        let word = |t: &str, x: u32, y: u32| Word::at(t, x, y, 18 * t.chars().count() as u32, 30);
         let words = [
             word("Patient", 100, 100),
             word("Name", 240, 100),
@@ -1822,14 +1976,16 @@ mod tests {
             word("DOB", 1100, 100),
             word("Delphine", 100, 160),
             word("Marchbanks", 264, 160),
-            word("Dr.", 700, 160),
-            word("Ashdown", 770, 160),
+            word("Nkechi", 700, 160),
+            word("Ashdown", 830, 160),
             word("02-Dec-1979", 1100, 160),
         ];
         let name = |e: &Extracted| e.name.iter().map(|n| format!("{}, {}", n.family, n.given)).collect::<Vec<_>>();
         assert_eq!(name(&extract(text, &cfg())), ["ASHDOWN, DELPHINE"], "the text alone runs the names together");
         let e = extract_page(text, &words, &cfg());
         assert_eq!(name(&e), ["MARCHBANKS, DELPHINE"]);
+        let with_title = extract(&text.replace("Nkechi", "Dr."), &cfg());
+        assert_eq!(name(&with_title), ["MARCHBANKS, DELPHINE"]);
         assert_eq!(e.birth_date.iter().map(|d| d.value.to_string()).collect::<Vec<_>>(), ["1979-12-02"]);
         // A dot leader read as words before the name is not a given name.
         let e = extract("PATIENT NAME .........:0:::seeeeeeeee eee Clementine Ashcombe", &cfg());
@@ -1870,7 +2026,7 @@ mod tests {
         assert_eq!(known.mrn, before.mrn);
         // When to look again: no MRN, no date of birth, or no known MRN.
         let header = |e: &Extracted, known: bool| {
-            let w = |t: &str, x: u32| crate::model::Word { text: t.into(), conf: 90.0, x, y: 400, w: 60, h: 30 };
+            let w = |t: &str, x: u32| Word::at(t, x, 400, 60, 30);
             second_look(e, &[w("MRN:", 100), w("94718020", 200)], &cfg(), |_| {
                 if known {
                     self::known(None)
@@ -1883,7 +2039,7 @@ mod tests {
         assert_eq!(header(&before, false), Some((310, 610)));
         assert!(header(&first, true).is_some());
         // No label read, but a number in the MRN format: the lines around it.
-        let w = |t: &str, x: u32, y: u32| crate::model::Word { text: t.into(), conf: 90.0, x, y, w: 120, h: 30 };
+        let w = |t: &str, x: u32, y: u32| Word::at(t, x, y, 120, 30);
         let bare = [
             w("ZZ", 170, 170),
             w("00000", 220, 170),
@@ -1897,7 +2053,7 @@ mod tests {
         assert_eq!(second_look(&unlabelled, &bare, &cfg(), |_| self::known(None)), Some((417 - 180, 417 + 30 + 180)));
         // The date of birth is not the MRN's patient's: look again, and add
         // the second reading's date of birth only if it is the patient's.
-        let band = [crate::model::Word { text: "DOB:".into(), conf: 90.0, x: 100, y: 400, w: 60, h: 30 }];
+        let band = [Word::at("DOB:", 100, 400, 60, 30)];
         let theirs = |b: &str| {
             let b = b.to_string();
             move |_: &str| IndexSays::Known(Some(b.clone()))
