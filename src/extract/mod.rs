@@ -842,15 +842,20 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
                     (Some((true, v)), _) => value = v,
                     (_, Some(n)) => {
                         // Under a label that ends its line after other
-                        // columns' headings ("Acct # PROVIDER UNIT NO"),
-                        // the value is the last on the line below.
+                        // columns' headings ("Acct # PROVIDER UNIT NO"), no
+                        // label among them, over a line of values alone,
+                        // the value is the last on that line. Not where a
+                        // sentence of labels and values wraps ("Name:
+                        // Penhaligon, Rosalind BIRTH DATE:" over "02/11/1958
+                        // HOSPITAL NUMBER: ..."): there it is the first.
+                        let columns = j == 0 && find_labels(n, extra).is_empty();
                         let tail = || {
                             let words: Vec<&str> = n.split_whitespace().collect();
                             (1..=3.min(words.len()))
                                 .map(|k| words[words.len() - k..].join(" "))
                                 .find(|v| reads_as(kind, v, cfg, mrn_re))
                         };
-                        let v = match starts_line || !identifier {
+                        let v = match starts_line || !identifier || !columns {
                             true => head_of(n),
                             false => tail().unwrap_or_else(|| head_of(n)),
                         };
