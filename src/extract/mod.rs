@@ -1294,6 +1294,9 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
         let word = r"[A-Z](?:[a-z]+(?:['\-][A-Z][a-z]+)?|[A-Z'\-]+)";
         Regex::new(&format!(r"^{word}(?:\s+{word}){{1,2}}$")).unwrap()
     });
+    static LAST_FIRST: OnceLock<Regex> = OnceLock::new();
+    let last_first = LAST_FIRST
+        .get_or_init(|| Regex::new(r"^[A-Z][a-z]+(?:['\-][A-Z][a-z]+)?,\s*[A-Z][a-z]+(?:\s+[A-Z]\.?)?$").unwrap());
     for (i, line) in lines.iter().enumerate() {
         let labels = find_labels(line, extra);
         // The text before the first identifier label on the line.
@@ -1320,7 +1323,15 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
         let bare = head
             .trim_start_matches(|c: char| mark(c) || c == '-' || c == ' ')
             .trim_end_matches(|c: char| mark(c) || c == '-' || c == ' ');
-        let title_word = |w: &str| TITLE_WORDS.contains(&w.to_uppercase().as_str());
+        let title_word = |w: &str| TITLE_WORDS.contains(&w.trim_end_matches(',').to_uppercase().as_str());
+        // Or a "Last, First" in mixed case before such a label ("Castellane,
+        // Jory Birth Date: ...").
+        let last_first = mrn_follows && last_first.is_match(head) && !head.split(' ').any(title_word);
+        if last_first {
+            if let Some(n) = read_name(head) {
+                return Some(n);
+            }
+        }
         if mrn_follows && bare.len() < head.len() && first_last.is_match(bare) && !bare.split(' ').any(title_word) {
             if let Some(n) = read_name(bare) {
                 return Some(n);
@@ -1954,6 +1965,9 @@ mod tests {
             |t: &str| extract(t, &cfg()).name.iter().map(|n| format!("{}, {}", n.family, n.given)).collect::<Vec<_>>();
         assert_eq!(name("- Severine Talmadge ¢ Patient ID 20847713 ¢ Birth Date 07/08/1955"), ["TALMADGE, SEVERINE"]);
         assert_eq!(name("Saoirse Lindqvist-Mour - : DOB: 08/08/1999 F- 22Y"), ["LINDQVIST-MOUR, SAOIRSE"]);
+        // "Last, First" in mixed case needs no mark.
+        assert_eq!(name("MR #: 63015528 -\nCastellane, Jory Birth Date: May 5,1993 M 27Y"), ["CASTELLANE, JORY"]);
+        assert!(name("Report, Final MRN 63015528").is_empty());
         // Not without a mark, nor without an MRN or birth label after it,
         // nor a letterhead, a title or a salutation.
         for t in [
