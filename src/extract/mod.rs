@@ -1529,8 +1529,12 @@ fn read_date_at(value: &str, cfg: &ExtractConfig, birth: bool) -> Option<(Found<
     let words = WORDS.get_or_init(|| {
         Regex::new(r"(?i)\b(?:([a-z]{3,9})\.?(?:\s*|[\-/])(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+|[\-/])(\d{4}|\d{2})|(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?,?[\s\-/]+(\d{4}|\d{2}))\b").unwrap()
     });
-    // Only the start of the value: "03/14/1962 (Age 59)".
-    let head: String = value.chars().take(24).collect();
+    // Only the start of the value: "03/14/1962 (Age 59)"; 24 characters,
+    // and the rest of the word the last of them is in (a year cut to two
+    // digits would be another date).
+    let cut = value.char_indices().nth(24).map_or(value.len(), |(i, _)| i);
+    let end = value[cut..].find(char::is_whitespace).map_or(value.len(), |n| cut + n);
+    let head: String = value[..end].to_string();
     let letters_undone = digits_for_letters(&head);
     let zeros_undone = zeros_for_round_digits(&letters_undone);
     let candidates = [(head.clone(), false), (letters_undone, true), (zeros_undone, true)];
@@ -1829,6 +1833,9 @@ mod tests {
         let e = extract("MRN: OO4829l3\nDOB: O3/l4/1962", &cfg());
         assert_eq!(e.mrn, vec![Found { value: "00482913".into(), corrected: true }]);
         assert_eq!(e.birth_date, vec![Found { value: d(1962, 3, 14), corrected: true }]);
+        // A date far into the value is read whole, not cut to a two-digit year.
+        let e = extract("DOB:\nLARKSPUR TAMSIN 08/19/1988 OM F", &cfg());
+        assert_eq!(e.birth_date.iter().map(|b| b.value).collect::<Vec<_>>(), [d(1988, 8, 19)]);
         // A dot leader read as digits and marks is no part of the MRN.
         let e = extract("PATIENT ID 23,522.03: 44088170 FIN cscsictescosesess 984007428", &cfg());
         assert_eq!(e.mrn, vec![Found { value: "44088170".into(), corrected: false }]);
