@@ -441,7 +441,7 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
             let h = text_height(r) as f32;
             // Words, not specks or rules: two letters or digits each, the
             // one's centre outside the other's top and bottom.
-            let word = |v: &Word| v.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
+            let word = |v: &Word| letters(v) >= 2;
             let stacked = word(w)
                 && r.iter().filter(|x| word(x)).any(|x| {
                     let overlap = (x.x + x.w).min(w.x + w.w) as i64 - x.x.max(w.x) as i64;
@@ -468,8 +468,7 @@ fn rows_of_cells(words: &[Word]) -> Vec<Vec<Cell>> {
                 // A long flat "word" well under the line's height is a dot
                 // leader or a rule, whatever letters OCR made of it; a
                 // letter that small, a speck of one ("p").
-                let letters = w.text.chars().filter(|c| c.is_alphanumeric()).count();
-                let flat = w.h * 2 < line_h && (w.w > 3 * w.h || letters < 2);
+                let flat = w.h * 2 < line_h && (w.w > 3 * w.h || letters(w) < 2);
                 if flat || is_divider(&w.text) {
                     open = false;
                     continue;
@@ -512,12 +511,14 @@ fn text_height(words: &[&Word]) -> u32 {
     let text: Vec<&Word> = words
         .iter()
         .copied()
-        .filter(|w| {
-            let n = w.text.chars().filter(|c| c.is_alphanumeric()).count() as u32;
-            n >= 2 && 5 * w.h * w.text.chars().count() as u32 >= 4 * w.w
-        })
+        .filter(|w| letters(w) >= 2 && 5 * w.h * w.text.chars().count() as u32 >= 4 * w.w)
         .collect();
     median_height(if text.is_empty() { words } else { &text })
+}
+
+/// How many letters and digits a word has.
+fn letters(w: &Word) -> usize {
+    w.text.chars().filter(|c| c.is_alphanumeric()).count()
 }
 
 fn median_height(words: &[&Word]) -> u32 {

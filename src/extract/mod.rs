@@ -376,7 +376,13 @@ fn find_labels(line: &str, extra_mrn: &[Regex]) -> Vec<(usize, usize, Kind)> {
             }
         }
     }
-    // Earliest first; at the same place, the longest; then by rank.
+    first_longest(hits)
+}
+
+/// Matches (start, end, kind, rank) without overlaps, in order: earliest
+/// first; at the same place, the longest ("Patient ID" over "Patient");
+/// then by rank.
+fn first_longest(mut hits: Vec<(usize, usize, Kind, usize)>) -> Vec<(usize, usize, Kind)> {
     hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)));
     let mut out: Vec<(usize, usize, Kind)> = Vec::new();
     for (s, e, k, _) in hits {
@@ -1127,19 +1133,11 @@ fn heading_only(line: &str) -> Option<Kind> {
 fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
     let mended = mend_heading_words(line);
     let line = &*mended;
-    // Earliest first; at the same place the longest ("Patient ID" over
-    // "Patient"), then in the order of the headings.
     let mut hits: Vec<(usize, usize, Kind, usize)> = Vec::new();
     for (rank, (kind, re)) in headings().iter().enumerate() {
         hits.extend(re.find_iter(line).map(|m| (m.start(), m.end(), *kind, rank)));
     }
-    hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)));
-    let mut found: Vec<(usize, usize, Kind)> = Vec::new();
-    for (s, e, kind, _) in hits {
-        if !found.iter().any(|&(fs, fe, _)| s < fe && fs < e) {
-            found.push((s, e, kind));
-        }
-    }
+    let found = first_longest(hits);
     // Only headings on the line (besides punctuation), and an identifier among them.
     let mut rest = line.to_string();
     for &(s, e, _) in found.iter().rev() {
@@ -1319,10 +1317,8 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
         // A banner's line of identifiers that starts with the name, set off
         // by a mark ("- Severine Talmadge ¢ Patient ID 20847713 ¢ Birth
         // Date ..."): two or three capitalised words and nothing else.
-        let mark = |c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '-');
-        let bare = head
-            .trim_start_matches(|c: char| mark(c) || c == '-' || c == ' ')
-            .trim_end_matches(|c: char| mark(c) || c == '-' || c == ' ');
+        let mark = |c: char| !c.is_alphanumeric() && c != '\'';
+        let bare = head.trim_matches(mark);
         let title_word = |w: &str| TITLE_WORDS.contains(&w.trim_end_matches(',').to_uppercase().as_str());
         // Or a "Last, First" in mixed case before such a label ("Castellane,
         // Jory Birth Date: ...").
