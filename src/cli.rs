@@ -353,6 +353,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let found = crate::extract::extract_page(&p.text, &words, &site.identifiers);
             println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
+            // The band a second reading would take were no MRN known.
+            let band =
+                crate::extract::second_look(&found, &words, &site.identifiers, |_| crate::extract::IndexSays::Unknown);
+            println!("header band (no MRN known): {band:?}");
             for (s, look) in p.rereads().zip(crate::ocr::REREAD_LOOKS) {
                 println!("header read again ({look:?}), rows {}..{}:", s.top, s.bottom);
                 if show_words {

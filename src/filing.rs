@@ -277,9 +277,11 @@ fn one_digit_apart(a: &str, b: &str) -> bool {
 
 /// Dates of birth of a document that are OCR's misreading of its patient's
 /// `p`'s: a digit from `p`'s, and read only on pages that also read `p`'s
-/// date of birth, `p`'s MRN, and only names of `p` (the two readings of one
-/// field that a second reading of the header gives, `6/21/76` beside
-/// 06/21/70). A page whose only date of birth is a digit off is not helped.
+/// date of birth (cleanly, or as what another reading reads once an OCR
+/// confusion is undone: `62/28/1990` beside 02/28/1998), `p`'s MRN
+/// cleanly, and only names of `p` (the two readings of one field that a
+/// second reading of the header gives, `6/21/76` beside 06/21/70). A page
+/// whose only date of birth is a digit off is not helped.
 fn misread_births(ev: &Evidence, p: &PatientRecord, cfg: &FilingConfig) -> Vec<Date> {
     let mut out: Vec<Date> = Vec::new();
     for d in ev.pages.iter().flat_map(|pg| &pg.birth_date).filter(|b| !b.corrected).map(|b| b.value) {
@@ -288,7 +290,7 @@ fn misread_births(ev: &Evidence, p: &PatientRecord, cfg: &FilingConfig) -> Vec<D
         }
         let explained =
             ev.pages.iter().filter(|pg| pg.birth_date.iter().any(|b| !b.corrected && b.value == d)).all(|pg| {
-                pg.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
+                pg.birth_date.iter().any(|b| b.value.to_string() == p.birth_date)
                     && pg.mrn.iter().any(|m| !m.corrected && m.value == p.mrn)
                     && !pg.name.is_empty()
                     && pg.name.iter().all(|n| name_matches(n, p, cfg))
@@ -628,6 +630,14 @@ mod tests {
             let d = decide_pages(&[page]);
             assert!(d.patient.is_none(), "{why}");
         }
+        // The other reading reads the patient's only once an OCR confusion
+        // is undone ("O3/14/1962"; blind unseen 149: a card's 02/28/1990
+        // read 02/28/1998, then 62/28/1990): still two readings of one field.
+        let corrected = "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1968\nDOB: O3/14/1962";
+        let d = decide_pages(&[corrected]);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        let d = decide_pages(&["Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1968\nDOB: O3/14/1961"]);
+        assert!(d.patient.is_none(), "a corrected reading that is not the patient's explains nothing");
         // Another page of the document with the other date alone: not explained.
         let d = decide_pages(&[both, "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1968\nPage 2 of 2"]);
         assert!(d.patient.is_none(), "{:?}", d.reasons);

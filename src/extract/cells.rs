@@ -200,16 +200,45 @@ fn read_imprint(
         let t = bare(t);
         t.chars().any(|c| c.is_ascii_uppercase()) && t.chars().all(|c| c.is_ascii_uppercase() || " ,;.'-".contains(c))
     };
+    // Cells of the rows next to row `r` level with `cell` (overlapping at
+    // least half the lower one's height) and close beside it, after it
+    // (`after`) or before it: a box made tall by a speck, or a card's
+    // bigger type for the family name, moves a row's centre so far that
+    // the rest of the name line starts a row of its own ("LARKSPUR" over
+    // "TAMSIN L", level with it).
+    let beside = |r: usize, cell: &Cell, after: bool| -> Vec<&Cell> {
+        let h = cell.y1 - cell.y0;
+        let level = |x: &Cell| 2 * x.y1.min(cell.y1).saturating_sub(x.y0.max(cell.y0)) >= (x.y1 - x.y0).min(h);
+        let close = |x: &Cell| match after {
+            true => x.x0 >= cell.x1 && x.x0 - cell.x1 <= 3 * h,
+            false => x.x1 <= cell.x0 && cell.x0 - x.x1 <= 3 * h,
+        };
+        let around = [r.checked_sub(1), Some(r + 1)];
+        around.into_iter().flatten().filter_map(|i| rows.get(i)).flatten().filter(|x| level(x) && close(x)).collect()
+    };
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             // A name starts with a cell of capitals, not after one.
-            if !capitals(&cell.text) || c > 0 && capitals(&row[c - 1].text) {
+            let after_capitals =
+                c > 0 && capitals(&row[c - 1].text) || beside(r, cell, false).iter().any(|x| capitals(&x.text));
+            if !capitals(&cell.text) || after_capitals {
                 continue;
             }
             // A card's wide monospaced letters may part the name into cells:
-            // the capitals of the cells after it join it.
+            // the capitals of the cells after it join it, and those level
+            // with it just after it on the rows next to it.
+            let mut parts: Vec<&Cell> = row[c..].iter().collect();
+            let mut last = cell;
+            while let Some(next) = beside(r, last, true).into_iter().find(|x| capitals(&x.text)) {
+                if parts.iter().any(|p| std::ptr::eq(*p, next)) || parts.len() > 6 {
+                    break;
+                }
+                parts.push(next);
+                last = next;
+            }
+            parts.sort_by_key(|x| x.x0);
             let joined: Vec<String> =
-                row[c..].iter().map(|x| x.text.as_str()).take_while(|t| capitals(t)).take(3).map(bare).collect();
+                parts.iter().map(|x| x.text.as_str()).take_while(|t| capitals(t)).take(3).map(bare).collect();
             // A semicolon after the family name is OCR's reading of its comma.
             let joined = joined.join(" ").replace(';', ",");
             let text = joined.trim_matches(|c: char| !c.is_alphanumeric());
@@ -633,6 +662,65 @@ mod tests {
         assert_eq!(mrns(&e), vec!["83057129"]);
         assert_eq!(dobs(&e), vec!["1963-01-12"]);
         assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("HAVERSTOCK", "JULIAN"));
+    }
+
+    #[test]
+    fn a_card_name_in_bigger_type_keeps_its_row() {
+        // Boxes as Tesseract gave them on a bilevel card scanned 1.8 degrees
+        // askew (blind unseen 149): the family name's box is taller than the
+        // given name's, their bottoms level; by centres alone "TAMSIN L"
+        // was a row of its own and the card was not read.
+        let at = |t, x, y, w, h| Word::at(t, x, y, w, h);
+        let ws = vec![
+            at("Account", 171, 387, 104, 21),
+            at("No.", 286, 386, 39, 22),
+            at("90601235", 337, 386, 129, 22),
+            at(";", 549, 418, 4, 4),
+            at("LARKSPUR", 1167, 395, 156, 35),
+            at("TAMSIN", 1343, 404, 117, 26),
+            at("L", 1485, 404, 16, 26),
+            at("Service", 172, 435, 93, 23),
+            at("Date:", 278, 437, 65, 21),
+            at("Apr.18,", 355, 436, 92, 28),
+            at("2018", 459, 436, 63, 22),
+            at("29471650", 1165, 445, 156, 29),
+            at("Room", 172, 486, 71, 22),
+            at("339-B", 254, 486, 74, 22),
+            at("04/22/59", 1165, 492, 156, 29),
+            at("F", 1365, 492, 17, 26),
+            at("DR", 1165, 536, 38, 25),
+            at("BELLWEATHER", 1225, 536, 217, 26),
+        ];
+        let e = read(&ws);
+        assert_eq!((mrns(&e), dobs(&e)), (vec!["29471650".to_string()], vec!["1959-04-22".to_string()]));
+        assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("LARKSPUR", "TAMSIN"));
+        // A second reading of a card (blind unseen 151): a speck made the
+        // account number's box tall, the given name joined its row, the
+        // family name is a row of its own under it.
+        let ws = vec![
+            at("Acct", 697, 387, 59, 26),
+            at("#", 764, 387, 18, 21),
+            at("96493909", 794, 369, 129, 39),
+            at("ESTERBROOK,", 203, 404, 209, 29),
+            at("WINIFRED", 439, 404, 158, 24),
+            at("52946318", 200, 437, 157, 35),
+            at("Adm.", 697, 436, 65, 22),
+            at("Date:", 776, 437, 65, 21),
+            at("12/15/2016", 855, 436, 146, 37),
+            at("Room", 700, 487, 69, 21),
+            at("508-B", 781, 486, 73, 22),
+            at("08/30/77", 202, 492, 155, 35),
+            at("F", 402, 492, 15, 24),
+        ];
+        let e = read(&ws);
+        assert_eq!((mrns(&e), dobs(&e)), (vec!["52946318".to_string()], vec!["1977-08-30".to_string()]));
+        assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("ESTERBROOK", "WINIFRED"));
+        // Capitals level with the name but far from it are no part of it.
+        let far: Vec<Word> = ws
+            .iter()
+            .map(|w| if w.text == "WINIFRED" { Word::at("WINIFRED", 900, 404, 158, 24) } else { w.clone() })
+            .collect();
+        assert!(read(&far).name.is_empty());
     }
 
     #[test]

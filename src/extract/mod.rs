@@ -162,8 +162,8 @@ fn labels() -> &'static Vec<Label> {
             (Kind::Ignore, r"\b(?:allerg(?:y|ies)|weight|height|location|dept|department|ward|floor|insurance|carrier|member\s*id|language|race|religion|marital\s*status|code\s*status|isolation|address)\s*:"),
             // Someone else's date of birth or name: not the patient's.
             (Kind::Ignore, r"\b(?:infant|baby|newborn|guarantor|spouse|mother|father|parent|subscriber|insured|contact|child)(?:'s)?\s+(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*date|(?:(?:last|first|family|given|sur)\s*)?name)\s*[:#.]?"),
-            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born|b\s*/\s*d|bd|birth\s*:)\s*[:#.]?"),
-            (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\.?|collected|collection\s+date)\s*[:#.]?"),
+            (Kind::Birth, r"\b(?:(?:patient|pt)\.?\s*)?(?:d\s*\.?\s*o\s*\.?\s*b\s*\.?|date\s+of\s+birth|birth[\s,]*(?:date|dt\b)|birthdate|birthday|born\b|b\s*/\s*d\b|bd\b|birth\s*:)\s*[:#.]?"),
+            (Kind::Service, r"\b(?:date\s+of\s+(?:service|visit|admission|surgery|procedure|exam(?:ination)?|consultation|discharge|encounter|delivery)|(?:service|visit|admission|admit|discharge|encounter|exam|procedure|surgery|delivery|consult(?:ation)?)\s+date|d\.?o\.?s\b\.?|collected|collection\s+date)\s*[:#.]?"),
             (Kind::Service, r"\b(?:admit(?:ted)?|adm|discharged?|dos)\s*:"),
             (Kind::Service, r"\bsv[ce]\.?\s*(?:date|dt)\.?\s*:?"),
             (Kind::AccountMrn, r"\bacc(?:oun)?t\.?\s*/\s*(?:mrn|m\.?\s*r\.?\s*#|med\s*rec\s*(?:no|#))\s*[:#.]?"),
@@ -257,6 +257,13 @@ fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
             .expect("hint pattern compiles")
     });
     let mut line = std::borrow::Cow::Borrowed(line);
+    // A speck read as a quote mark between a label and its '#' or colon
+    // ("MR'#:", "DOB’:"): not part of it.
+    static QUOTED: OnceLock<Regex> = OnceLock::new();
+    let quoted = QUOTED.get_or_init(|| Regex::new(r"(\p{L})['’‘`´]+([#:])").expect("quote pattern compiles"));
+    if quoted.is_match(&line) {
+        line = std::borrow::Cow::Owned(quoted.replace_all(&line, "$1$2").into_owned());
+    }
     // A form line's underscores run into the word after them ("_D.O.B.",
     // "_627-B"): they would hide a label's start.
     if line.contains('_') {
@@ -712,9 +719,9 @@ impl Extracted {
         {
             // A date of birth that is not the MRN's patient's: the second
             // reading's that is (a misreading of one of them, for the
-            // filing decision to judge), not another.
-            let agreeing =
-                second.birth_date.into_iter().filter(|d| !d.corrected && births.contains(&d.value.to_string()));
+            // filing decision to judge), not another; also one read only
+            // after an OCR correction ("62/28/1990"), kept as corrected.
+            let agreeing = second.birth_date.into_iter().filter(|d| births.contains(&d.value.to_string()));
             agreeing.for_each(|d| push_unique(&mut self.birth_date, d));
         }
         if self.service_date.is_empty() {
@@ -1026,7 +1033,7 @@ fn headings() -> &'static Vec<(Kind, Regex)> {
             (Kind::Name, r"\b(?:patient\s+name|pt\.?\s+name|patient|name)\b"),
             (Kind::Mrn, r"\b(?:mrn|m\.?\s*r\.?\s*(?:#|no\b\.?|number)|hrn|health\s+record\s*(?:no\b\.?|number|#)?|(?:patient|pt)\.?\s*(?:no\b\.?|number|#)|(?:hosp(?:ital)?|chart)\.?\s*id\b|reg(?:istration)?\.?\s*(?:no\.?|number|#)|med(?:ical)?\.?\s*rec(?:ord)?\.?\s*(?:no\.?|#|number)?|chart\s*(?:#|no\.?)|unit\s*(?:no\.?|#|number)|(?:hosp(?:ital)?|record)\.?\s*(?:no\.?|number|#)|patient\s*id|pt\.?\s*id)"),
             (Kind::Account, r"\bvisit\s*(?:no\.?|#|number)"),
-            (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|service\s+date|date\s+of\s+service|admit\s+date|admission\s+date|visit(?:\s+(?:date|dt))?|encounter\s+(?:date|dt)|dos)\b"),
+            (Kind::Service, r"\b(?:sv[ce]\.?\s*(?:date|dt)|(?:service|admit|admission)\s+(?:date|dt)|date\s+of\s+service|visit(?:\s+(?:date|dt))?|encounter\s+(?:date|dt)|dos)\b"),
             (Kind::Account, r"\b(?:account\s*(?:no\.?|#)?|acct\.?\s*(?:no\.?|#)?|fin\b\s*#?|encounter\s*(?:no\.?|#|number)?|visit\s*(?:no\.?|#|number)|csn\b)"),
             (Kind::Ignore, r"\b(?:sex|gender|age|attending(?:\s+physician)?|physician|provider|author|location|room|unit)\b"),
         ]
@@ -1049,6 +1056,7 @@ const HEADING_WORDS: &[&str] = &[
     "visit",
     "service",
     "admission",
+    "admit",
     "gender",
     "location",
     "hospital",
@@ -1098,7 +1106,9 @@ fn mend_heading_words(line: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Whether `a` becomes `b` by one insertion, deletion, substitution or
-/// swap of two neighbouring letters.
+/// swap of two neighbouring letters, or (in words of five letters or more)
+/// by two neighbouring letters read as two others: OCR misreads a pair of
+/// small capitals as one shape ("BratH" for "BirtH").
 fn one_edit_apart(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
@@ -1114,7 +1124,8 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
             && short[head] == long[head + 1]
             && short[head + 1] == long[head]
             && short[head + 2..] == long[head + 2..];
-        swapped || short[head + 1..] == long[head + 1..]
+        let pair = short.len() >= 5 && head + 2 <= short.len() && short[head + 2..] == long[head + 2..];
+        swapped || pair || short[head + 1..] == long[head + 1..]
     } else {
         short[head..] == long[head + 1..]
     }
@@ -1675,7 +1686,7 @@ fn read_name(value: &str) -> Option<Name> {
     // "Re: Patient Marchbanks, Delphine": the word is the label's, not the name's.
     static PATIENT: OnceLock<Regex> = OnceLock::new();
     let patient =
-        PATIENT.get_or_init(|| Regex::new(r"(?i)^(?:patient|pt\.?)\s+(\S+\s+\S.*)$").expect("pattern compiles"));
+        PATIENT.get_or_init(|| Regex::new(r"(?i)^(?:patient|pt)\.?\s+(\S+\s+\S.*)$").expect("pattern compiles"));
     let v = match patient.captures(&v) {
         Some(c) => c[1].to_string(),
         None => v,
@@ -1893,6 +1904,8 @@ mod tests {
             "MR:",
             "MR :",
             "Chart #.|",
+            "MR'#:",
+            "MR’#",
             "Account No, 93280425 MRN:",
         ] {
             let e = extract(&format!("{label} 12960437"), &cfg());
@@ -1900,6 +1913,7 @@ mod tests {
         }
         for label in [
             "DOB:",
+            "DOB’:",
             "D.O.B.",
             "D.0.B.",
             "D.O.8:",
@@ -1924,6 +1938,14 @@ mod tests {
         assert_eq!(e.mrn.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["12960437"]);
         let e = extract("Re: Patient Marchbanks, Delphine\nMR No. 12960437 Date of Birth 05/27/1994", &cfg());
         assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("MARCHBANKS", "DELPHINE"));
+        // Labels are whole words: "dose" holds no "DOS" (fresh 97: it made
+        // a list of recommendations the page's header band), "borne" no "born".
+        let e = extract("Date of Service: 03/04/2020   renally dose 04/05/2020\nwell borne 01/02/1990", &cfg());
+        assert_eq!(e.service_date.len(), 1, "{e:?}");
+        assert!(e.birth_date.is_empty(), "{e:?}");
+        // With a dot after it (blind novel 67, a fax cover's second page).
+        let e = extract("Re: Patient. YARROWBY, Florentine    MR No. 70358146", &cfg());
+        assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("YARROWBY", "FLORENTINE"));
     }
 
     #[test]
@@ -1934,6 +1956,12 @@ mod tests {
             ("number", "numser", true),
             ("birth", "birnth", true),
             ("number", "nubmer", true),
+            ("birth", "brath", true),
+            ("birth", "brash", false),
+            ("admit", "auxit", true),
+            ("sex", "sax", true),
+            ("age", "axe", true),
+            ("sex", "fax", false),
             ("number", "number", false),
             ("birth", "berths", false),
             ("patient", "patience", false),
@@ -1943,8 +1971,12 @@ mod tests {
         assert_eq!(mend_heading_words("MR NumsBer | BirntH Dt"), "MR number | birth Dt");
         // Short words and words far from any heading stay as they are.
         assert_eq!(mend_heading_words("Nane Patience Bridge"), "Nane Patience Bridge");
-        for heading in ["PATIENT NAME | MR Numser | DOB | Sex | Visit", "PATIENT | MR No | BirntH Dt | GENDER | VISIT"]
-        {
+        for heading in [
+            "PATIENT NAME | MR Numser | DOB | Sex | Visit",
+            "PATIENT | MR No | BirntH Dt | GENDER | VISIT",
+            // Blind novel 67, a bilevel scan of small capitals.
+            "PATIENT  MRN  BratH Dt  GENDER  Apmit DT",
+        ] {
             let e = extract(&format!("{heading}\nLindqvist-Mour, Saoirse 36912580 03/08/1999 F 10/14/2017"), &cfg());
             assert_eq!(e.mrn.first().map(|m| m.value.as_str()), Some("36912580"), "{heading}");
             assert_eq!(e.birth_date.first().map(|d| d.value.to_string()), Some("1999-03-08".into()), "{heading}");
@@ -2088,6 +2120,12 @@ mod tests {
         misread.add_second_reading(extract("DOB: 08/19/1980", &cfg()), theirs("1980-08-19"));
         let dobs: Vec<String> = misread.birth_date.iter().map(|d| d.value.to_string()).collect();
         assert_eq!(dobs, ["1988-08-19", "1980-08-19"]);
+        // The patient's read only after an OCR correction: added, as corrected.
+        let mut corrected = before.clone();
+        corrected.add_second_reading(extract("DOB: 68/19/1980", &cfg()), theirs("1980-08-19"));
+        let dobs: Vec<(String, bool)> =
+            corrected.birth_date.iter().map(|d| (d.value.to_string(), d.corrected)).collect();
+        assert_eq!(dobs, [("1988-08-19".to_string(), false), ("1980-08-19".to_string(), true)]);
     }
 
     #[test]
