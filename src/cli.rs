@@ -208,7 +208,7 @@ pub enum DebugCommand {
     Extract { file: PathBuf },
     /// Print a stored page's rows of word cells (x position, text) and the
     /// identifiers read from its text and words (shows the page's text:
-    /// for working on synthetic batches)
+    /// for working on synthetic batches), and the header band a second reading would take
     Cells {
         file_id: u64,
         page: u32,
