@@ -119,14 +119,47 @@ pub enum Command {
     /// Developer tools
     #[command(hide = true, subcommand)]
     Debug(DebugCommand),
-    /// Write every page as one JSON object per line
-    Export {
-        #[arg(long, value_enum, default_value = "jsonl")]
-        format: ExportFormat,
-        /// Output file [default: standard output]
+    /// Export the record: searchable PDFs, FHIR or CSV indexes (documents, into a folder), or JSONL (pages)
+    Export(ExportArgs),
+    /// List the source files whose pages do not add up (exit 1 when any)
+    Reconcile {
+        /// Only this batch
         #[arg(long)]
-        out: Option<PathBuf>,
+        batch: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
+    /// Bring a store of an older schema version up to date
+    Migrate,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// pdf, fhir, csv (documents, into the folder --out; several with commas), or jsonl (one object per page)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "jsonl")]
+    pub format: Vec<ExportFormat>,
+    /// The folder (pdf, fhir, csv); for jsonl a file [default: standard output]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Documents of these statuses [default: filed]; e.g. --status rejected for a quarantine
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<DocStatusArg>,
+    /// Write every document again, not only those filed or changed since the last run
+    #[arg(long)]
+    pub all: bool,
+    /// FHIR: also write a transaction Bundle per batch
+    #[arg(long)]
+    pub bundle: bool,
+    /// PDFs written at once [default: number of cores]
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocStatusArg {
+    Filed,
+    Review,
+    Rejected,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,9 +270,12 @@ pub enum ListWhat {
     Pending,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     Jsonl,
+    Pdf,
+    Fhir,
+    Csv,
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -381,19 +417,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             crate::devtools::fill(&store, &batch, pages, pages_per_file)?;
             Ok(exit::OK)
         }
-        Command::Export { format: ExportFormat::Jsonl, out } => {
-            let store = open_for_reading(&store_path)?;
-            let n = match &out {
-                Some(path) => {
-                    let file =
-                        std::fs::File::create(path).map_err(|e| crate::Error::Io { path: path.clone(), source: e })?;
-                    report::export_jsonl(&store, &mut std::io::BufWriter::new(file))?
-                }
-                None => report::export_jsonl(&store, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
-            };
-            eprintln!("exported {n} records");
-            Ok(exit::OK)
-        }
+        Command::Export(args) => crate::commands::export(&site, &store_path, args),
+        Command::Reconcile { batch, json } => crate::commands::reconcile(&store_path, batch.as_deref(), json),
+        Command::Migrate => crate::commands::migrate(&store_path),
     }
 }
 

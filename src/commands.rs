@@ -424,3 +424,142 @@ pub fn audit(store_path: &Path, since: Option<String>, user: Option<String>) -> 
     }
     Ok(exit::OK)
 }
+
+/// `chartmill export`: JSONL of pages, or the documents as PDFs with their
+/// FHIR and CSV indexes (`export::run`).
+pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs) -> Result<u8> {
+    use crate::cli::{DocStatusArg, ExportFormat};
+    use crate::export::{self, DocStatus, Kind};
+    let store = crate::cli::open_for_reading(store_path)?;
+    if args.format.contains(&ExportFormat::Jsonl) {
+        if args.format.len() > 1 {
+            return Err(Error::Config("jsonl is written on its own: --format jsonl, or --format pdf,fhir,csv".into()));
+        }
+        let n = match &args.out {
+            Some(path) => {
+                let file = std::fs::File::create(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+                export::jsonl::write(&store, &mut std::io::BufWriter::new(file))?
+            }
+            None => export::jsonl::write(&store, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+        };
+        eprintln!("exported {n} records");
+        return Ok(exit::OK);
+    }
+    let folder = args.out.ok_or_else(|| Error::Config("--out FOLDER is needed for pdf, fhir and csv".into()))?;
+    let kinds = args
+        .format
+        .iter()
+        .map(|f| match f {
+            ExportFormat::Pdf => Kind::Pdf,
+            ExportFormat::Fhir => Kind::Fhir,
+            ExportFormat::Csv | ExportFormat::Jsonl => Kind::Csv,
+        })
+        .collect();
+    let mut statuses: Vec<DocStatus> = args
+        .status
+        .iter()
+        .map(|s| match s {
+            DocStatusArg::Filed => DocStatus::Filed,
+            DocStatusArg::Review => DocStatus::Review,
+            DocStatusArg::Rejected => DocStatus::Rejected,
+        })
+        .collect();
+    if statuses.is_empty() {
+        statuses.push(DocStatus::Filed);
+    }
+    let cfg = export::ExportConfig {
+        folder: folder.clone(),
+        kinds,
+        statuses,
+        all: args.all,
+        bundle: args.bundle,
+        systems: site.export.clone(),
+        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+    };
+    let started = std::time::Instant::now();
+    let summaries = export::run(&store, &site.taxonomy()?, &cfg)?;
+    let secs = started.elapsed().as_secs_f64();
+    let mut failed = 0;
+    for s in &summaries {
+        eprintln!(
+            "{}: {} documents added, {} corrected, {} withdrawn ({} pages); {} PDFs written",
+            s.kind, s.added, s.corrected, s.withdrawn, s.pages, s.pdfs_written
+        );
+        for f in &s.files {
+            eprintln!("  {}", folder.join(f).display());
+        }
+        for (doc, why) in &s.failed {
+            eprintln!("  document {doc} not exported: {why}");
+        }
+        failed += s.failed.len();
+    }
+    eprintln!("export to {} took {secs:.1} s", folder.display());
+    Ok(if failed > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
+}
+
+/// `chartmill reconcile`: every source file whose pages do not add up.
+pub fn reconcile(store_path: &Path, batch: Option<&str>, json: bool) -> Result<u8> {
+    let store = crate::cli::open_for_reading(store_path)?;
+    let batch_id = match batch {
+        Some(name) => Some(
+            store
+                .batches()?
+                .into_iter()
+                .find(|b| b.name == name)
+                .map(|b| b.id)
+                .ok_or_else(|| Error::Config(format!("no batch named '{name}'")))?,
+        ),
+        None => None,
+    };
+    let r = crate::report::reconcile(&store, batch_id)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+    } else {
+        print!("{}", crate::report::render_reconciliation(&r));
+    }
+    Ok(if r.files_not_adding_up > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
+}
+
+/// `chartmill migrate`: a store of an older schema version brought up to
+/// date. Version 1 kept no page images: each is read again from its source
+/// file, when the file is still there with the same content.
+pub fn migrate(store_path: &Path) -> Result<u8> {
+    use crate::store::{Store, SCHEMA_VERSION};
+    let mut store = Store::open_for_migration(store_path)?;
+    let from = store.schema_version();
+    if from == SCHEMA_VERSION {
+        eprintln!("store {} is at schema version {SCHEMA_VERSION}: nothing to do", store_path.display());
+        return Ok(exit::OK);
+    }
+    eprintln!("migrating store {} from schema version {from} to {SCHEMA_VERSION}", store_path.display());
+    let limits = crate::decode::Limits::default();
+    let (mut imaged, mut missing) = (0u64, Vec::<(String, String)>::new());
+    let files: Vec<crate::model::FileRecord> = store.files().collect::<Result<_>>()?;
+    for file in &files {
+        let pages: Vec<_> = store.pages_of(file.id)?.into_iter().filter(|p| p.image.is_none()).collect();
+        if pages.is_empty() {
+            continue;
+        }
+        let needs: Vec<_> = pages.iter().filter(|p| p.status != crate::model::PageStatus::Failed).collect();
+        if needs.is_empty() {
+            continue;
+        }
+        let (stored, why) = crate::pipeline::reimage_file(&store, file, &needs, &limits)?;
+        imaged += stored;
+        if let Some(why) = why {
+            missing.push((file.source.clone(), why));
+        }
+    }
+    store.migrate_to_current()?;
+    eprintln!("migrated: {imaged} page images read again from their source files");
+    for (source, why) in &missing {
+        eprintln!("  {source}: {why}");
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "{} files' pages have no image (their documents cannot be exported as PDF): ingest them again into a new store",
+            missing.len()
+        );
+    }
+    Ok(if missing.is_empty() { exit::OK } else { exit::DONE_WITH_FAILURES })
+}

@@ -79,6 +79,11 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// [[doc_types]]                            # a site's own types
 /// code = "wound_care"
 /// display = "Wound care record"
+///
+/// [export]                                 # FHIR: the site's identifier systems
+/// document_system = "urn:oid:1.2.3.4.5.1"
+/// patient_system = "urn:oid:1.2.3.4.5.2"   # the MRNs' assigning authority
+/// type_system = "urn:oid:1.2.3.4.5.3"      # document types without a LOINC code
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -89,6 +94,7 @@ pub struct SiteConfig {
     pub filing: crate::filing::FilingConfig,
     pub ocr: crate::ocr::OcrSettings,
     pub doc_types: Vec<crate::taxonomy::DocType>,
+    pub export: crate::export::fhir::Systems,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

@@ -20,6 +20,14 @@ pub enum Error {
     StoreInUse { path: PathBuf },
     #[error("store {path} has schema version {found}, this chartmill reads version {expected}")]
     SchemaVersion { path: PathBuf, found: String, expected: u32 },
+    #[error(
+        "store {path} has schema version {found}, from before page images were kept; this chartmill reads version \
+         {expected}: run `chartmill --store {path} migrate` to bring it up to date (it reads each page's image again \
+         from its source file), or ingest the batches again into a new store"
+    )]
+    OldSchema { path: PathBuf, found: u32, expected: u32 },
+    #[error("store {path}: the image {sha256} is missing or damaged ({detail})")]
+    ImageDamaged { path: PathBuf, sha256: String, detail: String },
     #[error("store {path} is damaged or not a chartmill store: {detail}")]
     StoreDamaged { path: PathBuf, detail: String },
     #[error("store {path}: {source}")]

@@ -145,13 +145,21 @@ pub struct Word {
     pub y: u32,
     pub w: u32,
     pub h: u32,
+    /// The text line Tesseract read the word in, counted from 1 over the
+    /// page; 0 where not known (words stored before lines were kept).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
 impl Word {
     /// A word at `x, y`, `w` by `h` pixels, read with confidence 95: for tests.
     pub(crate) fn at(text: &str, x: u32, y: u32, w: u32, h: u32) -> Word {
-        Word { text: text.into(), conf: 95.0, x, y, w, h }
+        Word { text: text.into(), conf: 95.0, x, y, w, h, line: 0 }
     }
 }
 
@@ -173,6 +181,9 @@ pub struct Timings {
     /// reading when there was one.
     #[serde(default)]
     pub reread_ms: u32,
+    /// Encoding the image the store keeps, and writing it.
+    #[serde(default)]
+    pub image_ms: u32,
 }
 
 /// A second reading of a page's patient header on its own (see
@@ -184,6 +195,79 @@ pub struct SecondReading {
     pub bottom: u32,
     pub text: String,
     pub words: Vec<Word>,
+}
+
+/// How a stored page image is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageCoding {
+    /// A JPEG file.
+    Jpeg,
+    /// A PNG file: 8-bit gray or RGB, not interlaced.
+    Png,
+    /// A bare CCITT Group 4 stream (`black_is_1` says how it decodes).
+    G4,
+    /// A page of a PDF kept whole: a page whose text came from its own text
+    /// layer keeps the original page (`pdf_page` of the stored file).
+    PdfPage,
+}
+
+impl ImageCoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageCoding::Jpeg => "jpeg",
+            ImageCoding::Png => "png",
+            ImageCoding::G4 => "g4",
+            ImageCoding::PdfPage => "pdf_page",
+        }
+    }
+}
+
+/// A page's image as the store keeps it. The bytes are in the store's image
+/// folder under their SHA-256 (see `store::images`); the image is the page
+/// as decoded, and the page record's `skew` and `rotation` say how OCR
+/// turned it (see `imaging::source_to_frame`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredImage {
+    /// Hex SHA-256 of the stored bytes, checked on every read.
+    pub sha256: String,
+    /// Size of the stored bytes.
+    pub bytes: u64,
+    pub coding: ImageCoding,
+    /// Pixels (0 for a PDF page).
+    pub width: u32,
+    pub height: u32,
+    pub colour: bool,
+    /// Group 4: decoded with PDF's `BlackIs1`.
+    #[serde(default)]
+    pub black_is_1: bool,
+    /// The image is the negative of the page OCR read (a negative scan).
+    #[serde(default)]
+    pub inverted: bool,
+    /// The source file's own bytes, kept as they were.
+    #[serde(default)]
+    pub kept_from_source: bool,
+    /// `PdfPage`: the page of the stored PDF (1-based).
+    #[serde(default)]
+    pub pdf_page: u32,
+}
+
+impl StoredImage {
+    /// Page `page` of a PDF stored as `sha256`, counting `share` bytes of it.
+    pub fn pdf_page(sha256: String, share: u64, page: u32) -> StoredImage {
+        StoredImage {
+            sha256,
+            bytes: share,
+            coding: ImageCoding::PdfPage,
+            width: 0,
+            height: 0,
+            colour: false,
+            black_is_1: false,
+            inverted: false,
+            kept_from_source: true,
+            pdf_page: page,
+        }
+    }
 }
 
 /// Patient demographics as filed.
@@ -256,6 +340,9 @@ pub struct PageRecord {
     /// still missed or disagreed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub more_readings: Vec<SecondReading>,
+    /// The page's image as stored (none for a failed page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<StoredImage>,
 }
 
 impl PageRecord {
@@ -296,6 +383,7 @@ impl PageRecord {
             resolved_at: None,
             second_reading: None,
             more_readings: Vec::new(),
+            image: None,
         }
     }
 
@@ -308,6 +396,57 @@ impl PageRecord {
     pub fn document_id(&self) -> String {
         format!("{}-{}", self.file_id, self.document_seq)
     }
+}
+
+/// One document as an export wrote it: the line of its index (CSV row,
+/// FHIR `DocumentReference`) and its PDF. Kept so that a correction can
+/// name what it corrects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// `FILE-SEQ`.
+    pub document_id: String,
+    pub revision: u32,
+    /// `filed`, `review` or `rejected`.
+    pub status: String,
+    pub batch: String,
+    /// The source file, relative to the folder ingested.
+    pub source: String,
+    /// Page numbers in the source file, in order.
+    pub pages: Vec<u32>,
+    pub doc_type: String,
+    pub loinc: Option<String>,
+    pub display: String,
+    pub patient: Option<Patient>,
+    /// The first date of service read on it (`YYYY-MM-DD`), and the last.
+    pub service_start: Option<String>,
+    pub service_end: Option<String>,
+    /// When the document entered this revision (seconds since the epoch).
+    pub made_at: i64,
+    pub pdf: Option<PdfFile>,
+}
+
+/// A PDF an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdfFile {
+    /// Relative to the export folder, `/`-separated.
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Base64 SHA-1, as FHIR's `Attachment.hash` has it.
+    pub sha1_base64: String,
+}
+
+/// What one export target has written of one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDoc {
+    pub file_id: u64,
+    pub seq: u32,
+    pub batch: u64,
+    /// Whether the document stands exported (false once withdrawn).
+    pub active: bool,
+    pub exported_at: i64,
+    /// The entry last written (for a withdrawn document: the one withdrawn).
+    pub entry: IndexEntry,
 }
 
 /// A named run of `ingest` over some folders; re-running the same batch resumes it.

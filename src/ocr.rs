@@ -442,6 +442,9 @@ pub(crate) fn silence_leptonica() {
 /// Columns: level, page, block, paragraph, line, word, left, top, width,
 /// height, conf, text.
 pub fn parse_tsv(tsv: &str) -> Vec<Word> {
+    // Lines are numbered within their paragraph and block: a new
+    // (block, paragraph, line) is the page's next line.
+    let mut line_of = (String::new(), 0u32);
     tsv.lines()
         .filter_map(|line| {
             let cols: Vec<&str> = line.splitn(12, '\t').collect();
@@ -454,7 +457,11 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
             if text.is_empty() || conf < 0.0 {
                 return None;
             }
-            Some(Word { text: text.to_string(), conf, x: num(6)?, y: num(7)?, w: num(8)?, h: num(9)? })
+            let key = format!("{}/{}/{}", cols[2], cols[3], cols[4]);
+            if key != line_of.0 {
+                line_of = (key, line_of.1 + 1);
+            }
+            Some(Word { text: text.to_string(), conf, x: num(6)?, y: num(7)?, w: num(8)?, h: num(9)?, line: line_of.1 })
         })
         .collect()
 }
@@ -520,7 +527,7 @@ mod tests {
                    5\t1\t1\t1\t1\t3\t90\t20\t5\t12\t95\t \n";
         let words = parse_tsv(tsv);
         assert_eq!(words.len(), 2);
-        assert_eq!(words[0], Word { text: "Discharge".into(), conf: 96.5, x: 10, y: 20, w: 30, h: 12 });
+        assert_eq!(words[0], Word { text: "Discharge".into(), conf: 96.5, x: 10, y: 20, w: 30, h: 12, line: 1 });
         assert_eq!(words[1].text, "summary");
     }
 
@@ -554,7 +561,7 @@ mod tests {
 
     #[test]
     fn confidence_is_length_weighted() {
-        let w = |t: &str, c: f32| Word { text: t.into(), conf: c, x: 0, y: 0, w: 1, h: 1 };
+        let w = |t: &str, c: f32| Word { text: t.into(), conf: c, x: 0, y: 0, w: 1, h: 1, line: 0 };
         assert_eq!(page_confidence(&[]), 0.0);
         let c = page_confidence(&[w("abcdefghi", 90.0), w("x", 10.0)]);
         assert!((c - 0.82).abs() < 1e-4, "{c}");

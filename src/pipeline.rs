@@ -399,15 +399,33 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
     }
     let stored = ctx.store.stored_pages(rec.id)?;
     let todo: Vec<u32> = (1..=count).filter(|p| !stored.contains(p)).collect();
+    // A PDF's text-layer pages keep their original page: the file is stored once.
+    let kept_pdf: Mutex<Option<String>> = Mutex::new(None);
     todo.into_par_iter().try_for_each(|n| {
-        let (page, words) =
+        let (mut page, words, keep) =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_page(ctx, &rec, &opened, n)))
                 .unwrap_or_else(|_| {
                     let mut page = page_record(&rec, n);
                     page.status = PageStatus::Failed;
                     page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
-                    (page, Vec::new())
+                    (page, Vec::new(), Keep::Nothing)
                 });
+        // The image is on disk, synced, before the record naming it commits.
+        let t = Instant::now();
+        page.image = match keep {
+            Keep::Nothing => None,
+            Keep::Encoded(e) => Some(stored_image(ctx.store.put_image(&e.bytes)?, &e)),
+            Keep::SourcePdf => {
+                let mut kept = kept_pdf.lock().unwrap_or_else(|p| p.into_inner());
+                let sha = match kept.as_ref() {
+                    Some(sha) => sha.clone(),
+                    None => kept.insert(ctx.store.put_image(bytes)?).clone(),
+                };
+                // Each page counts its share of the file.
+                Some(crate::model::StoredImage::pdf_page(sha, bytes.len() as u64 / count.max(1) as u64, n))
+            }
+        };
+        page.timings.image_ms += ms(t.elapsed());
         let page = classify_page(ctx.cfg, page);
         log_page(&rec, &page);
         let failed = page.status == PageStatus::Failed;
@@ -793,27 +811,57 @@ fn read_header_again(
     rereads
 }
 
-/// Decodes, prepares and reads one page. Never fails: a failure is a page
-/// with status `Failed` and its reason.
-fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>) {
+/// What the store keeps of a page's image.
+enum Keep {
+    Nothing,
+    Encoded(crate::imaging::Encoded),
+    /// The page of the source PDF itself (a text-layer page).
+    SourcePdf,
+}
+
+/// The record of an image stored as `sha256`.
+fn stored_image(sha256: String, e: &crate::imaging::Encoded) -> crate::model::StoredImage {
+    crate::model::StoredImage {
+        sha256,
+        bytes: e.bytes.len() as u64,
+        coding: e.coding,
+        width: e.width,
+        height: e.height,
+        colour: e.colour,
+        black_is_1: e.black_is_1,
+        inverted: e.inverted,
+        kept_from_source: e.kept_from_source,
+        pdf_page: 0,
+    }
+}
+
+/// Decodes, prepares and reads one page, and encodes the image the store
+/// keeps of it. Never fails: a failure is a page with status `Failed` and
+/// its reason.
+fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>, Keep) {
     let mut rec = page_record(file, n);
     let t0 = Instant::now();
     let raw = opened.page(n, &ctx.cfg.limits);
     rec.timings.decode_ms = ms(t0.elapsed());
-    let fail = |mut rec: PageRecord, e: InputError| {
+    let fail = |mut rec: PageRecord, e: InputError, keep: Keep| {
         rec.status = PageStatus::Failed;
         rec.error = Some(e.to_string());
-        (rec, Vec::new())
+        (rec, Vec::new(), keep)
     };
     match raw {
-        Err(e) => fail(rec, e),
+        Err(e) => fail(rec, e, Keep::Nothing),
         Ok(RawPage::Text(text)) => {
             rec.text_source = TextSource::TextLayer;
             rec.text = text;
             rec.review_reasons.push(REASON_NO_PATIENT.into());
-            (rec, Vec::new())
+            (rec, Vec::new(), Keep::SourcePdf)
         }
         Ok(RawPage::Image(img)) => {
+            // Encoded first: the source's bytes and colour are let go before OCR.
+            let t = Instant::now();
+            let keep = Keep::Encoded(crate::imaging::for_storage(&img));
+            rec.timings.image_ms = ms(t.elapsed());
+            let img = decode::PageImage::gray(img.gray, img.dpi);
             let t1 = Instant::now();
             let (w, h) = img.gray.dimensions();
             let (dpi, estimated) = crate::prepare::effective_dpi(img.dpi, w, h);
@@ -822,7 +870,7 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
             rec.timings.prepare_ms = ms(t1.elapsed());
             if blank {
                 rec.status = PageStatus::Blank;
-                return (rec, Vec::new());
+                return (rec, Vec::new(), keep);
             }
             let reread = ctx.cfg.ocr.reread_header;
             let out = ctx.engines.with(|engine| {
@@ -847,7 +895,7 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                         rec.status = PageStatus::Separator;
                         rec.text_source = TextSource::Ocr;
                         rec.text = out.text;
-                        return (rec, out.words);
+                        return (rec, out.words, keep);
                     }
                     rec.timings.deskew_ms = out.deskew_ms;
                     rec.timings.osd_ms = out.osd_ms;
@@ -858,13 +906,78 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
                     rec.rotation = out.rotation;
                     rec.skew = out.skew;
                     rec.review_reasons.push(REASON_NO_PATIENT.into());
-                    (rec, out.words)
+                    (rec, out.words, keep)
                 }
-                Ok(Err(e)) => fail(rec, e),
-                Err(e) => fail(rec, InputError::Ocr(e)),
+                // The page could not be read, but its image is kept.
+                Ok(Err(e)) => fail(rec, e, keep),
+                Err(e) => fail(rec, InputError::Ocr(e), keep),
             }
         }
     }
+}
+
+/// Reads the images of `pages` of `file` again from its source file (for
+/// `chartmill migrate`: stores of schema version 1 kept none) and stores
+/// them. Returns how many were stored, and why the rest were not when the
+/// source cannot give them (gone, changed, another page size).
+pub fn reimage_file(
+    store: &Store,
+    file: &FileRecord,
+    pages: &[&PageRecord],
+    limits: &Limits,
+) -> Result<(u64, Option<String>)> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&file.path));
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Ok((0, Some(format!("the source file cannot be read ({})", crate::error::io_reason(&e))))),
+    };
+    if file.sha256.as_deref() != Some(hex(&Sha256::digest(&bytes)).as_str()) {
+        return Ok((0, Some("the source file has changed since it was ingested".into())));
+    }
+    let Some(format) = crate::model::Format::sniff(&bytes).or(file.format) else {
+        return Ok((0, Some("the source file is of no format chartmill reads".into())));
+    };
+    let opened = match decode::open(format, &bytes, limits) {
+        Ok(o) => o,
+        Err(e) => return Ok((0, Some(format!("the source file cannot be opened again: {e}")))),
+    };
+    let (mut stored, mut problem) = (0, None);
+    for p in pages {
+        let image = match opened.page(p.page, limits) {
+            Ok(RawPage::Text(_)) => crate::model::StoredImage::pdf_page(
+                store.put_image(&bytes)?,
+                bytes.len() as u64 / file.pages.max(1) as u64,
+                p.page,
+            ),
+            Ok(RawPage::Image(img)) if img.gray.dimensions() == (p.width, p.height) || p.width == 0 => {
+                let e = crate::imaging::for_storage(&img);
+                stored_image(store.put_image(&e.bytes)?, &e)
+            }
+            Ok(RawPage::Image(_)) => {
+                problem = Some(format!("page {} decodes to another size than when it was read", p.page));
+                continue;
+            }
+            Err(e) => {
+                problem = Some(format!("page {} cannot be decoded again: {e}", p.page));
+                continue;
+            }
+        };
+        store.set_page_image(p.file_id, p.page, image)?;
+        stored += 1;
+    }
+    Ok((stored, problem))
+}
+
+/// Runs `f` over `items` on `jobs` worker threads; the results come back in
+/// the items' order. Export's PDFs use it, so rayon stays in this module.
+pub fn in_parallel<T: Sync, R: Send>(jobs: usize, items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Result<Vec<R>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .thread_name(|i| format!("chartmill-export-{i}"))
+        .build()
+        .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
+    Ok(pool.install(|| items.par_iter().map(f).collect()))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,13 +1,12 @@
-//! What administrators and downstream systems read: `status` (from the
-//! maintained counters, never a scan of pages) and the JSONL export.
+//! What administrators read: `status` (from the maintained counters, never
+//! a scan of pages), its snapshot for other processes, and `reconcile`.
 
 use crate::error::{Error, Result};
-use crate::model::{FileRecord, FileStatus, PageRecord, PageStatus};
+use crate::model::{FileRecord, FileStatus};
 use crate::store::{self, Store};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 
 /// Status of one batch or of the whole store.
 #[derive(Debug, Serialize, serde::Deserialize)]
@@ -26,6 +25,17 @@ pub struct Status {
     /// Pages stored per second of ingest time (batches only).
     pub pages_per_second: Option<f64>,
     pub busy_seconds: Option<f64>,
+    /// Pages the source files hold.
+    #[serde(default)]
+    pub source_pages: u64,
+    /// Pages with a stored image, and the bytes of those images.
+    #[serde(default)]
+    pub image_pages: u64,
+    #[serde(default)]
+    pub image_bytes: u64,
+    /// Per export kind: documents and pages standing exported.
+    #[serde(default)]
+    pub exported: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate::model::BatchRecord>) -> Status {
@@ -56,6 +66,14 @@ fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate
         .filter(|(_, v)| *v > 0)
         .collect();
     let busy = batch.map(|b| b.busy_ms as f64 / 1000.0);
+    let mut exported: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for (k, v) in &counters {
+        for (prefix, what) in [("exported_documents:", "documents"), ("exported_pages:", "pages")] {
+            if let Some(kind) = k.strip_prefix(prefix) {
+                exported.entry(kind.to_string()).or_default().insert(what.to_string(), *v);
+            }
+        }
+    }
     Status {
         name,
         started_at: batch.map(|b| b.started_at),
@@ -67,6 +85,10 @@ fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate
         review_reasons,
         pages_per_second: busy.filter(|s| *s > 0.0).map(|s| total as f64 / s),
         busy_seconds: busy,
+        source_pages: get(store::counter::SOURCE_PAGES),
+        image_pages: get(store::counter::PAGES_IMAGED),
+        image_bytes: get(store::counter::IMAGE_BYTES),
+        exported,
     }
 }
 
@@ -87,8 +109,21 @@ fn time(t: Option<i64>) -> String {
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC` from Unix seconds (civil-from-days, no time crate).
+/// `YYYY-MM-DD HH:MM:SS UTC` from Unix seconds.
 pub fn format_utc(t: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(t);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, FHIR's instant) from Unix seconds.
+pub fn rfc3339(t: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(t);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// Year, month, day, hour, minute, second (UTC) from Unix seconds
+/// (civil-from-days, no time crate).
+fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -99,7 +134,7 @@ pub fn format_utc(t: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
+    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 /// Writes the status snapshot that `status` shows while an ingest holds the
@@ -157,6 +192,21 @@ pub fn render_status(all: &[Status]) -> String {
             p("ocr"),
             p("text_layer")
         ));
+        if st.source_pages > 0 || st.image_pages > 0 {
+            let per_page = st.image_bytes.checked_div(st.image_pages).unwrap_or(0);
+            s.push_str(&format!(
+                "  source pages {}  (rejected {}); page images {} ({}, {} a page)\n",
+                st.source_pages,
+                p("rejected"),
+                st.image_pages,
+                human_bytes(st.image_bytes),
+                human_bytes(per_page)
+            ));
+        }
+        for (kind, n) in &st.exported {
+            let g = |k: &str| n.get(k).copied().unwrap_or(0);
+            s.push_str(&format!("  exported {kind}  {} documents, {} pages\n", g("documents"), g("pages")));
+        }
         if !st.doc_types.is_empty() {
             let types: Vec<String> = st.doc_types.iter().map(|(k, v)| format!("{k} {v}")).collect();
             s.push_str(&format!("  types  {}\n", types.join("  ")));
@@ -176,91 +226,139 @@ pub fn render_status(all: &[Status]) -> String {
     s
 }
 
+/// `1.2 MB`, `340 KB`, `12 B`.
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        0..=9_999 => format!("{n} B"),
+        10_000..=9_999_999 => format!("{} KB", n / 1000),
+        10_000_000..=9_999_999_999 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+/// How one source file's pages add up.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReconciliation {
+    pub source: String,
+    pub batch: String,
+    pub status: String,
+    /// Pages the file holds (0 when it could not be opened).
+    pub pages_in_source: u32,
+    /// Page records by status.
+    pub stored: BTreeMap<String, u64>,
+    /// Why its pages do not add up, or which pages are missing from the record.
+    pub problems: Vec<String>,
+}
+
+/// Every source file checked against the pages stored of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub files_checked: u64,
+    pub source_pages: u64,
+    /// Page records by status, over the files checked.
+    pub stored: BTreeMap<String, u64>,
+    pub files_not_adding_up: u64,
+    /// The files that do not add up.
+    pub files: Vec<FileReconciliation>,
+}
+
+/// Checks every file of the store (or of one batch): a file adds up when
+/// it was read, every page of it has a record, and no page failed. Files
+/// skipped (not a chart format) and duplicates (their pages are their
+/// original's) are counted, not listed.
+pub fn reconcile(store: &Store, batch: Option<u64>) -> Result<Reconciliation> {
+    let names: BTreeMap<u64, String> = store.batches()?.into_iter().map(|b| (b.id, b.name)).collect();
+    let mut r = Reconciliation {
+        files_checked: 0,
+        source_pages: 0,
+        stored: BTreeMap::new(),
+        files_not_adding_up: 0,
+        files: Vec::new(),
+    };
+    for file in store.files() {
+        let file = file?;
+        if batch.is_some_and(|b| b != file.batch) {
+            continue;
+        }
+        r.files_checked += 1;
+        r.source_pages += file.pages as u64;
+        if matches!(file.status, FileStatus::Skipped | FileStatus::Duplicate) {
+            continue;
+        }
+        let pages = store.pages_of(file.id)?;
+        let mut stored: BTreeMap<String, u64> = BTreeMap::new();
+        for p in &pages {
+            *stored.entry(p.status.name().to_string()).or_default() += 1;
+            *r.stored.entry(p.status.name().to_string()).or_default() += 1;
+        }
+        let mut problems = Vec::new();
+        match file.status {
+            FileStatus::Failed => {
+                problems.push(format!("could not be read: {}", file.error.as_deref().unwrap_or("unknown reason")))
+            }
+            FileStatus::Pending => problems.push(format!(
+                "ingest has not finished it: {} of {} pages stored (run the ingest again)",
+                pages.len(),
+                file.pages
+            )),
+            _ => {
+                let have: std::collections::BTreeSet<u32> = pages.iter().map(|p| p.page).collect();
+                let missing: Vec<String> =
+                    (1..=file.pages).filter(|n| !have.contains(n)).map(|n| n.to_string()).collect();
+                if !missing.is_empty() {
+                    problems.push(format!("pages without a record: {}", missing.join(", ")));
+                }
+            }
+        }
+        for p in pages.iter().filter(|p| p.status == crate::model::PageStatus::Failed) {
+            problems.push(format!("page {} could not be read: {}", p.page, p.error.as_deref().unwrap_or("")));
+        }
+        if !problems.is_empty() {
+            r.files_not_adding_up += 1;
+            r.files.push(FileReconciliation {
+                source: file.source.clone(),
+                batch: names.get(&file.batch).cloned().unwrap_or_default(),
+                status: store::file_status_name(file.status).into(),
+                pages_in_source: file.pages,
+                stored,
+                problems,
+            });
+        }
+    }
+    Ok(r)
+}
+
+/// The reconciliation for people: one block per file that does not add up,
+/// then the totals.
+pub fn render_reconciliation(r: &Reconciliation) -> String {
+    let mut s = String::new();
+    for f in &r.files {
+        let stored: Vec<String> = f.stored.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        s.push_str(&format!(
+            "{}  (batch {}, {} pages in the file; stored: {})\n",
+            f.source,
+            f.batch,
+            f.pages_in_source,
+            if stored.is_empty() { "none".to_string() } else { stored.join(", ") }
+        ));
+        for p in &f.problems {
+            s.push_str(&format!("  {p}\n"));
+        }
+    }
+    let stored: Vec<String> = r.stored.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    s.push_str(&format!(
+        "{} files checked, {} pages in them; stored: {}; {} files do not add up\n",
+        r.files_checked,
+        r.source_pages,
+        stored.join(", "),
+        r.files_not_adding_up
+    ));
+    s
+}
+
 /// Files with a given status (failed, skipped, duplicate, ...), for listing.
 pub fn files_with_status(store: &Store, status: FileStatus) -> Result<Vec<FileRecord>> {
     store.files().filter(|f| f.as_ref().map(|f| f.status == status).unwrap_or(true)).collect()
-}
-
-/// The export object of one page. The schema is documented in the README;
-/// fields are only ever added.
-pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
-    json!({
-        "page_id": page.page_id(),
-        "source": file.source,
-        "page": page.page,
-        "batch": batch,
-        "status": page.status.name(),
-        "doc_type": page.doc_type,
-        "doc_type_confidence": page.doc_type_confidence,
-        "ocr_confidence": page.ocr_confidence,
-        "text_source": page.text_source,
-        "text": page.text,
-        "patient": page.patient,
-        "identifiers": page.identifiers,
-        "review_reasons": page.review_reasons,
-        "document_id": page.document_id(),
-        "error": page.error,
-        "sha256": file.sha256,
-        "rotation": page.rotation,
-        "dpi": page.dpi,
-        "timings": page.timings,
-        "resolved_by": page.resolved_by,
-        "candidates": page.candidates,
-    })
-}
-
-/// A file that could not be opened at all: one object with `page: null`.
-pub fn failed_file_json(file: &FileRecord, batch: &str) -> Value {
-    json!({
-        "page_id": null,
-        "source": file.source,
-        "page": null,
-        "batch": batch,
-        "status": "failed",
-        "doc_type": null,
-        "doc_type_confidence": null,
-        "ocr_confidence": null,
-        "text_source": "none",
-        "text": "",
-        "patient": null,
-        "identifiers": crate::model::Identifiers::default(),
-        "review_reasons": [],
-        "document_id": null,
-        "error": file.error,
-        "sha256": file.sha256,
-        "rotation": 0,
-        "dpi": 0,
-    })
-}
-
-/// Writes the JSONL export; returns the number of lines written.
-pub fn export_jsonl(store: &Store, out: &mut dyn Write) -> Result<u64> {
-    let names: BTreeMap<u64, String> = store.batches()?.into_iter().map(|b| (b.id, b.name)).collect();
-    let io = |e| Error::Io { path: "export output".into(), source: e };
-    let mut lines = 0u64;
-    for file in store.files() {
-        let file = file?;
-        let batch = names.get(&file.batch).map(String::as_str).unwrap_or("");
-        match file.status {
-            FileStatus::Failed => {
-                serde_json::to_writer(&mut *out, &failed_file_json(&file, batch)).map_err(|e| io(e.into()))?;
-                out.write_all(b"\n").map_err(io)?;
-                lines += 1;
-            }
-            FileStatus::Done | FileStatus::Pending => {
-                for n in 1..=file.pages {
-                    if let Some(page) = store.page(file.id, n)?.filter(|p| p.status != PageStatus::Separator) {
-                        serde_json::to_writer(&mut *out, &page_json(&file, &page, batch)).map_err(|e| io(e.into()))?;
-                        out.write_all(b"\n").map_err(io)?;
-                        lines += 1;
-                    }
-                }
-            }
-            FileStatus::Skipped | FileStatus::Duplicate => {}
-        }
-    }
-    out.flush().map_err(io)?;
-    Ok(lines)
 }
 
 #[cfg(test)]
@@ -269,5 +367,6 @@ mod tests {
     fn utc_dates() {
         assert_eq!(super::format_utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(super::format_utc(1_795_000_000), "2026-11-18 11:06:40 UTC");
+        assert_eq!(super::rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
     }
 }

@@ -17,7 +17,7 @@ mod tiff;
 
 use crate::error::InputError;
 use crate::model::Format;
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 
 /// Limits on what a decoder will accept.
 #[derive(Debug, Clone, Copy)]
@@ -51,11 +51,71 @@ impl Limits {
 }
 
 /// A page image as decoded: 8-bit gray, 0 = black, plus the resolution the
-/// file claims (if it claims one).
+/// file claims (if it claims one), and what the store keeps of the page
+/// (see [`crate::imaging::for_storage`]).
 #[derive(Debug, Clone)]
 pub struct PageImage {
+    /// The pixels OCR reads: ink dark on light paper.
     pub gray: GrayImage,
     pub dpi: Option<f32>,
+    /// The page in colour, when the source has colour (none for gray sources).
+    pub colour: Option<RgbImage>,
+    /// The source's own compressed bytes of these pixels, where they are a
+    /// good encoding to keep as they are.
+    pub source: Option<SourceCoding>,
+    /// Whether `gray` is the negative of what `source` and `colour` show (a
+    /// negative scan made positive).
+    pub inverted: bool,
+}
+
+impl PageImage {
+    /// Gray pixels only: the store encodes them itself.
+    pub fn gray(gray: GrayImage, dpi: Option<f32>) -> PageImage {
+        PageImage { gray, dpi, colour: None, source: None, inverted: false }
+    }
+
+    /// Makes the page positive (see [`normalise_polarity`]), noting whether
+    /// it was turned.
+    fn positive(mut self) -> PageImage {
+        self.inverted ^= normalise_polarity(&mut self.gray);
+        self
+    }
+}
+
+/// A page's pixels as the source file holds them, kept byte for byte.
+#[derive(Clone, PartialEq)]
+pub enum SourceCoding {
+    /// A whole JPEG file (a JFIF file, or a PDF's DCT stream): 8-bit,
+    /// Huffman-coded, one or three components.
+    Jpeg(Vec<u8>),
+    /// A whole PNG file: 8-bit gray or RGB, not interlaced.
+    Png(Vec<u8>),
+    /// A CCITT Group 4 stream of the page (a TIFF strip, a PDF
+    /// `CCITTFaxDecode` stream with `K < 0`). `black_is_1`: as the PDF
+    /// parameter `BlackIs1`, the coded black runs are white without it.
+    G4 { data: Vec<u8>, black_is_1: bool },
+}
+
+impl std::fmt::Debug for SourceCoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Pixels are patient data: never printed.
+        match self {
+            SourceCoding::Jpeg(b) => write!(f, "Jpeg({} bytes)", b.len()),
+            SourceCoding::Png(b) => write!(f, "Png({} bytes)", b.len()),
+            SourceCoding::G4 { data, black_is_1 } => write!(f, "G4({} bytes, black_is_1 {black_is_1})", data.len()),
+        }
+    }
+}
+
+/// `img` as colour pixels, when it has colour: RGB (without alpha) whose
+/// channels differ somewhere. A gray picture stored as RGB is no colour.
+pub(crate) fn colour_of(img: &image::DynamicImage) -> Option<RgbImage> {
+    let c = img.color();
+    if c.has_alpha() || c.channel_count() < 3 {
+        return None;
+    }
+    let rgb = img.to_rgb8();
+    rgb.pixels().any(|p| p.0[0] != p.0[1] || p.0[1] != p.0[2]).then_some(rgb)
 }
 
 /// One decoded page.
@@ -111,17 +171,20 @@ impl Opened<'_> {
 }
 
 /// Makes a mostly-dark page (a negative, or a bilevel image with inverted
-/// polarity) positive: real pages are dark ink on light paper.
-pub(crate) fn normalise_polarity(gray: &mut GrayImage) {
+/// polarity) positive: real pages are dark ink on light paper. Returns
+/// whether it was inverted.
+pub(crate) fn normalise_polarity(gray: &mut GrayImage) -> bool {
     let pixels = gray.as_raw();
     if pixels.is_empty() {
-        return;
+        return false;
     }
     // Sample every 7th pixel: enough for a mean, cheap on big pages.
     let (sum, n) = pixels.iter().step_by(7).fold((0u64, 0u64), |(s, n), &p| (s + p as u64, n + 1));
-    if sum / n < 96 {
+    let negative = sum / n < 96;
+    if negative {
         image::imageops::invert(gray);
     }
+    negative
 }
 
 /// Expands packed 1-bit rows (`0` bit = black unless `one_is_black`) to 8-bit gray.
@@ -156,10 +219,10 @@ mod tests {
     #[test]
     fn negative_pages_are_made_positive() {
         let mut dark = GrayImage::from_pixel(10, 10, image::Luma([10]));
-        normalise_polarity(&mut dark);
+        assert!(normalise_polarity(&mut dark));
         assert_eq!(dark.get_pixel(0, 0).0[0], 245);
         let mut light = GrayImage::from_pixel(10, 10, image::Luma([200]));
-        normalise_polarity(&mut light);
+        assert!(!normalise_polarity(&mut light));
         assert_eq!(light.get_pixel(0, 0).0[0], 200);
     }
 

@@ -11,8 +11,9 @@
 //! page objects but no readable page tree is corrupt, one with none at all
 //! has [`InputError::NoPages`].
 
-use super::{Limits, PageImage, RawPage};
+use super::{Limits, PageImage, RawPage, SourceCoding};
 use crate::error::InputError;
+use crate::imaging::Affine;
 use image::GrayImage;
 use lopdf::{Document, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -110,37 +111,57 @@ impl PdfFile {
         let images: Vec<&ImageRef> = images.iter().filter(|i| i.width > 0 && i.height > 0).collect();
         let largest = images.iter().max_by_key(|i| i.width.saturating_mul(i.height)).ok_or(InputError::EmptyPdfPage)?;
         let placed = if images.len() > 1 { placements(&self.doc, page) } else { Vec::new() };
-        let mut gray = if placed.len() > 1 {
-            self.compose(&images, &placed, limits)?
+        let mut img = if placed.len() > 1 {
+            PageImage::gray(self.compose(&images, &placed, limits)?, None)
         } else {
             self.decode_image(largest, limits)?
-        };
-        super::normalise_polarity(&mut gray);
+        }
+        .positive();
         // Resolution from the page's size: the scan fills (most of) the page.
-        let dpi = media_width_points(&self.doc, page).map(|pts| gray.width() as f32 / (pts / 72.0));
-        Ok(PageImage { gray, dpi })
+        img.dpi = media_width_points(&self.doc, page).map(|pts| img.gray.width() as f32 / (pts / 72.0));
+        Ok(img)
     }
 
-    /// One image XObject as gray pixels (ink dark, as the PDF draws it).
-    fn decode_image(&self, image: &ImageRef, limits: &Limits) -> Result<GrayImage, InputError> {
+    /// One image XObject as gray pixels (ink dark, as the PDF draws it),
+    /// with its stream kept where it is a good encoding of them (a DCT
+    /// stream, a Group 4 one) or its colour.
+    fn decode_image(&self, image: &ImageRef, limits: &Limits) -> Result<PageImage, InputError> {
         limits.check(image.width as u64, image.height as u64)?;
         let stream =
             self.doc.get_object(image.id).and_then(Object::as_stream).map_err(|e| InputError::corrupt("pdf", e))?;
         let (w, h) = (image.width as u32, image.height as u32);
         let filters = &image.filters;
         let last = filters.last().map(String::as_str).unwrap_or("");
-        let mut gray = match last {
+        // Only a stream of that one filter is the encoding as it is.
+        let alone = filters.len() == 1;
+        let inverted = decode_inverted(stream);
+        let mut page = match last {
             "DCTDecode" | "DCT" => {
                 if !super::raster::jpeg_is_complete(&stream.content) {
                     return Err(InputError::corrupt("pdf", "embedded jpeg is truncated (no end-of-image marker)"));
                 }
                 let img = image::load_from_memory_with_format(&stream.content, image::ImageFormat::Jpeg)
                     .map_err(|e| InputError::corrupt("pdf", format!("embedded jpeg: {e}")))?;
-                img.to_luma8()
+                let plain_space = matches!(
+                    color_space(&self.doc, &stream.dict).as_deref(),
+                    None | Some("DeviceGray" | "DeviceRGB" | "CalGray" | "CalRGB" | "ICCBased")
+                );
+                let keep =
+                    alone && plain_space && crate::imaging::jpeg_info(&stream.content).is_some_and(|j| j.keepable);
+                let mut page = PageImage::gray(img.to_luma8(), None);
+                page.source = keep.then(|| SourceCoding::Jpeg(stream.content.clone()));
+                page
             }
-            "CCITTFaxDecode" | "CCF" => ccitt(stream, w, h)?,
-            "JPXDecode" => super::lept::jpeg2000(&stream.content)
-                .ok_or_else(|| InputError::corrupt("pdf", "embedded jpeg 2000 image cannot be decoded"))?,
+            "CCITTFaxDecode" | "CCF" => {
+                let mut page = PageImage::gray(ccitt(stream, w, h)?, None);
+                page.source = group4_stream(stream).filter(|_| alone);
+                page
+            }
+            "JPXDecode" => PageImage::gray(
+                super::lept::jpeg2000(&stream.content)
+                    .ok_or_else(|| InputError::corrupt("pdf", "embedded jpeg 2000 image cannot be decoded"))?,
+                None,
+            ),
             "JBIG2Decode" => {
                 return Err(InputError::Unsupported(format!("pdf image encoding {last}")));
             }
@@ -148,13 +169,17 @@ impl PdfFile {
                 let data = stream
                     .decompressed_content()
                     .map_err(|e| InputError::corrupt("pdf", format!("image stream ({}): {e}", filters.join(","))))?;
-                raw_samples(&self.doc, stream, &data, w, h)?
+                let (gray, colour) = raw_samples(&self.doc, stream, &data, w, h)?;
+                let mut page = PageImage::gray(gray, None);
+                page.colour = colour;
+                page
             }
         };
-        if decode_inverted(stream) {
-            image::imageops::invert(&mut gray);
+        if inverted {
+            image::imageops::invert(&mut page.gray);
+            page.inverted = true;
         }
-        Ok(gray)
+        Ok(page)
     }
 
     /// Puts a page stored as several images back together: each image at
@@ -179,7 +204,7 @@ impl PdfFile {
         limits.check(cw as u64, ch as u64)?;
         let mut canvas = GrayImage::from_pixel(cw as u32, ch as u32, image::Luma([255]));
         for (image, r) in placed {
-            let mut gray = self.decode_image(image, limits)?;
+            let mut gray = self.decode_image(image, limits)?.gray;
             let (tw, th) = ((r.w * scale).round().max(1.0) as u32, (r.h * scale).round().max(1.0) as u32);
             if gray.dimensions() != (tw, th) {
                 gray = image::imageops::resize(&gray, tw, th, image::imageops::FilterType::Triangle);
@@ -248,31 +273,22 @@ fn placements(doc: &Document, page: ObjectId) -> Vec<(ObjectId, Rect)> {
         Ok(x) => x.iter().filter_map(|(name, v)| Some((name.clone(), v.as_reference().ok()?))).collect(),
         Err(_) => return Vec::new(),
     };
-    const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-    let (mut ctm, mut saved) = (IDENTITY, Vec::new());
+    let (mut ctm, mut saved) = (Affine::IDENTITY, Vec::new());
     let mut out = Vec::new();
     for op in &content.operations {
         match op.operator.as_str() {
             "q" => saved.push(ctm),
-            "Q" => ctm = saved.pop().unwrap_or(IDENTITY),
+            "Q" => ctm = saved.pop().unwrap_or(Affine::IDENTITY),
             "cm" => {
-                let m: Vec<f32> = op.operands.iter().filter_map(|o| o.as_float().ok()).collect();
-                let [a, b, c, d, e, f] = m.as_slice().try_into().unwrap_or(IDENTITY);
-                let [ca, cb, cc, cd, ce, cf] = ctm;
-                ctm = [
-                    a * ca + b * cc,
-                    a * cb + b * cd,
-                    c * ca + d * cc,
-                    c * cb + d * cd,
-                    e * ca + f * cc + ce,
-                    e * cb + f * cd + cf,
-                ];
+                let m: Vec<f64> = op.operands.iter().filter_map(|o| o.as_float().ok()).map(f64::from).collect();
+                let m = m.as_slice().try_into().map(Affine).unwrap_or(Affine::IDENTITY);
+                ctm = m.then(ctm);
             }
             "Do" => {
                 let Some(id) = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| names.get(n)) else {
                     continue;
                 };
-                let [a, b, c, d, e, f] = ctm;
+                let [a, b, c, d, e, f] = ctm.0.map(|v| v as f32);
                 if b.abs() > 1e-3 || c.abs() > 1e-3 || a <= 0.0 || d <= 0.0 || out.len() >= MAX_PLACED {
                     return Vec::new();
                 }
@@ -460,6 +476,17 @@ fn decode_inverted(stream: &lopdf::Stream) -> bool {
     matches!((first, second), (Some(a), Some(b)) if a > b)
 }
 
+/// A `CCITTFaxDecode` stream that is Group 4 as it stands: `K < 0`, rows
+/// not byte-aligned.
+fn group4_stream(stream: &lopdf::Stream) -> Option<SourceCoding> {
+    let params = decode_params(stream);
+    let get = |key: &[u8]| params.and_then(|p| p.get(key).ok());
+    let k = get(b"K").and_then(|o| o.as_i64().ok()).unwrap_or(0);
+    let aligned = get(b"EncodedByteAlign").and_then(|o| o.as_bool().ok()).unwrap_or(false);
+    let black_is_1 = get(b"BlackIs1").and_then(|o| o.as_bool().ok()).unwrap_or(false);
+    (k < 0 && !aligned).then(|| SourceCoding::G4 { data: stream.content.clone(), black_is_1 })
+}
+
 fn ccitt(stream: &lopdf::Stream, w: u32, h: u32) -> Result<GrayImage, InputError> {
     let params = decode_params(stream);
     let int = |key: &[u8], default: i64| {
@@ -493,8 +520,15 @@ fn ccitt(stream: &lopdf::Stream, w: u32, h: u32) -> Result<GrayImage, InputError
     GrayImage::from_raw(w, h, out).ok_or_else(|| InputError::corrupt("pdf", "ccitt image size"))
 }
 
-/// Uncompressed samples (after Flate/LZW) to gray, by colour space and depth.
-fn raw_samples(doc: &Document, stream: &lopdf::Stream, data: &[u8], w: u32, h: u32) -> Result<GrayImage, InputError> {
+/// Uncompressed samples (after Flate/LZW) to gray, by colour space and
+/// depth; and to RGB when they are 8-bit RGB with colour in them.
+fn raw_samples(
+    doc: &Document,
+    stream: &lopdf::Stream,
+    data: &[u8],
+    w: u32,
+    h: u32,
+) -> Result<(GrayImage, Option<image::RgbImage>), InputError> {
     let dict = &stream.dict;
     let image_mask = dict.get(b"ImageMask").and_then(Object::as_bool).unwrap_or(false);
     let bpc = if image_mask { 1 } else { dict.get(b"BitsPerComponent").and_then(Object::as_i64).unwrap_or(8) };
@@ -514,8 +548,16 @@ fn raw_samples(doc: &Document, stream: &lopdf::Stream, data: &[u8], w: u32, h: u
         return Err(InputError::Unsupported("pdf image with an indexed colour space".into()));
     }
     let short = || InputError::corrupt("pdf", "image data shorter than its size");
+    let rgb_space = matches!(space.as_deref(), Some("DeviceRGB" | "CalRGB" | "ICCBased"));
+    let colour = if (bpc, comps) == (8, 3) && rgb_space && data.len() >= w as usize * h as usize * 3 {
+        image::RgbImage::from_raw(w, h, data[..w as usize * h as usize * 3].to_vec())
+            .map(image::DynamicImage::ImageRgb8)
+            .and_then(|img| super::colour_of(&img))
+    } else {
+        None
+    };
     match (bpc, comps) {
-        (1, 1) => super::unpack_bits(data, w, h, image_mask).ok_or_else(short),
+        (1, 1) => Ok((super::unpack_bits(data, w, h, image_mask).ok_or_else(short)?, None)),
         (8, c) | (16, c) => {
             let bytes_per = if bpc == 16 { 2 } else { 1 };
             let stride = w as usize * c * bytes_per;
@@ -534,7 +576,7 @@ fn raw_samples(doc: &Document, stream: &lopdf::Stream, data: &[u8], w: u32, h: u
                     });
                 }
             }
-            GrayImage::from_raw(w, h, out).ok_or_else(short)
+            Ok((GrayImage::from_raw(w, h, out).ok_or_else(short)?, colour))
         }
         _ => Err(InputError::Unsupported(format!("pdf image with {bpc}-bit samples and {comps} components"))),
     }

@@ -1,6 +1,6 @@
 //! PNG and JPEG: one page each, decoded with the `image` crate.
 
-use super::{Limits, PageImage};
+use super::{Limits, PageImage, SourceCoding};
 use crate::error::InputError;
 use std::io::Cursor;
 
@@ -40,9 +40,18 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<PageImage, InputEr
         return Err(InputError::corrupt("jpeg", "file is truncated (no end-of-image marker)"));
     }
     let img = reader.decode().map_err(|e| InputError::corrupt(fmt, e))?;
-    let mut gray = if img.color().has_alpha() { over_white(&img) } else { img.to_luma8() };
-    super::normalise_polarity(&mut gray);
-    Ok(PageImage { gray, dpi: claimed_dpi(bytes) })
+    let gray = if img.color().has_alpha() { over_white(&img) } else { img.to_luma8() };
+    // What the store keeps: the file itself where it is a good encoding of
+    // the page, else the colour pixels when there is colour.
+    let source = match fmt {
+        "jpeg" if crate::imaging::jpeg_info(bytes).is_some_and(|j| j.keepable) => {
+            Some(SourceCoding::Jpeg(bytes.to_vec()))
+        }
+        "png" if crate::imaging::png_info(bytes).is_some_and(|p| p.keepable) => Some(SourceCoding::Png(bytes.to_vec())),
+        _ => None,
+    };
+    let colour = if source.is_none() { super::colour_of(&img) } else { None };
+    Ok(PageImage { gray, dpi: claimed_dpi(bytes), colour, source, inverted: false }.positive())
 }
 
 /// A page with transparency, as it shows on white paper: transparent pixels

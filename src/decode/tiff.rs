@@ -2,9 +2,9 @@
 //! Group 4, LZW, Deflate, PackBits and uncompressed data at 1, 8 and 16 bits).
 //! The `image` crate would read only the first page.
 
-use super::{Limits, PageImage};
+use super::{Limits, PageImage, SourceCoding};
 use crate::error::InputError;
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 use std::io::Cursor;
 use tiff::decoder::{Decoder, DecodingResult};
 use tiff::tags::{ResolutionUnit, Tag};
@@ -75,20 +75,40 @@ impl<'a> TiffFile<'a> {
         let (w, h) = dec.dimensions().map_err(corrupt)?;
         limits.check(w as u64, h as u64)?;
         let dpi = resolution(&mut dec);
+        let source = g4_strip(&mut dec, self.bytes);
         let decoded = dec.colortype().and_then(|color| Ok((color, dec.read_image()?)));
-        let mut gray = match decoded {
-            Ok((color, data)) => to_gray(color, data, w, h)?,
+        let (gray, colour) = match decoded {
+            Ok((color, data)) => to_pixels(color, data, w, h)?,
             // Palette images, JPEG or JBIG compression: libtiff (through
             // Leptonica) reads what the tiff crate does not.
             Err(tiff::TiffError::UnsupportedError(e)) => match super::lept::tiff_page(self.bytes, n) {
-                Some(gray) if gray.dimensions() == (w, h) => gray,
+                Some(gray) if gray.dimensions() == (w, h) => (gray, None),
                 _ => return Err(InputError::Unsupported(format!("tiff: {e}"))),
             },
             Err(e) => return Err(corrupt(e)),
         };
-        super::normalise_polarity(&mut gray);
-        Ok(PageImage { gray, dpi })
+        Ok(PageImage { gray, dpi, colour, source, inverted: false }.positive())
     }
+}
+
+/// The page's Group 4 data when it is one strip of it, as the file holds it
+/// (`imaging::for_storage` checks it decodes to the page before keeping it).
+fn g4_strip(dec: &mut Decoder<Cursor<&[u8]>>, bytes: &[u8]) -> Option<SourceCoding> {
+    const T6_OPTIONS: u16 = 293;
+    let unsigned = |dec: &mut Decoder<Cursor<&[u8]>>, tag: Tag| dec.find_tag(tag).ok().flatten()?.into_u64().ok();
+    if unsigned(dec, Tag::Compression)? != 4 {
+        return None;
+    }
+    // Bits in the usual order, no uncompressed mode.
+    if unsigned(dec, Tag::FillOrder).unwrap_or(1) != 1 || unsigned(dec, Tag::Unknown(T6_OPTIONS)).unwrap_or(0) != 0 {
+        return None;
+    }
+    let offsets = dec.get_tag_u64_vec(Tag::StripOffsets).ok()?;
+    let counts = dec.get_tag_u64_vec(Tag::StripByteCounts).ok()?;
+    let ([offset], [count]) = (offsets.as_slice(), counts.as_slice()) else { return None };
+    let start = usize::try_from(*offset).ok()?;
+    let data = bytes.get(start..start.checked_add(usize::try_from(*count).ok()?)?)?;
+    Some(SourceCoding::G4 { data: data.to_vec(), black_is_1: false })
 }
 
 fn resolution(dec: &mut Decoder<Cursor<&[u8]>>) -> Option<f32> {
@@ -112,20 +132,32 @@ fn resolution(dec: &mut Decoder<Cursor<&[u8]>>) -> Option<f32> {
     (dpi.is_finite() && dpi > 0.0).then_some(dpi)
 }
 
-/// Converts any sample layout the decoder returns into 8-bit gray.
-fn to_gray(color: ColorType, data: DecodingResult, w: u32, h: u32) -> Result<GrayImage, InputError> {
+/// Converts any sample layout the decoder returns into 8-bit gray, and
+/// 8-bit RGB when the page has colour.
+fn to_pixels(
+    color: ColorType,
+    data: DecodingResult,
+    w: u32,
+    h: u32,
+) -> Result<(GrayImage, Option<RgbImage>), InputError> {
     let n = w as usize * h as usize;
     let bad = || InputError::corrupt("tiff", "pixel data shorter than the image size");
     // Samples widened or narrowed to 8 bits.
     let samples: Vec<u8> = match (&color, data) {
         (ColorType::Gray(1), DecodingResult::U8(packed)) => {
-            return super::unpack_bits(&packed, w, h, false).ok_or_else(bad);
+            return Ok((super::unpack_bits(&packed, w, h, false).ok_or_else(bad)?, None));
         }
         (_, DecodingResult::U8(v)) => v,
         (_, DecodingResult::U16(v)) => v.into_iter().map(|s| (s >> 8) as u8).collect(),
         (_, DecodingResult::U32(v)) => v.into_iter().map(|s| (s >> 24) as u8).collect(),
         (_, DecodingResult::F32(v)) => v.into_iter().map(|s| (s.clamp(0.0, 1.0) * 255.0) as u8).collect(),
         _ => return Err(InputError::Unsupported("tiff sample format".into())),
+    };
+    let colour = match color {
+        ColorType::RGB(_) if samples.len() >= 3 * n => RgbImage::from_raw(w, h, samples[..3 * n].to_vec())
+            .map(image::DynamicImage::ImageRgb8)
+            .and_then(|img| super::colour_of(&img)),
+        _ => None,
     };
     let gray: Vec<u8> = match color {
         ColorType::Gray(_) => samples,
@@ -145,7 +177,7 @@ fn to_gray(color: ColorType, data: DecodingResult, w: u32, h: u32) -> Result<Gra
     if gray.len() < n {
         return Err(bad());
     }
-    GrayImage::from_raw(w, h, gray[..n].to_vec()).ok_or_else(bad)
+    Ok((GrayImage::from_raw(w, h, gray[..n].to_vec()).ok_or_else(bad)?, colour))
 }
 
 fn luma(p: &[u8]) -> u8 {

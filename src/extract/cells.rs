@@ -1071,7 +1071,7 @@ mod tests {
             ("2015-10-18", 100, 3),
             ("E2015059", 700, 3),
         ]);
-        ws.push(Word { text: "~".into(), conf: 40.0, x: 900, y: 160, w: 11, h: 7 });
+        ws.push(Word { text: "~".into(), conf: 40.0, x: 900, y: 160, w: 11, h: 7, line: 0 });
         let cfg = ExtractConfig::default();
         let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
         let mut out = Extracted::default();

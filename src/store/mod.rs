@@ -4,7 +4,7 @@
 //! typed methods here, and the key schema below is versioned. Opening a store
 //! written with another schema version is refused without modifying it.
 //!
-//! # Key schema, version 1
+//! # Key schema, version 2
 //!
 //! | tree          | key                                   | value                          |
 //! |---------------|---------------------------------------|--------------------------------|
@@ -22,6 +22,27 @@
 //! | `patient_dob` | birth date `YYYY-MM-DD` ++ 0 ++ MRN   | empty                          |
 //! | `patient_name`| family name, upper case ++ 0 ++ MRN   | empty                          |
 //! | `audit`       | sequence u64 BE (append-only)         | [`AuditEntry`] JSON            |
+//! | `revisions`   | file id u64 BE ++ sequence u32 BE     | [`Revision`] JSON              |
+//! | `changes`     | change sequence u64 BE                | file id u64 BE                 |
+//! | `file_changes`| file id u64 BE; `next`                | its last change sequence; the last given |
+//! | `exports`     | export target id u64 BE               | [`ExportTarget`] JSON          |
+//! | `export_names`| kind ++ 0 ++ folder, UTF-8            | export target id u64 BE        |
+//! | `exported`    | target id u64 BE ++ file id u64 BE ++ sequence u32 BE | [`ExportedDoc`] JSON |
+//!
+//! `meta` also holds `store_id`, 16 hex digits drawn when the store is
+//! created (exports name documents with it). Page images are files in
+//! `chartmill.images/`, named by their SHA-256 (`store/images.rs`); a page record
+//! names its image (`PageRecord::image`).
+//!
+//! A document's *revision* counts the states it has been in: its pages,
+//! their status, patient and type. Every write that changes a document's
+//! state bumps its revision and logs its file in `changes`, in the same
+//! transaction; exports read the log from their cursor on. A document
+//! that goes away (documents of a file re-cut) keeps its revision entry,
+//! with an empty state, so numbers are never given twice.
+//!
+//! Version 1 (before images, revisions and exports) is refused with a
+//! pointer to `chartmill migrate` ([`Store::open_for_migration`]).
 //!
 //! Ids come from the `next_id` counter in `meta` (u64 BE) and start at 1, so
 //! 0 is free: counter scope 0 is the store total, scope N is batch N. Counter names are listed in
@@ -36,14 +57,18 @@
 use crate::error::{Error, Result};
 use crate::model::{BatchRecord, FileRecord, FileStatus, PageRecord, Word};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod images;
 mod seal;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest schema `chartmill migrate` upgrades.
+pub const OLDEST_MIGRATED: u32 = 1;
 const FLUSH_EVERY_MS: u64 = 250;
 /// Page cache for sled; keeps ingest's memory flat and small.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
@@ -55,6 +80,19 @@ pub mod counter {
     pub const PAGES_OCR: &str = "pages_ocr";
     pub const PAGES_TEXT_LAYER: &str = "pages_text_layer";
     pub const OCR_MS: &str = "ocr_ms";
+    /// Pages the source files hold (as counted when each file was opened).
+    pub const SOURCE_PAGES: &str = "source_pages";
+    /// Pages with a stored image, and the bytes of their images.
+    pub const PAGES_IMAGED: &str = "pages_imaged";
+    pub const IMAGE_BYTES: &str = "image_bytes";
+    /// `exported_documents:<kind>` and `exported_pages:<kind>`: documents
+    /// (and their pages) standing exported by exports of that kind.
+    pub fn exported_documents(kind: &str) -> String {
+        format!("exported_documents:{kind}")
+    }
+    pub fn exported_pages(kind: &str) -> String {
+        format!("exported_pages:{kind}")
+    }
     /// `files_<status>` for each [`crate::model::FileStatus`].
     pub fn files(status: crate::model::FileStatus) -> String {
         format!("files_{}", super::file_status_name(status))
@@ -95,6 +133,34 @@ pub struct DocumentRecord {
     pub doc_type: Option<String>,
 }
 
+/// A document's revision: how many states it has been in, and the current
+/// one (a digest of its pages' numbers, status, patient and type; empty
+/// once the document is gone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub revision: u32,
+    pub state: String,
+    /// When it entered this state.
+    pub at: i64,
+}
+
+/// Where one kind of export writes, and how far it has got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportTarget {
+    pub id: u64,
+    /// `pdf`, `fhir`, `csv`.
+    pub kind: String,
+    /// The export folder, absolute.
+    pub folder: String,
+    /// The last change (see `changes`) this export has written.
+    pub cursor: u64,
+    /// Runs that wrote something.
+    pub runs: u32,
+    pub last_run_at: Option<i64>,
+}
+
+pub use crate::model::ExportedDoc;
+
 /// What happened when a file was registered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Registered {
@@ -107,6 +173,9 @@ pub enum Registered {
 pub struct Store {
     path: PathBuf,
     h: Handles,
+    images: images::Images,
+    /// The schema version the store's data is in (older only while migrating).
+    version: u32,
     /// Declared after the sled handles, so it is dropped after them: the
     /// seal is written once sled has closed its files.
     seal: seal::OnClose,
@@ -129,6 +198,12 @@ struct Handles {
     patient_dob: sled::Tree,
     patient_name: sled::Tree,
     audit: sled::Tree,
+    revisions: sled::Tree,
+    changes: sled::Tree,
+    file_changes: sled::Tree,
+    exports: sled::Tree,
+    export_names: sled::Tree,
+    exported: sled::Tree,
 }
 
 fn page_key(file_id: u64, page: u32) -> [u8; 12] {
@@ -160,6 +235,20 @@ fn bump(c: &TransactionalTree, batch: u64, name: &str, delta: i64) -> TxResult<(
     Ok(())
 }
 
+/// Logs `file_id` as changed: its next change sequence replaces its last.
+fn log_change(changes: &TransactionalTree, file_changes: &TransactionalTree, file_id: u64) -> TxResult<()> {
+    let next = file_changes.get(NEXT_CHANGE)?.map(|v| read_u64(&v)).unwrap_or(0) + 1;
+    file_changes.insert(NEXT_CHANGE, &next.to_be_bytes())?;
+    if let Some(old) = file_changes.insert(&file_id.to_be_bytes(), &next.to_be_bytes())? {
+        changes.remove(old)?;
+    }
+    changes.insert(&next.to_be_bytes(), &file_id.to_be_bytes())?;
+    Ok(())
+}
+
+/// The key in `file_changes` of the last change sequence given.
+const NEXT_CHANGE: &[u8] = b"next";
+
 /// Counts a page's review reasons (pages in review only).
 fn bump_reasons(c: &TransactionalTree, page: &PageRecord, delta: i64) -> TxResult<()> {
     if page.status == crate::model::PageStatus::Review {
@@ -168,6 +257,31 @@ fn bump_reasons(c: &TransactionalTree, page: &PageRecord, delta: i64) -> TxResul
         }
     }
     Ok(())
+}
+
+/// 16 hex digits from the system's random source (time and process id if
+/// it cannot be read): names the store in exports.
+fn new_store_id() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 8];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let seed = format!("{}:{}:{}", t.as_nanos(), std::process::id(), std::env::temp_dir().display());
+        bytes.copy_from_slice(&sha2::Sha256::digest(seed.as_bytes())[..8]);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The state of a document, as its revision sees it: which pages, and
+/// each one's status, patient and type.
+fn document_state(pages: &[&PageRecord]) -> String {
+    let mut h = sha2::Sha256::new();
+    for p in pages {
+        let mrn = p.patient.as_ref().map(|x| x.mrn.as_str()).unwrap_or("");
+        h.update(format!("{}|{}|{mrn}|{};", p.page, p.status.name(), p.doc_type.as_deref().unwrap_or("")).as_bytes());
+    }
+    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
@@ -204,24 +318,37 @@ fn witness_of(shown: &Path, db: &sled::Db) -> Result<seal::Witness> {
 }
 
 enum Schema {
-    /// A chartmill store of this schema version.
-    Current(sled::Tree),
+    /// A chartmill store of this schema version, or of an older one a
+    /// migration may open.
+    Current(sled::Tree, u32),
     /// A database with nothing in it yet.
     New(sled::Tree),
 }
 
-/// Which schema the open database `db` holds; another version, or trees
-/// without a version (not a chartmill store), is an error.
-fn schema_check(shown: &Path, db: &sled::Db) -> Result<Schema> {
+/// The error for a store of schema version `found`.
+pub(crate) fn schema_error(shown: &Path, found: &str) -> Error {
+    match found.parse::<u32>() {
+        Ok(v) if (OLDEST_MIGRATED..SCHEMA_VERSION).contains(&v) => {
+            Error::OldSchema { path: shown.to_path_buf(), found: v, expected: SCHEMA_VERSION }
+        }
+        _ => Error::SchemaVersion { path: shown.to_path_buf(), found: found.to_string(), expected: SCHEMA_VERSION },
+    }
+}
+
+/// Which schema the open database `db` holds; a version below `oldest`
+/// or above this one, or trees without a version (not a chartmill store),
+/// is an error.
+fn schema_check(shown: &Path, db: &sled::Db, oldest: u32) -> Result<Schema> {
     let damaged = |detail: String| Error::StoreDamaged { path: shown.to_path_buf(), detail };
     let meta = db.open_tree("meta").map_err(|e| Error::Store { path: shown.into(), source: e })?;
     match meta.get("schema_version").map_err(|e| damaged(e.to_string()))? {
-        Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => Ok(Schema::Current(meta)),
-        Some(v) => Err(Error::SchemaVersion {
-            path: shown.to_path_buf(),
-            found: String::from_utf8_lossy(&v).into_owned(),
-            expected: SCHEMA_VERSION,
-        }),
+        Some(v) => {
+            let found = String::from_utf8_lossy(&v).into_owned();
+            match found.parse::<u32>() {
+                Ok(version) if (oldest..=SCHEMA_VERSION).contains(&version) => Ok(Schema::Current(meta, version)),
+                _ => Err(schema_error(shown, &found)),
+            }
+        }
         // sled's default tree and `meta` only: new. More trees but no version: not ours.
         None if db.tree_names().len() > 2 => Err(damaged("it has no schema version".into())),
         None => Ok(Schema::New(meta)),
@@ -240,15 +367,21 @@ impl Drop for Store {
 impl Store {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with(path, true)
+        Store::open_with(path, true, SCHEMA_VERSION)
     }
 
     /// Opens an existing store; a missing one is an error (for read commands).
     pub fn open_existing(path: &Path) -> Result<Store> {
-        Store::open_with(path, false)
+        Store::open_with(path, false, SCHEMA_VERSION)
     }
 
-    fn open_with(path: &Path, create: bool) -> Result<Store> {
+    /// Opens a store of this schema version or an older one `chartmill
+    /// migrate` upgrades; see [`Store::migrate_to_current`].
+    pub fn open_for_migration(path: &Path) -> Result<Store> {
+        Store::open_with(path, false, OLDEST_MIGRATED)
+    }
+
+    fn open_with(path: &Path, create: bool, oldest: u32) -> Result<Store> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let exists = path.exists();
         if !exists && !create {
@@ -256,21 +389,22 @@ impl Store {
         }
         if exists {
             // In use, damaged, another schema: refused before sled writes a byte.
-            seal::check_before_open(path)?;
+            seal::check_before_open(path, oldest)?;
         } else {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
         }
         let db = open_sled(path, path)?;
-        let meta = match schema_check(path, &db)? {
-            Schema::Current(meta) => meta,
+        let store_err = |e| Error::Store { path: path.into(), source: e };
+        let (meta, version) = match schema_check(path, &db, oldest)? {
+            Schema::Current(meta, version) => (meta, version),
             Schema::New(meta) => {
-                meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())
-                    .map_err(|e| Error::Store { path: path.into(), source: e })?;
-                meta
+                meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes()).map_err(store_err)?;
+                meta.insert("store_id", new_store_id().as_bytes()).map_err(store_err)?;
+                (meta, SCHEMA_VERSION)
             }
         };
-        let tree = |name: &str| db.open_tree(name).map_err(|e| Error::Store { path: path.into(), source: e });
+        let tree = |name: &str| db.open_tree(name).map_err(store_err);
         let h = Handles {
             batches: tree("batches")?,
             batch_names: tree("batch_names")?,
@@ -286,9 +420,34 @@ impl Store {
             patient_dob: tree("patient_dob")?,
             patient_name: tree("patient_name")?,
             audit: tree("audit")?,
+            revisions: tree("revisions")?,
+            changes: tree("changes")?,
+            file_changes: tree("file_changes")?,
+            exports: tree("exports")?,
+            export_names: tree("export_names")?,
+            exported: tree("exported")?,
             db,
         };
-        Ok(Store { path: path.to_path_buf(), h, seal: seal::OnClose::new(path) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            h,
+            images: images::Images::new(path),
+            version,
+            seal: seal::OnClose::new(path, version),
+        })
+    }
+
+    /// The schema version of the store's data.
+    pub fn schema_version(&self) -> u32 {
+        self.version
+    }
+
+    /// The store's own id: 16 hex digits drawn when it was created.
+    pub fn store_id(&self) -> Result<String> {
+        match self.h.meta.get("store_id").map_err(|e| self.err(e))? {
+            Some(v) => Ok(String::from_utf8_lossy(&v).into_owned()),
+            None => Err(Error::StoreDamaged { path: self.path.clone(), detail: "it has no store id".into() }),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -463,6 +622,9 @@ impl Store {
                     bump(counters, rec.batch, &counter::files(old.status), -1)?;
                     bump(counters, rec.batch, &counter::files(rec.status), 1)?;
                 }
+                if old.pages != rec.pages {
+                    bump(counters, rec.batch, counter::SOURCE_PAGES, rec.pages as i64 - old.pages as i64)?;
+                }
                 files.insert(&rec.id.to_be_bytes(), to_json(rec))?;
                 Ok(())
             })
@@ -496,6 +658,10 @@ impl Store {
                 bump(counters, rec.batch, &counter::pages(rec.status), 1)?;
                 bump(counters, rec.batch, &counter::doc_type(rec.doc_type.as_deref()), 1)?;
                 bump_reasons(counters, rec, 1)?;
+                if let Some(image) = &rec.image {
+                    bump(counters, rec.batch, counter::PAGES_IMAGED, 1)?;
+                    bump(counters, rec.batch, counter::IMAGE_BYTES, image.bytes as i64)?;
+                }
                 match rec.text_source {
                     crate::model::TextSource::Ocr => {
                         bump(counters, rec.batch, counter::PAGES_OCR, 1)?;
@@ -511,11 +677,18 @@ impl Store {
 
     /// Replaces stored pages (new document, type, status or reasons),
     /// moving their counters, and the file's documents, in one transaction.
+    /// Documents whose state changes get their next revision and their
+    /// file is logged as changed (see the key schema).
     pub fn update_pages(&self, pages: &[PageRecord], documents: Option<(u64, &[DocumentRecord])>) -> Result<()> {
         let encoded: Vec<([u8; 12], Vec<u8>)> =
             pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
-        (&self.h.pages, &self.h.documents, &self.h.counters)
-            .transaction(|(tree, docs, counters)| {
+        let updated: BTreeMap<(u64, u32), &PageRecord> = pages.iter().map(|p| ((p.file_id, p.page), p)).collect();
+        let at = crate::model::now();
+        let h = &self.h;
+        (&h.pages, &h.documents, &h.counters, &h.revisions, &h.changes, &h.file_changes)
+            .transaction(|(tree, docs, counters, revisions, changes, file_changes)| {
+                // Documents whose state may have changed.
+                let mut touched: std::collections::BTreeSet<(u64, u32)> = std::collections::BTreeSet::new();
                 for (p, (key, value)) in pages.iter().zip(&encoded) {
                     let old: PageRecord = match tree.get(key)? {
                         Some(v) => serde_json::from_slice(&v)
@@ -534,17 +707,75 @@ impl Store {
                         bump_reasons(counters, &old, -1)?;
                         bump_reasons(counters, p, 1)?;
                     }
+                    if let (None, Some(image)) = (&old.image, &p.image) {
+                        bump(counters, p.batch, counter::PAGES_IMAGED, 1)?;
+                        bump(counters, p.batch, counter::IMAGE_BYTES, image.bytes as i64)?;
+                    }
+                    touched.insert((p.file_id, old.document_seq));
+                    touched.insert((p.file_id, p.document_seq));
                     tree.insert(key, value.as_slice())?;
                 }
                 if let Some((file_id, list)) = documents {
                     // Transactional trees cannot scan: documents are numbered 1.. densely.
                     let mut seq = 1u32;
                     while docs.remove(&page_key(file_id, seq))?.is_some() {
+                        touched.insert((file_id, seq));
                         seq += 1;
                     }
                     for d in list {
                         docs.insert(&page_key(file_id, d.seq), to_json(d))?;
+                        touched.insert((file_id, d.seq));
                     }
+                }
+                let mut changed_files = std::collections::BTreeSet::new();
+                for (file_id, seq) in touched {
+                    let key = page_key(file_id, seq);
+                    let state = match docs.get(key)? {
+                        None => String::new(),
+                        Some(v) => {
+                            let d: DocumentRecord = serde_json::from_slice(&v).map_err(|e| {
+                                ConflictableTransactionError::Abort(format!("unreadable document record: {e}"))
+                            })?;
+                            let mut of_doc: Vec<PageRecord> = Vec::new();
+                            let mut from_update: Vec<&PageRecord> = Vec::new();
+                            for n in d.first_page..=d.last_page {
+                                match updated.get(&(file_id, n)) {
+                                    Some(p) => from_update.push(p),
+                                    None => {
+                                        if let Some(v) = tree.get(page_key(file_id, n))? {
+                                            of_doc.push(serde_json::from_slice(&v).map_err(|e| {
+                                                ConflictableTransactionError::Abort(format!(
+                                                    "unreadable page record: {e}"
+                                                ))
+                                            })?);
+                                        }
+                                    }
+                                }
+                            }
+                            let mut all: Vec<&PageRecord> = from_update.into_iter().chain(of_doc.iter()).collect();
+                            all.retain(|p| p.document_seq == seq && p.status != crate::model::PageStatus::Separator);
+                            all.sort_by_key(|p| p.page);
+                            document_state(&all)
+                        }
+                    };
+                    let old: Option<Revision> = match revisions.get(key)? {
+                        Some(v) => Some(serde_json::from_slice(&v).map_err(|e| {
+                            ConflictableTransactionError::Abort(format!("unreadable revision record: {e}"))
+                        })?),
+                        None => None,
+                    };
+                    let revision = match &old {
+                        Some(r) if r.state == state => continue,
+                        Some(r) if state.is_empty() => r.revision,
+                        Some(r) => r.revision + 1,
+                        None if state.is_empty() => continue,
+                        None => 1,
+                    };
+                    revisions.insert(&key, to_json(&Revision { revision, state, at }))?;
+                    changed_files.insert(file_id);
+                }
+                for file_id in changed_files {
+                    log_change(changes, file_changes, file_id)?;
                 }
                 Ok(())
             })
@@ -731,6 +962,198 @@ impl Store {
     /// The audit trail, oldest first.
     pub fn audit_entries(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
         self.h.audit.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "audit"))
+    }
+}
+
+// ----- page images -----
+
+impl Store {
+    /// Stores an image's bytes durably (synced before this returns, so
+    /// before the page record naming it can commit) and returns its SHA-256.
+    pub fn put_image(&self, bytes: &[u8]) -> Result<String> {
+        self.images.put(bytes).map_err(|source| Error::Io { path: self.path.join(images::FOLDER), source })
+    }
+
+    /// The bytes of a stored image, checked against its SHA-256.
+    pub fn image(&self, image: &crate::model::StoredImage) -> Result<Vec<u8>> {
+        self.images.get(&image.sha256).map_err(|e| Error::ImageDamaged {
+            path: self.path.clone(),
+            sha256: image.sha256.clone(),
+            detail: match e {
+                images::ReadError::Damaged => "its bytes do not have its SHA-256".into(),
+                images::ReadError::Io(e) => crate::error::io_reason(&e),
+            },
+        })
+    }
+
+    /// Bytes and number of image files on disk (walks the image folder).
+    pub fn image_disk_usage(&self) -> Result<(u64, u64)> {
+        self.images.disk_usage().map_err(|source| Error::Io { path: self.path.join(images::FOLDER), source })
+    }
+}
+
+// ----- revisions, changes, exports -----
+
+impl Store {
+    /// The last change logged (0 before any).
+    pub fn last_change(&self) -> Result<u64> {
+        Ok(self.h.file_changes.get(NEXT_CHANGE).map_err(|e| self.err(e))?.map(|v| read_u64(&v)).unwrap_or(0))
+    }
+
+    /// Files changed after change `after` up to `upto`, in the order of
+    /// their last change: (that change's sequence, file id).
+    pub fn files_changed(&self, after: u64, upto: u64) -> Result<Vec<(u64, u64)>> {
+        if after >= upto {
+            return Ok(Vec::new());
+        }
+        let (from, to) = ((after + 1).to_be_bytes(), upto.to_be_bytes());
+        self.h
+            .changes
+            .range(from..=to)
+            .map(|kv| {
+                let (k, v) = kv.map_err(|e| self.err(e))?;
+                Ok((read_u64(&k), read_u64(&v)))
+            })
+            .collect()
+    }
+
+    /// The revision entries of a file's document slots, by sequence.
+    pub fn revisions(&self, file_id: u64) -> Result<Vec<(u32, Revision)>> {
+        self.h
+            .revisions
+            .scan_prefix(file_id.to_be_bytes())
+            .map(|kv| {
+                let (k, v) = kv.map_err(|e| self.err(e))?;
+                let seq = u32::from_be_bytes(k[8..12].try_into().unwrap_or_default());
+                Ok((seq, self.decode(&v, "revision")?))
+            })
+            .collect()
+    }
+
+    /// The export target of `kind` writing to `folder`, created if new.
+    pub fn export_target(&self, kind: &str, folder: &str) -> Result<ExportTarget> {
+        let name = format!("{kind}\0{folder}");
+        if let Some(id) = self.h.export_names.get(name.as_bytes()).map_err(|e| self.err(e))? {
+            if let Some(v) = self.h.exports.get(id).map_err(|e| self.err(e))? {
+                return self.decode(&v, "export target");
+            }
+        }
+        let target = ExportTarget {
+            id: self.new_id()?,
+            kind: kind.into(),
+            folder: folder.into(),
+            cursor: 0,
+            runs: 0,
+            last_run_at: None,
+        };
+        self.h.exports.insert(target.id.to_be_bytes(), to_json(&target)).map_err(|e| self.err(e))?;
+        self.h.export_names.insert(name.as_bytes(), &target.id.to_be_bytes()).map_err(|e| self.err(e))?;
+        Ok(target)
+    }
+
+    /// Every export target, in the order they were made.
+    pub fn export_targets(&self) -> Result<Vec<ExportTarget>> {
+        self.h.exports.iter().values().map(|v| self.decode(&v.map_err(|e| self.err(e))?, "export target")).collect()
+    }
+
+    /// What a target has exported of a file's documents.
+    pub fn exported(&self, target: u64, file_id: u64) -> Result<Vec<ExportedDoc>> {
+        let mut prefix = target.to_be_bytes().to_vec();
+        prefix.extend_from_slice(&file_id.to_be_bytes());
+        self.h
+            .exported
+            .scan_prefix(prefix)
+            .values()
+            .map(|v| self.decode(&v.map_err(|e| self.err(e))?, "exported document"))
+            .collect()
+    }
+
+    /// Records what an export run wrote and moves its target (cursor, runs)
+    /// in one transaction, with the counters of documents and pages
+    /// standing exported.
+    pub fn commit_export(&self, target: &ExportTarget, docs: &[ExportedDoc]) -> Result<()> {
+        let key = |d: &ExportedDoc| {
+            let mut k = target.id.to_be_bytes().to_vec();
+            k.extend_from_slice(&page_key(d.file_id, d.seq));
+            k
+        };
+        let encoded: Vec<(Vec<u8>, Vec<u8>)> = docs.iter().map(|d| (key(d), to_json(d))).collect();
+        let (documents, pages) = (counter::exported_documents(&target.kind), counter::exported_pages(&target.kind));
+        (&self.h.exports, &self.h.exported, &self.h.counters)
+            .transaction(|(exports, exported, counters)| {
+                for (d, (k, v)) in docs.iter().zip(&encoded) {
+                    let old: Option<ExportedDoc> = match exported.insert(k.as_slice(), v.as_slice())? {
+                        Some(old) => Some(serde_json::from_slice(&old).map_err(|e| {
+                            ConflictableTransactionError::Abort(format!("unreadable exported document: {e}"))
+                        })?),
+                        None => None,
+                    };
+                    let standing = |x: &ExportedDoc| if x.active { (1i64, x.entry.pages.len() as i64) } else { (0, 0) };
+                    let (d0, p0) = old.as_ref().map(standing).unwrap_or((0, 0));
+                    let (d1, p1) = standing(d);
+                    if d1 != d0 {
+                        bump(counters, d.batch, &documents, d1 - d0)?;
+                    }
+                    if p1 != p0 {
+                        bump(counters, d.batch, &pages, p1 - p0)?;
+                    }
+                }
+                exports.insert(&target.id.to_be_bytes(), to_json(target))?;
+                Ok(())
+            })
+            .map_err(|e| self.tx_err(e))?;
+        self.flush()
+    }
+}
+
+// ----- migration -----
+
+impl Store {
+    /// Gives a page of a store being migrated its image (counted), without
+    /// touching anything else of it.
+    pub fn set_page_image(&self, file_id: u64, page: u32, image: crate::model::StoredImage) -> Result<()> {
+        let Some(mut rec) = self.page(file_id, page)? else { return Ok(()) };
+        if rec.image.is_some() {
+            return Ok(());
+        }
+        rec.image = Some(image);
+        self.update_pages(&[rec], None)
+    }
+
+    /// Gives every file's documents their first revision and logs them as
+    /// changed (exports then see them all), counts the pages of the source
+    /// files, draws a store id, and writes the current schema version:
+    /// the last step of `chartmill migrate`, after every image is in.
+    pub fn migrate_to_current(&mut self) -> Result<()> {
+        let files: Vec<FileRecord> = self.files().collect::<Result<_>>()?;
+        for f in &files {
+            let pages = self.pages_of(f.id)?;
+            let docs = self.documents(f.id)?;
+            if !docs.is_empty() {
+                self.update_pages(&pages, Some((f.id, &docs)))?;
+            }
+        }
+        // Source pages were not counted before version 2.
+        let mut by_batch: BTreeMap<u64, u64> = BTreeMap::new();
+        for f in &files {
+            *by_batch.entry(f.batch).or_default() += f.pages as u64;
+        }
+        let total: u64 = by_batch.values().sum();
+        for (scope, n) in by_batch.into_iter().chain([(0, total)]) {
+            self.h
+                .counters
+                .insert(counter_key(scope, counter::SOURCE_PAGES), &n.to_be_bytes())
+                .map_err(|e| self.err(e))?;
+        }
+        if self.h.meta.get("store_id").map_err(|e| self.err(e))?.is_none() {
+            self.h.meta.insert("store_id", new_store_id().as_bytes()).map_err(|e| self.err(e))?;
+        }
+        self.flush()?;
+        self.h.meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes()).map_err(|e| self.err(e))?;
+        self.flush()?;
+        self.version = SCHEMA_VERSION;
+        self.seal.version = SCHEMA_VERSION;
+        Ok(())
     }
 }
 
@@ -966,11 +1389,75 @@ mod tests {
         let path = dir.path().join("db");
         closed_store_with_pages(&path);
         let seal = std::fs::read_to_string(path.join("chartmill.seal")).unwrap();
-        std::fs::write(path.join("chartmill.seal"), seal.replace("\"schema_version\":1", "\"schema_version\":2"))
+        std::fs::write(path.join("chartmill.seal"), seal.replace("\"schema_version\":2", "\"schema_version\":3"))
             .unwrap();
         let before = contents(&path);
         let err = Store::open(&path).err().unwrap();
-        assert!(err.to_string().contains("schema version 2"), "{err}");
+        assert!(err.to_string().contains("schema version 3"), "{err}");
         assert_eq!(contents(&path), before);
+    }
+
+    #[test]
+    fn a_version_1_store_is_refused_with_the_way_to_migrate_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let db = sled::Config::new().path(&path).use_compression(true).open().unwrap();
+            db.open_tree("meta").unwrap().insert("schema_version", "1").unwrap();
+            db.flush().unwrap();
+        }
+        let before = contents(&path);
+        let err = Store::open(&path).err().unwrap();
+        assert!(matches!(err, Error::OldSchema { found: 1, .. }), "{err}");
+        assert!(err.to_string().contains("chartmill --store"), "{err}");
+        assert!(err.to_string().contains("migrate"), "{err}");
+        assert_eq!(contents(&path), before, "refused without being modified");
+        let mut store = Store::open_for_migration(&path).unwrap();
+        assert_eq!(store.schema_version(), 1);
+        store.migrate_to_current().unwrap();
+        assert_eq!(store.store_id().unwrap().len(), 16);
+        drop(store);
+        assert_eq!(Store::open(&path).unwrap().schema_version(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_documents_revision_moves_with_its_state_and_its_file_is_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        for n in 1..=3 {
+            store.put_page(&page(5, n), &[]).unwrap();
+        }
+        let doc =
+            |seq, first, last| DocumentRecord { file_id: 5, seq, first_page: first, last_page: last, doc_type: None };
+        let mut pages = store.pages_of(5).unwrap();
+        pages[2].document_seq = 2;
+        store.update_pages(&pages, Some((5, &[doc(1, 1, 2), doc(2, 3, 3)]))).unwrap();
+        let revs = |s: &Store| s.revisions(5).unwrap().into_iter().map(|(q, r)| (q, r.revision)).collect::<Vec<_>>();
+        assert_eq!(revs(&store), vec![(1, 1), (2, 1)]);
+        let changed = |s: &Store, after| {
+            s.files_changed(after, s.last_change().unwrap()).unwrap().into_iter().map(|c| c.1).collect::<Vec<_>>()
+        };
+        assert_eq!(changed(&store, 0), vec![5]);
+        // The same state again: no new revision, no change logged.
+        let before = store.last_change().unwrap();
+        store.update_pages(&pages, Some((5, &[doc(1, 1, 2), doc(2, 3, 3)]))).unwrap();
+        assert_eq!((revs(&store), store.last_change().unwrap()), (vec![(1, 1), (2, 1)], before));
+        // A page of document 2 filed: its revision moves, document 1's does not.
+        let mut p3 = store.page(5, 3).unwrap().unwrap();
+        p3.status = PageStatus::Filed;
+        store.update_pages(&[p3], None).unwrap();
+        assert_eq!(revs(&store), vec![(1, 1), (2, 2)]);
+        assert_eq!(changed(&store, before), vec![5]);
+        // The documents re-cut as one: document 2 is gone, its number kept.
+        let mut pages = store.pages_of(5).unwrap();
+        pages[2].document_seq = 1;
+        store.update_pages(&pages, Some((5, &[doc(1, 1, 3)]))).unwrap();
+        let r = store.revisions(5).unwrap();
+        assert_eq!((r[0].1.revision, r[1].1.revision, r[1].1.state.as_str()), (2, 2, ""));
+        // One entry per file in the log, at its last change.
+        assert_eq!(
+            store.files_changed(0, store.last_change().unwrap()).unwrap(),
+            vec![(store.last_change().unwrap(), 5)]
+        );
     }
 }

@@ -21,7 +21,7 @@
 //! * The seal is removed just before sled opens the store: from then on sled
 //!   changes its files, and a crash leaves no seal behind.
 
-use super::{open_sled, schema_check, SCHEMA_VERSION};
+use super::{open_sled, schema_check, schema_error, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -143,9 +143,9 @@ impl DbLock {
 }
 
 /// Checks an existing store before sled may open it: not in use, sled's
-/// files present, and either sealed at this schema version or checked on a
-/// copy. Then removes the seal.
-pub(super) fn check_before_open(path: &Path) -> Result<()> {
+/// files present, and either sealed at a schema version from `oldest` to
+/// this one or checked on a copy. Then removes the seal.
+pub(super) fn check_before_open(path: &Path, oldest: u32) -> Result<()> {
     let damaged = |detail: &str| Error::StoreDamaged { path: path.to_path_buf(), detail: detail.to_string() };
     let io_err = |source| Error::Io { path: path.to_path_buf(), source };
     match (path.join("conf").is_file(), path.join("db").is_file()) {
@@ -162,15 +162,11 @@ pub(super) fn check_before_open(path: &Path) -> Result<()> {
         seal.as_ref().and_then(|s| s.witness).unwrap_or_default().at_least(read_mark(path).unwrap_or_default());
     match seal {
         Some(seal) if seal.files == stamps(path).map_err(io_err)? => {
-            if seal.schema_version != SCHEMA_VERSION {
-                return Err(Error::SchemaVersion {
-                    path: path.to_path_buf(),
-                    found: seal.schema_version.to_string(),
-                    expected: SCHEMA_VERSION,
-                });
+            if !(oldest..=SCHEMA_VERSION).contains(&seal.schema_version) {
+                return Err(schema_error(path, &seal.schema_version.to_string()));
             }
         }
-        _ => check_a_copy(path, witness)?,
+        _ => check_a_copy(path, witness, oldest)?,
     }
     match std::fs::remove_file(path.join(SEAL)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(e)),
@@ -179,7 +175,7 @@ pub(super) fn check_before_open(path: &Path) -> Result<()> {
 }
 
 /// Opens a copy of the store and reads every record of it.
-fn check_a_copy(path: &Path, witness: Witness) -> Result<()> {
+fn check_a_copy(path: &Path, witness: Witness, oldest: u32) -> Result<()> {
     // Said always: on a large store the check takes a while (a copy and a full read).
     log::warn!("store {} was not closed cleanly: checking a copy of it before opening it", path.display());
     let started = std::time::Instant::now();
@@ -188,7 +184,7 @@ fn check_a_copy(path: &Path, witness: Witness) -> Result<()> {
     let _ = std::fs::remove_dir_all(&copy);
     let result = copy_store(path, &copy)
         .map_err(|source| Error::Io { path: copy.clone(), source })
-        .and_then(|()| read_all(path, &copy, witness));
+        .and_then(|()| read_all(path, &copy, witness, oldest));
     let _ = std::fs::remove_dir_all(&copy);
     log::info!("store {} checked in {:.1} s", path.display(), started.elapsed().as_secs_f64());
     result
@@ -210,9 +206,9 @@ fn copy_store(from: &Path, to: &Path) -> io::Result<()> {
 
 /// Opens the copy at `copy`, reads every record and checks it holds at least
 /// `witness`; errors name `shown`.
-fn read_all(shown: &Path, copy: &Path, witness: Witness) -> Result<()> {
+fn read_all(shown: &Path, copy: &Path, witness: Witness, oldest: u32) -> Result<()> {
     let db = open_sled(shown, copy)?;
-    schema_check(shown, &db)?;
+    schema_check(shown, &db, oldest)?;
     let damaged = |e: sled::Error| Error::StoreDamaged {
         path: shown.to_path_buf(),
         detail: match e {
@@ -243,6 +239,8 @@ fn read_all(shown: &Path, copy: &Path, witness: Witness) -> Result<()> {
 /// handles (see `Store`'s field order), so sled's files are final.
 pub(super) struct OnClose {
     path: PathBuf,
+    /// The schema version of the store's data, written into the seal.
+    pub(super) version: u32,
     /// Set by `Store::drop` when the last flush succeeded.
     pub(super) clean: bool,
     /// Set by `Store::drop` before that flush.
@@ -250,8 +248,8 @@ pub(super) struct OnClose {
 }
 
 impl OnClose {
-    pub(super) fn new(path: &Path) -> OnClose {
-        OnClose { path: path.to_path_buf(), clean: false, witness: None }
+    pub(super) fn new(path: &Path, version: u32) -> OnClose {
+        OnClose { path: path.to_path_buf(), version, clean: false, witness: None }
     }
 }
 
@@ -260,7 +258,7 @@ impl Drop for OnClose {
         if !self.clean {
             return;
         }
-        if let Err(e) = write_seal(&self.path, self.witness) {
+        if let Err(e) = write_seal(&self.path, self.version, self.witness) {
             log::warn!("store {}: cannot write its seal ({e}); the next open checks a copy first", self.path.display());
         }
     }
@@ -271,7 +269,7 @@ impl Drop for OnClose {
 /// handle is dropped (seen under load: the seal was then not written).
 const SEAL_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-fn write_seal(dir: &Path, witness: Option<Witness>) -> io::Result<()> {
+fn write_seal(dir: &Path, version: u32, witness: Option<Witness>) -> io::Result<()> {
     let deadline = std::time::Instant::now() + SEAL_LOCK_WAIT;
     let _lock = loop {
         match DbLock::try_take(dir)? {
@@ -282,6 +280,6 @@ fn write_seal(dir: &Path, witness: Option<Witness>) -> io::Result<()> {
             None => return Ok(()),
         }
     };
-    let seal = Seal { schema_version: SCHEMA_VERSION, files: stamps(dir)?, witness };
+    let seal = Seal { schema_version: version, files: stamps(dir)?, witness };
     write_atomically(dir, SEAL, &serde_json::to_vec(&seal).expect("a seal serialises"))
 }

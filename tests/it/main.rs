@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod classify;
+mod export;
 mod extract;
 mod filing;
 mod harness;

@@ -84,8 +84,9 @@ fn unsupported_files_are_listed_not_dropped() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("SYNTHETIC.txt\tunsupported file type"), "{}", r.stdout);
     assert!(r.stdout.contains("truth.jsonl\tunsupported file type"), "{}", r.stdout);
+    assert!(r.stdout.contains("patients.csv\tunsupported file type"), "{}", r.stdout);
     let t = totals(&ingested.store);
-    assert_eq!(t["files"]["skipped"], 2);
+    assert_eq!(t["files"]["skipped"], 3);
     assert_eq!(t["files"]["failed"], 0);
 }
 
