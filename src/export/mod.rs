@@ -157,11 +157,14 @@ pub fn run(store: &Store, taxonomy: &Taxonomy, cfg: &ExportConfig) -> Result<Vec
         statuses: cfg.statuses.iter().copied().collect(),
         producer: format!("chartmill {}", env!("CARGO_PKG_VERSION")),
     };
-    let mut kinds: BTreeSet<Kind> = cfg.kinds.iter().copied().collect();
+    let asked: BTreeSet<Kind> = cfg.kinds.iter().copied().collect();
+    let mut kinds = asked.clone();
     if kinds.contains(&Kind::Fhir) || kinds.contains(&Kind::Csv) {
         kinds.insert(Kind::Pdf);
     }
-    kinds.into_iter().map(|k| ctx.run_kind(k)).collect()
+    // The folder's PDFs are brought up to date for the indexes; `--all`
+    // writes them again only when they were asked for.
+    kinds.into_iter().map(|k| ctx.run_kind(k, cfg.all && asked.contains(&k))).collect()
 }
 
 struct Ctx<'a> {
@@ -185,11 +188,11 @@ impl Ctx<'_> {
         self.store.export_target(kind.name(), &folder)
     }
 
-    fn run_kind(&self, kind: Kind) -> Result<KindSummary> {
+    fn run_kind(&self, kind: Kind, all: bool) -> Result<KindSummary> {
         let mut target = self.target(kind)?;
         let mut summary = KindSummary { kind: kind.name(), ..Default::default() };
         // (change sequence, file) in change order; with --all every file.
-        let files: Vec<(u64, u64)> = if self.cfg.all {
+        let files: Vec<(u64, u64)> = if all {
             let ids: Vec<u64> = self.store.files().map(|f| f.map(|f| f.id)).collect::<Result<_>>()?;
             ids.into_iter().map(|id| (0, id)).collect()
         } else {
@@ -201,11 +204,11 @@ impl Ctx<'_> {
             let last = (part + 1) * CHUNK_FILES >= files.len();
             let mut steps = Vec::new();
             for &(_, file_id) in chunk {
-                steps.extend(self.plan(&target, file_id)?);
+                steps.extend(self.plan(&target, file_id, all)?);
             }
             let records = self.write_chunk(kind, &steps, run, part, &mut summary)?;
             wrote |= !records.is_empty();
-            if !self.cfg.all || last {
+            if !all || last {
                 target.cursor = if last { self.upto } else { chunk.last().map(|c| c.0).unwrap_or(target.cursor) };
             }
             if wrote {
@@ -255,7 +258,7 @@ impl Ctx<'_> {
     }
 
     /// What to do about each document of a file, for one target.
-    fn plan(&self, target: &ExportTarget, file_id: u64) -> Result<Vec<Step>> {
+    fn plan(&self, target: &ExportTarget, file_id: u64, all: bool) -> Result<Vec<Step>> {
         let Some(file) = self.store.file(file_id)? else { return Ok(Vec::new()) };
         let now = self.documents_now(&file)?;
         let mut before: BTreeMap<u32, ExportedDoc> =
@@ -271,7 +274,7 @@ impl Ctx<'_> {
             }
             match old {
                 Some(b) if b.entry.revision == view.revision.revision => {
-                    if self.cfg.all {
+                    if all {
                         steps.push(Step::Add { file: file_id, view, replaces: None });
                     }
                 }

@@ -1,8 +1,10 @@
 //! No patient data in what chartmill prints for operators: the progress,
 //! summary and most verbose log (`-vvv`) of an ingest, `status` in all its
-//! forms, the failure listings.
-//! (`review show`, `patients` and `export` print patient data on purpose, to
-//! the technician who asked, and that look is audited.)
+//! forms, the failure listings, the PDF, FHIR and CSV export's report (and
+//! the names of the files it writes), `reconcile`.
+//! (`review show`, `patients` and `export --format jsonl` print patient data
+//! on purpose, to the technician who asked, and that look is audited; the
+//! exported FHIR and CSV indexes hold it because they are the record.)
 
 use crate::harness::*;
 
@@ -53,13 +55,27 @@ fn operators_output_names_no_patient() {
     assert!(r.stderr.contains("chartmill debug: page "), "the log has a line per page: {}", r.stderr);
     assert!(r.stderr.contains(": document 1 pages"), "and per document: {}", r.stderr);
     printed += &(r.stdout + &r.stderr);
-    for args in
-        [&["status"][..], &["status", "--json"], &["status", "--list", "failed"], &["status", "--list", "skipped"]]
-    {
+    let out = store.parent().unwrap().join("export");
+    let out_s = out.to_str().unwrap();
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["status", "--list", "failed"],
+        &["status", "--list", "skipped"],
+        &["export", "--format", "pdf,fhir,csv", "--bundle", "--out", out_s],
+        &["export", "--format", "pdf,fhir,csv", "--all", "--status", "filed,review", "--out", out_s],
+        &["reconcile"],
+        &["reconcile", "--json"],
+    ] {
         let mut c = cmd(&store);
         c.arg("-vvv").args(args);
         let r = run(c);
         printed += &(r.stdout + &r.stderr);
+    }
+    assert!(printed.contains("documents added"), "the export ran: {printed}");
+    // The names of the files the export wrote.
+    for entry in walkdir::WalkDir::new(&out) {
+        printed += &format!("{}\n", entry.unwrap().path().display());
     }
     let upper = printed.to_uppercase();
     let secrets = secrets();
