@@ -485,8 +485,15 @@ pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs
             "{}: {} documents added, {} corrected, {} withdrawn ({} pages); {} PDFs written",
             s.kind, s.added, s.corrected, s.withdrawn, s.pages, s.pdfs_written
         );
-        for f in &s.files {
-            eprintln!("  {}", folder.join(f).display());
+        match s.files.as_slice() {
+            [] => {}
+            [one] => eprintln!("  {}", folder.join(one).display()),
+            [first, .., last] => eprintln!(
+                "  {} index files, {} to {}",
+                s.files.len(),
+                folder.join(first).display(),
+                folder.join(last).display()
+            ),
         }
         for (doc, why) in &s.failed {
             eprintln!("  document {doc} not exported: {why}");

@@ -183,11 +183,12 @@ pub fn render_status(all: &[Status]) -> String {
             f("pending")
         ));
         s.push_str(&format!(
-            "  pages  done {}  failed {}  (review {}, filed {}, blank {}; ocr {}, text layer {})\n",
+            "  pages  done {}  failed {}  (review {}, filed {}, rejected {}, blank {}; ocr {}, text layer {})\n",
             p("done"),
             p("failed"),
             p("review"),
             p("filed"),
+            p("rejected"),
             p("blank"),
             p("ocr"),
             p("text_layer")
@@ -195,9 +196,8 @@ pub fn render_status(all: &[Status]) -> String {
         if st.source_pages > 0 || st.image_pages > 0 {
             let per_page = st.image_bytes.checked_div(st.image_pages).unwrap_or(0);
             s.push_str(&format!(
-                "  source pages {}  (rejected {}); page images {} ({}, {} a page)\n",
+                "  source pages {}; page images {} ({}, {} a page)\n",
                 st.source_pages,
-                p("rejected"),
                 st.image_pages,
                 human_bytes(st.image_bytes),
                 human_bytes(per_page)

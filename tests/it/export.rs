@@ -138,15 +138,21 @@ fn every_filed_document_is_a_pdf_that_qpdf_and_poppler_accept() {
     let e = samples_exported();
     let docs = filed_documents(&e.pages);
     assert!(docs.len() >= 10, "most sample documents are filed: {}", docs.len());
-    let rows = csv_rows(&e.out);
-    let truth = truth();
-    for (id, pages) in &docs {
-        let row = rows.iter().find(|r| &r["document_id"] == id).unwrap_or_else(|| panic!("{id}: no csv row"));
-        let pdf = e.out.join(&row["pdf_path"]);
+    check_pdfs(&e.out, &e.pages);
+}
+
+/// Every filed document's PDF, checked by qpdf and poppler: it is sound,
+/// has the document's pages, names no patient, holds each scan as it was
+/// stored at its resolution, and gives each page's text back.
+fn check_pdfs(out: &Path, all_pages: &[Value]) {
+    let rows = csv_rows(out);
+    for (id, pages) in &filed_documents(all_pages) {
+        let row = rows.iter().rfind(|r| &r["document_id"] == id).unwrap_or_else(|| panic!("{id}: no csv row"));
+        let pdf = out.join(&row["pdf_path"]);
         let path = pdf.to_str().unwrap();
         let name = pdf.file_name().unwrap().to_str().unwrap();
         let doc_type = pages[0]["doc_type"].as_str().unwrap();
-        assert_eq!(name, format!("{id}-r1_{doc_type}.pdf"), "file names carry the document id and type");
+        assert!(name.starts_with(&format!("{id}-r")) && name.ends_with(&format!("_{doc_type}.pdf")), "{name}");
         assert_eq!(tool("qpdf", &["--check", path]).0, 0, "{id}: qpdf --check");
         let (_, info) = tool("pdfinfo", &[path]);
         assert!(info.contains(&format!("Pages:           {}", pages.len())), "{id}: {info}");
@@ -175,15 +181,23 @@ fn every_filed_document_is_a_pdf_that_qpdf_and_poppler_accept() {
         for (n, p) in pages.iter().enumerate() {
             let at = (n + 1).to_string();
             let (_, text) = tool("pdftotext", &["-raw", "-f", &at, "-l", &at, path, "-"]);
+            let stored = p["text"].as_str().unwrap();
             if p["text_source"] == "ocr" {
-                assert_eq!(no_space(&text), no_space(p["text"].as_str().unwrap()), "{id} page {at}: the OCR text back");
+                assert_eq!(no_space(&text), no_space(stored), "{id} page {at}: the OCR text back");
             } else {
-                // The born-digital page itself: its words, as the truth has them.
-                let t = truth.iter().find(|t| t["source"] == p["source"] && t["page"] == p["page"]).unwrap();
-                for w in t["expect_words"].as_array().unwrap() {
-                    let w = w.as_str().unwrap().to_lowercase();
-                    assert!(text.to_lowercase().contains(&w), "{id} page {at}: {w} not in the original page");
-                }
+                // The born-digital page itself: the words of its text layer.
+                let text = text.to_lowercase();
+                let words: Vec<String> = stored
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() >= 4)
+                    .map(str::to_lowercase)
+                    .collect();
+                let found = words.iter().filter(|w| text.contains(w.as_str())).count();
+                assert!(
+                    found * 10 >= words.len() * 9,
+                    "{id} page {at}: {found} of {} words in the original page",
+                    words.len()
+                );
             }
         }
     }
@@ -234,53 +248,61 @@ fn pdf_words(pdf: &Path, page: usize) -> Vec<(String, f64, f64, f64, f64)> {
 #[test]
 fn selecting_a_word_in_the_pdf_covers_that_word_of_the_scan() {
     let e = samples_exported();
-    let rows = csv_rows(&e.out);
-    // A clean page, a page deskewed by 4 degrees, a page turned upright.
-    let mut checked = 0;
-    for source in [
+    // A clean page, a page deskewed by 4 degrees, a page turned upright, bilevel pages.
+    let sources = [
         "png/progress_nodpi.png",
         "png/consult_skewed.png",
         "png/radiology_sideways.png",
         "tiff/discharge_g4_3pages.tif",
-    ] {
-        let Some(row) = rows.iter().find(|r| r["source_file"] == source) else { continue };
-        let pdf = e.out.join(&row["pdf_path"]);
-        let pages: Vec<&Value> =
-            e.pages.iter().filter(|p| p["document_id"].as_str() == Some(&row["document_id"])).collect();
-        for (n, p) in pages.iter().enumerate() {
-            let scale = 72.0 / p["dpi"].as_f64().unwrap();
-            let ocr = ocr_words(&e.store, p["page_id"].as_str().unwrap());
-            let found = pdf_words(&pdf, n + 1);
-            assert!(ocr.len() > 50, "{source}: {} words", ocr.len());
-            let (mut close, mut far) = (0, Vec::new());
-            for (text, x, y, w, h) in &ocr {
-                let (x0, y0, x1, y1) = (x * scale, y * scale, (x + w) * scale, (y + h) * scale);
-                // Across: within a point. Up and down: a line has one size,
-                // the band of its words, so the word's box overlaps most of
-                // it (an OCR box a speck stretched is taller than the word).
-                let on_box = |f: &&(String, f64, f64, f64, f64)| {
-                    let dx = (f.1 - x0).abs().max((f.3 - x1).abs());
-                    let overlap = f.4.min(y1) - f.2.max(y0);
-                    &f.0 == text && dx <= 1.0 && overlap >= 0.5 * (f.4 - f.2).min(y1 - y0)
-                };
-                match found.iter().find(on_box) {
-                    Some(f) if (f.2 - y0).abs().max((f.4 - y1).abs()) <= 4.0 => close += 1,
-                    Some(_) => {}
-                    None => far.push(text.clone()),
-                }
+    ];
+    let pages: Vec<&Value> = e.pages.iter().filter(|p| sources.contains(&p["source"].as_str().unwrap())).collect();
+    assert_eq!(check_word_boxes(&e.store, &e.out, &pages), 6);
+}
+
+/// For each (filed) page, every OCR word is within a point across of its
+/// box in the PDF (`pdftotext -bbox`) and overlaps it up and down, nine in
+/// ten within four points. Returns the pages checked.
+fn check_word_boxes(store: &Path, out: &Path, pages: &[&Value]) -> usize {
+    let rows = csv_rows(out);
+    let mut checked = 0;
+    for p in pages.iter().filter(|p| p["status"] == "filed" && p["text_source"] == "ocr") {
+        let row = rows.iter().rfind(|r| r["document_id"].as_str() == p["document_id"].as_str().unwrap()).unwrap();
+        let pdf = out.join(&row["pdf_path"]);
+        let n = p["page"].as_u64().unwrap() as u32;
+        let at = row["page_range"]
+            .split(',')
+            .flat_map(|run| {
+                let (a, b) = run.split_once('-').unwrap_or((run, run));
+                a.parse::<u32>().unwrap()..=b.parse::<u32>().unwrap()
+            })
+            .position(|x| x == n)
+            .unwrap();
+        let source = p["page_id"].as_str().unwrap();
+        let scale = 72.0 / p["dpi"].as_f64().unwrap();
+        let ocr = ocr_words(store, source);
+        let found = pdf_words(&pdf, at + 1);
+        let (mut close, mut far) = (0, Vec::new());
+        for (text, x, y, w, h) in &ocr {
+            let (x0, y0, x1, y1) = (x * scale, y * scale, (x + w) * scale, (y + h) * scale);
+            // Across: within a point. Up and down: a line has one size,
+            // the band of its words, so the word's box overlaps most of
+            // it (an OCR box a speck stretched is taller than the word).
+            let on_box = |f: &&(String, f64, f64, f64, f64)| {
+                let dx = (f.1 - x0).abs().max((f.3 - x1).abs());
+                let overlap = f.4.min(y1) - f.2.max(y0);
+                &f.0 == text && dx <= 1.0 && overlap >= 0.5 * (f.4 - f.2).min(y1 - y0)
+            };
+            match found.iter().find(on_box) {
+                Some(f) if (f.2 - y0).abs().max((f.4 - y1).abs()) <= 4.0 => close += 1,
+                Some(_) => {}
+                None => far.push(text.clone()),
             }
-            assert!(far.is_empty(), "{source} page {}: words off their box: {far:?}", n + 1);
-            assert!(
-                close * 10 >= ocr.len() * 9,
-                "{source} page {}: {close} of {} words within 4 points",
-                n + 1,
-                ocr.len()
-            );
-            assert!(close > 0);
-            checked += 1;
         }
+        assert!(far.is_empty(), "page {source}: words off their box: {far:?}");
+        assert!(close * 10 >= ocr.len() * 9, "page {source}: {close} of {} words within 4 points", ocr.len());
+        checked += 1;
     }
-    assert!(checked >= 4, "{checked} pages checked");
+    checked
 }
 
 /// Tesseract's words (text, x, y, w, h in pixels) on a picture of a PDF page.
@@ -376,19 +398,32 @@ fn ndjson(files: &[PathBuf]) -> Vec<Value> {
 #[test]
 fn the_fhir_export_is_valid_r4_for_an_independent_model() {
     let e = samples_exported();
-    let mut files = fhir_files(&e.out, "ndjson");
-    files.extend(fhir_files(&e.out, "json"));
+    check_fhir(&e.out, &e.pages);
+    // The validator is strict: an element R4 does not have is refused.
+    let bad = e.out.parent().unwrap().join("bad.ndjson");
+    let mut wrong = ndjson(&fhir_files(&e.out, "ndjson"))[0].clone();
+    wrong["dates"] = wrong["date"].clone();
+    std::fs::write(&bad, format!("{wrong}\n")).unwrap();
+    assert_eq!(validate_fhir(&[bad]).0, 1, "an invalid resource is refused");
+}
+
+/// The FHIR export of a first run: valid R4 for `fhir.resources`, one
+/// current `DocumentReference` per filed document, naming its patient and
+/// its PDF by size and SHA-1.
+fn check_fhir(out: &Path, pages: &[Value]) {
+    let mut files = fhir_files(out, "ndjson");
+    files.extend(fhir_files(out, "json"));
     let (code, report) = validate_fhir(&files);
     assert_eq!(code, 0, "{report}");
-    let docs = filed_documents(&e.pages);
-    let resources = ndjson(&fhir_files(&e.out, "ndjson"));
+    let docs = filed_documents(pages);
+    let resources = ndjson(&fhir_files(out, "ndjson"));
     assert_eq!(resources.len(), docs.len(), "one DocumentReference per filed document");
     for r in &resources {
         let id = r["identifier"][0]["value"].as_str().unwrap();
         let pages = &docs[id];
         assert_eq!(r["subject"]["identifier"]["value"], pages[0]["patient"]["mrn"]);
         let a = &r["content"][0]["attachment"];
-        let pdf = std::fs::read(e.out.join(a["url"].as_str().unwrap())).unwrap();
+        let pdf = std::fs::read(out.join(a["url"].as_str().unwrap())).unwrap();
         use base64::Engine;
         use sha1::Digest;
         assert_eq!(a["hash"], base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(&pdf)));
@@ -396,22 +431,26 @@ fn the_fhir_export_is_valid_r4_for_an_independent_model() {
         assert_eq!(a["extension"][0]["valuePositiveInt"], pages.len());
         assert_eq!(r["status"], "current");
     }
-    // The validator is strict: an element R4 does not have is refused.
-    let bad = e.out.parent().unwrap().join("bad.ndjson");
-    let mut wrong = resources[0].clone();
-    wrong["dates"] = wrong["date"].clone();
-    std::fs::write(&bad, format!("{wrong}\n")).unwrap();
-    assert_eq!(validate_fhir(&[bad]).0, 1, "an invalid resource is refused");
 }
 
 #[test]
 fn the_csv_load_file_has_a_row_per_filed_document() {
     let e = samples_exported();
-    let docs = filed_documents(&e.pages);
+    check_csv(&e.out, &e.pages, "samples");
     let rows = csv_rows(&e.out);
+    let multi =
+        rows.iter().find(|r| r["source_file"] == "tiff/discharge_g4_3pages.tif").expect("the 3-page discharge summary");
+    assert_eq!((multi["page_range"].as_str(), multi["loinc"].as_str()), ("1-3", "18842-5"));
+}
+
+/// The CSV export of a first run: its header, a row per filed document
+/// with its patient, pages, source and the PDF's SHA-256.
+fn check_csv(out: &Path, pages: &[Value], batch: &str) {
+    let docs = filed_documents(pages);
+    let rows = csv_rows(out);
     assert_eq!(rows.len(), docs.len());
     let header =
-        std::fs::read_to_string(std::fs::read_dir(e.out.join("csv")).unwrap().next().unwrap().unwrap().path()).unwrap();
+        std::fs::read_to_string(std::fs::read_dir(out.join("csv")).unwrap().next().unwrap().unwrap().path()).unwrap();
     assert!(header.starts_with("pdf_path,mrn,family_name,given_name,birth_date,type_code,loinc,display,service_date,pages,batch,source_file,page_range,pdf_sha256,document_id,revision,status,action\r\n"));
     for row in &rows {
         let pages = &docs[&row["document_id"]];
@@ -423,15 +462,12 @@ fn the_csv_load_file_has_a_row_per_filed_document() {
         assert_eq!(row["pages"], pages.len().to_string());
         assert_eq!(row["action"], "add");
         assert_eq!(row["source_file"], pages[0]["source"].as_str().unwrap());
-        assert_eq!(row["batch"], "samples");
+        assert_eq!(row["batch"], batch);
         use sha2::Digest;
-        let pdf = std::fs::read(e.out.join(&row["pdf_path"])).unwrap();
+        let pdf = std::fs::read(out.join(&row["pdf_path"])).unwrap();
         let sha: String = sha2::Sha256::digest(&pdf).iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(row["pdf_sha256"], sha);
     }
-    let multi =
-        rows.iter().find(|r| r["source_file"] == "tiff/discharge_g4_3pages.tif").expect("the 3-page discharge summary");
-    assert_eq!((multi["page_range"].as_str(), multi["loinc"].as_str()), ("1-3", "18842-5"));
 }
 
 #[test]
@@ -650,4 +686,67 @@ fn a_version_1_store_is_refused_then_migrated_with_its_images_read_again() {
     let r = run(c);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("nothing to do"), "{}", r.stderr);
+}
+
+/// The checks above on a batch of scans from `scripts/make-filing-batch`
+/// (`scripts/eval-export` makes one and runs this): `CHARTMILL_EXPORT_BATCH`
+/// names a folder with `patients.csv` and `scans/`. Every filed document's
+/// PDF, FHIR resource and CSV row, the word boxes of ten pages, and a
+/// document re-filed to another patient.
+#[test]
+#[ignore = "needs a generated batch: scripts/eval-export"]
+fn the_exports_of_a_generated_batch() {
+    let batch = PathBuf::from(std::env::var_os("CHARTMILL_EXPORT_BATCH").expect("CHARTMILL_EXPORT_BATCH=DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let mut c = cmd(&store);
+    c.args(["patients", "import"]).arg(batch.join("patients.csv"));
+    assert_eq!(run(c).code, 0);
+    let r = ingest(&store, &batch.join("scans"), &[]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let out = dir.path().join("out");
+    let r = export_to(&store, &out, &["pdf,fhir,csv", "--bundle"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pages = export(&store);
+    let docs = filed_documents(&pages);
+    let filed_pages: usize = docs.values().map(Vec::len).sum();
+    eprintln!("generated batch: {} pages, {} documents filed ({filed_pages} pages)", pages.len(), docs.len());
+    assert!(docs.len() >= 20, "{} documents filed", docs.len());
+    check_pdfs(&out, &pages);
+    check_fhir(&out, &pages);
+    check_csv(&out, &pages, "scans");
+    let sample: Vec<&Value> = docs.values().flatten().filter(|p| p["text_source"] == "ocr").take(10).collect();
+    assert_eq!(check_word_boxes(&store, &out, &sample), sample.len());
+    eprintln!(
+        "generated batch: {} PDFs, {} FHIR resources, {} CSV rows checked; word boxes on {} pages",
+        docs.len(),
+        ndjson(&fhir_files(&out, "ndjson")).len(),
+        csv_rows(&out).len(),
+        sample.len()
+    );
+    // A correction: the first filed document re-filed to another patient.
+    let (doc, doc_pages) = docs.iter().next().unwrap();
+    let old_mrn = doc_pages[0]["patient"]["mrn"].as_str().unwrap().to_string();
+    let index = std::fs::read_to_string(batch.join("patients.csv")).unwrap();
+    let other =
+        index.lines().skip(1).map(|l| l.split(',').next().unwrap()).find(|m| *m != old_mrn).unwrap().to_string();
+    review(&store, &["reopen", doc]);
+    review(&store, &["resolve", doc, "--patient", &other]);
+    let r = export_to(&store, &out, &["fhir,csv"]);
+    assert!(r.stderr.contains("fhir: 0 documents added, 1 corrected, 0 withdrawn"), "{}", r.stderr);
+    let latest = fhir_files(&out, "ndjson").last().cloned().unwrap();
+    let resources = ndjson(std::slice::from_ref(&latest));
+    assert_eq!(validate_fhir(&[latest]).0, 0);
+    assert_eq!(
+        (resources[0]["status"].as_str(), resources[1]["status"].as_str()),
+        (Some("entered-in-error"), Some("current"))
+    );
+    assert_eq!(
+        resources[1]["relatesTo"][0]["target"]["reference"],
+        format!("DocumentReference/{}", resources[0]["id"].as_str().unwrap())
+    );
+    let rows: Vec<_> = csv_rows(&out).into_iter().filter(|r| &r["document_id"] == doc).collect();
+    let actions: Vec<(&str, &str)> = rows.iter().map(|r| (r["action"].as_str(), r["mrn"].as_str())).collect();
+    assert_eq!(actions, vec![("add", old_mrn.as_str()), ("delete", old_mrn.as_str()), ("add", other.as_str())]);
+    eprintln!("generated batch: document {doc} re-filed: FHIR entered-in-error + replaces, CSV delete + add");
 }
