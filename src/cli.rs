@@ -251,6 +251,13 @@ pub enum DebugCommand {
         #[arg(long)]
         words: bool,
     },
+    /// What JPEG at each quality does to OCR on the gray and colour pages of some folders
+    ImageQuality {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long, value_delimiter = ',', default_value = "60,75,85,92")]
+        quality: Vec<u8>,
+    },
     /// Add synthetic page records (no OCR) to measure status and export on a big store
     Fill {
         #[arg(long)]
@@ -410,6 +417,10 @@ pub fn run(cli: Cli) -> Result<u8> {
                 let again = crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &site.identifiers);
                 println!("{}", serde_json::to_string_pretty(&again).unwrap_or_default());
             }
+            Ok(exit::OK)
+        }
+        Command::Debug(DebugCommand::ImageQuality { dirs, quality }) => {
+            crate::devtools::image_quality(&dirs, &quality, site.ocr)?;
             Ok(exit::OK)
         }
         Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch }) => {

@@ -29,6 +29,38 @@ fn page_image() -> crate::imaging::Encoded {
     crate::imaging::for_storage(&page)
 }
 
+/// A page's 300 words drawn from `base` by a generator seeded with `seed`,
+/// each with its number, on lines of a dozen, with boxes that vary; and
+/// the page's text.
+fn page_words(base: &[&str], seed: u64) -> (String, Vec<Word>) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut text = String::new();
+    let words: Vec<Word> = (0..300u32)
+        .map(|i| {
+            let r = next();
+            let word = format!("{}{}", base[(r % base.len() as u64) as usize], r % 97);
+            text.push_str(&word);
+            text.push(if i % 12 == 11 { '\n' } else { ' ' });
+            Word {
+                text: word,
+                conf: 80.0 + (r % 20) as f32,
+                x: (i % 12) * 120 + (r >> 8) as u32 % 9,
+                y: (i / 12) * 40 + (r >> 16) as u32 % 5,
+                w: 90 + (r >> 24) as u32 % 20,
+                h: 28 + (r >> 32) as u32 % 5,
+                line: i / 12 + 1,
+            }
+        })
+        .collect();
+    (text, words)
+}
+
 /// Adds `pages` synthetic pages in files of `per_file` pages to batch `batch`.
 pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()> {
     let b = store.batch_named(batch, &["(synthetic)".into()])?;
@@ -55,21 +87,7 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
         kept_from_source: false,
         pdf_page: 0,
     };
-    let text = FILLER.repeat(6);
-    let words: Vec<Word> = text
-        .split_whitespace()
-        .take(300)
-        .enumerate()
-        .map(|(i, w)| Word {
-            text: w.into(),
-            conf: 93.0,
-            x: (i as u32 % 12) * 120,
-            y: (i as u32 / 12) * 40,
-            w: 100,
-            h: 30,
-            line: i as u32 / 12 + 1,
-        })
-        .collect();
+    let base: Vec<&str> = FILLER.split_whitespace().collect();
     let per_file = per_file.max(1);
     let files = pages.div_ceil(per_file as u64);
     let mut left = pages;
@@ -99,9 +117,12 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
         let patient = crate::model::Patient::from(&patients[(f % PATIENTS) as usize]);
         let mut filed = Vec::new();
         for p in 1..=n {
+            // Each page its own words and boxes, as real pages have: a store
+            // of copies would compress far better than a real one.
+            let (text, words) = page_words(&base, f * per_file as u64 + p as u64);
             let mut page = PageRecord::new(rec.id, p, b.id);
             page.text_source = TextSource::Ocr;
-            page.text = text.clone();
+            page.text = text;
             page.ocr_confidence = Some(0.93);
             (page.width, page.height, page.dpi) = (1700, 2200, 200);
             page.review_reasons = vec![crate::pipeline::REASON_NO_PATIENT.into()];
@@ -126,4 +147,55 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
         store.update_file(&rec)?;
     }
     store.flush()
+}
+
+/// What JPEG at each quality does to OCR (`debug image-quality`): every
+/// gray or colour page (not bilevel) of the files under `dirs` is read as
+/// decoded, then again after a JPEG round trip at each quality; prints,
+/// per quality, the pages read to the same text, the character difference
+/// between the readings (1 - Levenshtein similarity), and the JPEG's size
+/// against lossless PNG. Prints counts only, no text.
+pub fn image_quality(dirs: &[std::path::PathBuf], qualities: &[u8], ocr: crate::ocr::OcrSettings) -> Result<()> {
+    use crate::imaging::{encode_jpeg, encode_png, Pixels};
+    let mut engine = crate::ocr::Engine::new(ocr)?;
+    let limits = crate::decode::Limits::default();
+    // Per quality: pages, same text, summed difference, JPEG bytes; and PNG bytes.
+    let mut per: Vec<(u64, u64, f64, u64)> = vec![(0, 0, 0.0, 0); qualities.len()];
+    let mut png_bytes = 0u64;
+    for dir in dirs {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(|e| e.ok()) {
+            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+            let Some(format) = Format::sniff(&bytes) else { continue };
+            let Ok(opened) = crate::decode::open(format, &bytes, &limits) else { continue };
+            for n in 1..=opened.page_count() {
+                let Ok(crate::decode::RawPage::Image(img)) = opened.page(n, &limits) else { continue };
+                if crate::imaging::is_bilevel(&img.gray) || crate::prepare::is_blank(&img.gray) {
+                    continue;
+                }
+                let (w, h) = img.gray.dimensions();
+                let (dpi, _) = crate::prepare::effective_dpi(img.dpi, w, h);
+                let Ok(first) = engine.read(&img.gray, dpi) else { continue };
+                png_bytes += encode_png(Pixels::Gray(&img.gray)).len() as u64;
+                for (q, row) in qualities.iter().zip(per.iter_mut()) {
+                    let Some(jpeg) = encode_jpeg(Pixels::Gray(&img.gray), *q) else { continue };
+                    let Ok(again) = image::load_from_memory(&jpeg).map(|i| i.to_luma8()) else { continue };
+                    let Ok(second) = engine.read(&again, dpi) else { continue };
+                    row.0 += 1;
+                    row.1 += u64::from(first.text == second.text);
+                    row.2 += 1.0 - crate::filing::similarity(&first.text, &second.text) as f64;
+                    row.3 += jpeg.len() as u64;
+                }
+                engine.release_page();
+            }
+        }
+    }
+    println!("quality  pages  same text  mean difference  JPEG bytes / PNG bytes");
+    for (q, (pages, same, diff, bytes)) in qualities.iter().zip(per) {
+        println!(
+            "{q:>7}  {pages:>5}  {same:>9}  {:>14.4}%  {:.2}",
+            100.0 * diff / pages.max(1) as f64,
+            bytes as f64 / png_bytes.max(1) as f64
+        );
+    }
+    Ok(())
 }
