@@ -131,6 +131,41 @@ pub enum Command {
     },
     /// Bring a store of an older schema version up to date
     Migrate,
+    /// The workstation's users and their roles
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; the password is asked for (twice), or read from standard input
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: crate::users::Role,
+        /// Read the password from the first line of standard input (for scripts)
+        #[arg(long)]
+        password_stdin: bool,
+        /// Who does it, for the audit trail [default: the login name]
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Every user, their role and state (never their password)
+    List,
+    /// Refuse a user's logins from now on
+    Disable {
+        name: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Set a user's password anew (and lift a lock)
+    ResetPassword {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -431,6 +466,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Export(args) => crate::commands::export(&site, &store_path, args),
         Command::Reconcile { batch, json } => crate::commands::reconcile(&store_path, batch.as_deref(), json),
         Command::Migrate => crate::commands::migrate(&store_path),
+        Command::Users(cmd) => crate::commands::users(&store_path, cmd),
     }
 }
 

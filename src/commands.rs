@@ -570,3 +570,85 @@ pub fn migrate(store_path: &Path) -> Result<u8> {
     }
     Ok(if missing.is_empty() { exit::OK } else { exit::DONE_WITH_FAILURES })
 }
+
+/// Reads a new password: the first line of standard input, or asked for
+/// twice on the terminal without echo.
+fn read_new_password(from_stdin: bool) -> Result<String> {
+    let io = |e| Error::Io { path: "standard input".into(), source: e };
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(io)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("password: ").map_err(io)?;
+    let again = rpassword::prompt_password("password again: ").map_err(io)?;
+    if first != again {
+        return Err(Error::Config("the two passwords differ".into()));
+    }
+    Ok(first)
+}
+
+/// `chartmill users ...`: every change is in the audit trail (never a password).
+pub fn users(store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
+    use crate::cli::UsersCommand::*;
+    use crate::users::{self, UserRecord};
+    let bad = |e: users::UserError| Error::Config(e.to_string());
+    let audit =
+        |store: &crate::store::Store, by: Option<String>, action: &str, target: &str, after: serde_json::Value| {
+            store.audit(crate::store::AuditEntry {
+                seq: 0,
+                at: crate::model::now(),
+                user: crate::review::user(by),
+                action: action.into(),
+                target: target.into(),
+                before: serde_json::Value::Null,
+                after,
+            })?;
+            store.flush()
+        };
+    match cmd {
+        Add { name, role, password_stdin, user } => {
+            users::check_name(&name).map_err(bad)?;
+            let store = crate::store::Store::open(store_path)?;
+            if store.user(&name)?.is_some() {
+                return Err(Error::Config(format!("there is a user {name} already")));
+            }
+            let password = read_new_password(password_stdin)?;
+            let record = users::new_user(&name, role, &password, crate::model::now()).map_err(bad)?;
+            store.put_user(&record)?;
+            audit(&store, user, "user add", &name, serde_json::json!({"role": role.name()}))?;
+            eprintln!("user {name} added ({})", role.name());
+        }
+        List => {
+            let store = crate::cli::open_for_reading(store_path)?;
+            let now = crate::model::now();
+            for u in store.users()? {
+                let state = match (u.disabled, u.locked_until) {
+                    (true, _) => "disabled".to_string(),
+                    (false, Some(t)) if t > now => format!("locked until {}", crate::report::format_utc(t)),
+                    _ => "active".to_string(),
+                };
+                println!("{}\t{}\t{state}", u.name, u.role.name());
+            }
+        }
+        Disable { name, user } => {
+            let store = crate::store::Store::open_existing(store_path)?;
+            let mut u: UserRecord = store.user(&name)?.ok_or_else(|| Error::Config(format!("no user {name}")))?;
+            u.disabled = true;
+            store.put_user(&u)?;
+            audit(&store, user, "user disable", &name, serde_json::Value::Null)?;
+            eprintln!("user {name} disabled");
+        }
+        ResetPassword { name, password_stdin, user } => {
+            let store = crate::store::Store::open_existing(store_path)?;
+            let mut u: UserRecord = store.user(&name)?.ok_or_else(|| Error::Config(format!("no user {name}")))?;
+            let password = read_new_password(password_stdin)?;
+            u.password_hash = users::hash_password(&password).map_err(bad)?;
+            (u.failed_logins, u.locked_until, u.password_changed_at) = (0, None, crate::model::now());
+            store.put_user(&u)?;
+            audit(&store, user, "user reset-password", &name, serde_json::Value::Null)?;
+            eprintln!("user {name}: password set");
+        }
+    }
+    Ok(exit::OK)
+}

@@ -27,6 +27,7 @@ pub mod review;
 pub mod store;
 pub mod taxonomy;
 pub mod train;
+pub mod users;
 pub mod walk;
 
 pub use error::{Error, InputError, Result};

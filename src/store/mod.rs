@@ -28,6 +28,7 @@
 //! | `exports`     | export target id u64 BE               | [`ExportTarget`] JSON          |
 //! | `export_names`| kind ++ 0 ++ folder, UTF-8            | export target id u64 BE        |
 //! | `exported`    | target id u64 BE ++ file id u64 BE ++ sequence u32 BE | [`ExportedDoc`] JSON |
+//! | `users`       | user name, UTF-8                      | [`crate::users::UserRecord`] JSON |
 //!
 //! `meta` also holds `store_id`, 16 hex digits drawn when the store is
 //! created (exports name documents with it). Page images are files in
@@ -204,6 +205,7 @@ struct Handles {
     exports: sled::Tree,
     export_names: sled::Tree,
     exported: sled::Tree,
+    users: sled::Tree,
 }
 
 fn page_key(file_id: u64, page: u32) -> [u8; 12] {
@@ -426,6 +428,7 @@ impl Store {
             exports: tree("exports")?,
             export_names: tree("export_names")?,
             exported: tree("exported")?,
+            users: tree("users")?,
             db,
         };
         Ok(Store {
@@ -1103,6 +1106,28 @@ impl Store {
             })
             .map_err(|e| self.tx_err(e))?;
         self.flush()
+    }
+}
+
+// ----- users -----
+
+impl Store {
+    pub fn user(&self, name: &str) -> Result<Option<crate::users::UserRecord>> {
+        match self.h.users.get(name.as_bytes()).map_err(|e| self.err(e))? {
+            Some(v) => Ok(Some(self.decode(&v, "user")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds or replaces a user, durably.
+    pub fn put_user(&self, user: &crate::users::UserRecord) -> Result<()> {
+        self.h.users.insert(user.name.as_bytes(), to_json(user)).map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    /// Every user, by name.
+    pub fn users(&self) -> Result<Vec<crate::users::UserRecord>> {
+        self.h.users.iter().values().map(|v| self.decode(&v.map_err(|e| self.err(e))?, "user")).collect()
     }
 }
 

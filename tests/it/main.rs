@@ -13,3 +13,4 @@ mod harness;
 mod leaks;
 mod resume;
 mod samples;
+mod users;
