@@ -268,6 +268,37 @@ pub enum ReviewCommand {
         #[arg(long)]
         user: Option<String>,
     },
+    /// Split a document before a page: the pages from there are a new document
+    Split {
+        id: String,
+        /// The page (of the file) that starts the new document
+        #[arg(long)]
+        at: u32,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Merge a document into the one before it in its file
+    Merge {
+        id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Move a page (FILE:PAGE) to another document of its file
+    Move {
+        page: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Set the type of a document (or a page) without filing it
+    Retype {
+        id: String,
+        #[arg(long = "type")]
+        doc_type: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

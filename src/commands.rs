@@ -400,6 +400,30 @@ pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewComma
             eprintln!("{} page(s) back in review", pages.len());
             Ok(exit::OK)
         }
+        Split { id, at, user } => {
+            let store = crate::store::Store::open_existing(store_path)?;
+            let new = review::split(&store, &id, at, &review::user(user))?;
+            eprintln!("{id} split before page {at}: its pages from there are document {new}");
+            Ok(exit::OK)
+        }
+        Merge { id, user } => {
+            let store = crate::store::Store::open_existing(store_path)?;
+            let into = review::merge_with_previous(&store, &id, &review::user(user))?;
+            eprintln!("{id} merged into {into}");
+            Ok(exit::OK)
+        }
+        Move { page, to, user } => {
+            let store = crate::store::Store::open_existing(store_path)?;
+            review::move_page(&store, &page, &to, &review::user(user))?;
+            eprintln!("page {page} moved to {to}");
+            Ok(exit::OK)
+        }
+        Retype { id, doc_type, user } => {
+            let store = crate::store::Store::open_existing(store_path)?;
+            let pages = review::retype(&store, &id, &doc_type, &review::user(user), &site.taxonomy()?)?;
+            eprintln!("{} page(s) typed {doc_type}", pages.len());
+            Ok(exit::OK)
+        }
     }
 }
 

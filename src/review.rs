@@ -136,17 +136,29 @@ fn change(
     }
     store.update_pages(&changed, None)?;
     let after: Vec<_> = changed.iter().map(summary).collect();
+    record(store, user, action, target, json!(before), json!(after))?;
+    Ok(changed)
+}
+
+/// Appends one change to the audit trail and makes it durable.
+fn record(
+    store: &Store,
+    user: &str,
+    action: &str,
+    target: &str,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> Result<()> {
     store.audit(AuditEntry {
         seq: 0,
         at: now(),
         user: user.into(),
         action: action.into(),
         target: target.into(),
-        before: json!(before),
-        after: json!(after),
+        before,
+        after,
     })?;
-    store.flush()?;
-    Ok(changed)
+    store.flush()
 }
 
 /// Files the named pages to `mrn` (and optionally sets their type).
@@ -224,4 +236,145 @@ pub fn record_view(store: &Store, id: &str, user: &str) -> Result<()> {
         after: serde_json::Value::Null,
     })?;
     store.flush()
+}
+
+/// The pages of a file as they stand, checked to be fully ingested: a file
+/// still being read is not yet cut into documents, and its pages are not
+/// changed under the ingest.
+fn pages_of_done_file(store: &Store, file_id: u64) -> Result<Vec<PageRecord>> {
+    match store.file(file_id)? {
+        Some(f) if f.status == crate::model::FileStatus::Done => store.pages_of(file_id),
+        Some(_) => {
+            Err(Error::Config(format!("file {file_id} is still being ingested: its documents are not final yet")))
+        }
+        None => Err(Error::Config("no such document or page".into())),
+    }
+}
+
+/// The file's documents as its pages now say (by number, first and last page).
+fn documents_of(file_id: u64, pages: &[PageRecord]) -> Vec<crate::store::DocumentRecord> {
+    let mut by_seq: std::collections::BTreeMap<u32, crate::store::DocumentRecord> = std::collections::BTreeMap::new();
+    for p in pages.iter().filter(|p| p.status != PageStatus::Separator) {
+        let d = by_seq.entry(p.document_seq).or_insert_with(|| crate::store::DocumentRecord {
+            file_id,
+            seq: p.document_seq,
+            first_page: p.page,
+            last_page: p.page,
+            doc_type: p.doc_type.clone(),
+        });
+        d.first_page = d.first_page.min(p.page);
+        d.last_page = d.last_page.max(p.page);
+    }
+    by_seq.into_values().collect()
+}
+
+/// Stores the file's pages cut into documents anew, with one audit entry.
+fn recut(
+    store: &Store,
+    user: &str,
+    action: &str,
+    target: &str,
+    file_id: u64,
+    before: &[PageRecord],
+    after: Vec<PageRecord>,
+) -> Result<()> {
+    let changed: Vec<PageRecord> = after.iter().zip(before).filter(|(a, b)| a != b).map(|(a, _)| a.clone()).collect();
+    let docs = documents_of(file_id, &after);
+    store.update_pages(&changed, Some((file_id, &docs)))?;
+    let seqs = |pages: &[PageRecord]| -> Vec<serde_json::Value> {
+        pages
+            .iter()
+            .filter(|p| p.status != PageStatus::Separator)
+            .map(|p| json!({"page_id": p.page_id(), "document_id": p.document_id()}))
+            .collect()
+    };
+    record(store, user, action, target, json!(seqs(before)), json!(seqs(&after)))
+}
+
+/// Splits document `id` (`FILE-SEQ`) before page `at`: its pages from `at`
+/// on become a new document, numbered after every number the file has had
+/// (other documents keep theirs). Their status, patient and type stay as
+/// they were. Returns the new document's id.
+pub fn split(store: &Store, id: &str, at: u32, user: &str) -> Result<String> {
+    let Target::Document(file_id, seq) = parse_target(id)? else {
+        return Err(Error::Config("split takes a document id (FILE-SEQ)".into()));
+    };
+    let before = pages_of_done_file(store, file_id)?;
+    let of_doc: Vec<u32> =
+        before.iter().filter(|p| p.document_seq == seq && p.status != PageStatus::Separator).map(|p| p.page).collect();
+    if !of_doc.contains(&at) || of_doc.first() == Some(&at) {
+        return Err(Error::Config(format!("page {at} is not a page of {id} after its first")));
+    }
+    let new_seq = store.next_document_seq(file_id)?;
+    let mut after = before.clone();
+    for p in after.iter_mut().filter(|p| p.document_seq == seq && p.page >= at) {
+        p.document_seq = new_seq;
+    }
+    recut(store, user, "split", id, file_id, &before, after)?;
+    Ok(format!("{file_id}-{new_seq}"))
+}
+
+/// Merges document `id` into the document before it in the file (by page):
+/// its pages join that document. Returns the document they joined.
+pub fn merge_with_previous(store: &Store, id: &str, user: &str) -> Result<String> {
+    let Target::Document(file_id, seq) = parse_target(id)? else {
+        return Err(Error::Config("merge takes a document id (FILE-SEQ)".into()));
+    };
+    let before = pages_of_done_file(store, file_id)?;
+    let first = before.iter().filter(|p| p.document_seq == seq).map(|p| p.page).min();
+    let Some(first) = first else { return Err(Error::Config("no such document or page".into())) };
+    let previous = before
+        .iter()
+        .filter(|p| p.page < first && p.document_seq != seq && p.status != PageStatus::Separator)
+        .map(|p| p.document_seq)
+        .next_back()
+        .ok_or_else(|| Error::Config(format!("{id} is the first document of its file")))?;
+    let mut after = before.clone();
+    for p in after.iter_mut().filter(|p| p.document_seq == seq) {
+        p.document_seq = previous;
+    }
+    recut(store, user, "merge", id, file_id, &before, after)?;
+    Ok(format!("{file_id}-{previous}"))
+}
+
+/// Moves page `page_id` (`FILE:PAGE`) into document `to` of the same file.
+pub fn move_page(store: &Store, page_id: &str, to: &str, user: &str) -> Result<()> {
+    let (Target::Page(file_id, page), Target::Document(to_file, to_seq)) = (parse_target(page_id)?, parse_target(to)?)
+    else {
+        return Err(Error::Config("move takes a page id (FILE:PAGE) and a document id (FILE-SEQ)".into()));
+    };
+    if file_id != to_file {
+        return Err(Error::Config("a page moves only to a document of its own file".into()));
+    }
+    let before = pages_of_done_file(store, file_id)?;
+    if !before.iter().any(|p| p.document_seq == to_seq && p.status != PageStatus::Separator) {
+        return Err(Error::Config(format!("no document {to}")));
+    }
+    let mut after = before.clone();
+    let p =
+        after.iter_mut().find(|p| p.page == page).ok_or_else(|| Error::Config("no such document or page".into()))?;
+    if p.status == PageStatus::Separator {
+        return Err(Error::Config("a separator sheet belongs to no document".into()));
+    }
+    p.document_seq = to_seq;
+    recut(store, user, "move", page_id, file_id, &before, after)
+}
+
+/// Sets the type of the named pages (a document or a page) without filing them.
+pub fn retype(
+    store: &Store,
+    id: &str,
+    doc_type: &str,
+    user: &str,
+    taxonomy: &crate::taxonomy::Taxonomy,
+) -> Result<Vec<PageRecord>> {
+    if !taxonomy.contains(doc_type) {
+        return Err(Error::Config(format!("unknown document type '{doc_type}' (see `chartmill types`)")));
+    }
+    let pages = pages_of(store, &parse_target(id)?)?;
+    change(store, user, "retype", id, pages, |p| {
+        p.doc_type = Some(doc_type.to_string());
+        p.doc_type_confidence = Some(1.0);
+        p.doc_type_by = Some(user.to_string());
+    })
 }

@@ -17,6 +17,7 @@
 //! | `pages`       | file id u64 BE ++ page number u32 BE  | [`PageRecord`] JSON            |
 //! | `words`       | same key as `pages`                   | `[Word]` JSON                  |
 //! | `documents`   | file id u64 BE ++ sequence u32 BE     | [`DocumentRecord`] JSON        |
+//! |               | file id u64 BE ++ `u32::MAX`          | the highest sequence given, u32 BE |
 //! | `counters`    | scope u64 BE ++ counter name, UTF-8   | u64 BE                         |
 //! | `patients`    | MRN, upper case                       | [`PatientRecord`] JSON         |
 //! | `patient_dob` | birth date `YYYY-MM-DD` ++ 0 ++ MRN   | empty                          |
@@ -219,6 +220,14 @@ fn counter_key(scope: u64, name: &str) -> Vec<u8> {
     let mut k = scope.to_be_bytes().to_vec();
     k.extend_from_slice(name.as_bytes());
     k
+}
+
+/// The key, after a file's id in `documents`, of the highest document number
+/// the file has had.
+const LAST_SEQ: u32 = u32::MAX;
+
+fn read_u32(v: &[u8]) -> u32 {
+    v.try_into().map(u32::from_be_bytes).unwrap_or(0)
 }
 
 fn read_u64(v: &[u8]) -> u64 {
@@ -719,16 +728,25 @@ impl Store {
                     tree.insert(key, value.as_slice())?;
                 }
                 if let Some((file_id, list)) = documents {
-                    // Transactional trees cannot scan: documents are numbered 1.. densely.
+                    // Transactional trees cannot scan: the highest number a
+                    // document of the file has had is kept under `LAST_SEQ`
+                    // (numbers may have gaps once documents are merged).
+                    let last_key = page_key(file_id, LAST_SEQ);
+                    let last = docs.get(last_key)?.map(|v| read_u32(&v)).unwrap_or(0);
                     let mut seq = 1u32;
-                    while docs.remove(&page_key(file_id, seq))?.is_some() {
-                        touched.insert((file_id, seq));
+                    while seq <= last || docs.get(page_key(file_id, seq))?.is_some() {
+                        if docs.remove(&page_key(file_id, seq))?.is_some() {
+                            touched.insert((file_id, seq));
+                        }
                         seq += 1;
                     }
+                    let mut highest = seq.saturating_sub(1);
                     for d in list {
                         docs.insert(&page_key(file_id, d.seq), to_json(d))?;
                         touched.insert((file_id, d.seq));
+                        highest = highest.max(d.seq);
                     }
+                    docs.insert(&last_key, &highest.to_be_bytes())?;
                 }
                 let mut changed_files = std::collections::BTreeSet::new();
                 for (file_id, seq) in touched {
@@ -834,7 +852,20 @@ impl Store {
     }
 
     pub fn documents(&self, file_id: u64) -> Result<Vec<DocumentRecord>> {
-        self.of_file(&self.h.documents, file_id, "document")
+        self.h
+            .documents
+            .scan_prefix(file_id.to_be_bytes())
+            .filter(|kv| kv.as_ref().map_or(true, |(k, _)| k[8..] != LAST_SEQ.to_be_bytes()))
+            .map(|kv| self.decode(&kv.map_err(|e| self.err(e))?.1, "document"))
+            .collect()
+    }
+
+    /// The next number free for a document of the file (numbers are never given twice).
+    pub fn next_document_seq(&self, file_id: u64) -> Result<u32> {
+        let last = self.h.documents.get(page_key(file_id, LAST_SEQ)).map_err(|e| self.err(e))?.map(|v| read_u32(&v));
+        let listed = self.documents(file_id)?.iter().map(|d| d.seq).max().unwrap_or(0);
+        let gone = self.revisions(file_id)?.iter().map(|(s, _)| *s).max().unwrap_or(0);
+        Ok(last.unwrap_or(0).max(listed).max(gone) + 1)
     }
 
     // ----- counters -----

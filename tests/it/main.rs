@@ -12,5 +12,6 @@ mod filing;
 mod harness;
 mod leaks;
 mod resume;
+mod review;
 mod samples;
 mod users;
