@@ -287,7 +287,6 @@ pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u
 /// `chartmill review ...`.
 pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewCommand) -> Result<u8> {
     use crate::cli::ReviewCommand::*;
-    use crate::model::PageStatus;
     use crate::review;
     match cmd {
         List { reason, batch, doc_type } => {
@@ -303,45 +302,29 @@ pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewComma
                 ),
                 None => None,
             };
-            let sources: std::collections::BTreeMap<u64, String> =
-                store.files().filter_map(|f| f.ok()).map(|f| (f.id, f.source)).collect();
-            // One line per document in review: id, pages, type, source, reasons.
-            let mut current: Option<(String, Vec<u32>, crate::model::PageRecord)> = None;
+            // One line per document in review, oldest first: id, type, source and pages, reasons.
             let mut lines = Vec::new();
-            let mut flush = |cur: Option<(String, Vec<u32>, crate::model::PageRecord)>| {
-                if let Some((id, pages, p)) = cur {
-                    let src = sources.get(&p.file_id).cloned().unwrap_or_default();
-                    let range = match (pages.first(), pages.last()) {
-                        (Some(a), Some(b)) if a != b => format!("pages {a}-{b}"),
-                        (Some(a), _) => format!("page {a}"),
-                        _ => String::new(),
-                    };
-                    lines.push(format!(
-                        "{id}\t{}\t{src} {range}\t{}",
-                        p.doc_type.as_deref().unwrap_or("-"),
-                        p.review_reasons.join("; ")
-                    ));
-                }
-            };
-            for page in store.pages() {
-                let p = page?;
-                let keep = p.status == PageStatus::Review
-                    && batch_id.is_none_or(|b| p.batch == b)
-                    && doc_type.as_ref().is_none_or(|t| p.doc_type.as_ref() == Some(t))
-                    && reason.as_ref().is_none_or(|r| p.review_reasons.iter().any(|x| x.starts_with(r.as_str())));
+            for entry in store.review_queue() {
+                let e = entry?;
+                let keep = batch_id.is_none_or(|b| e.batch == b)
+                    && doc_type.as_ref().is_none_or(|t| e.doc_type.as_ref() == Some(t))
+                    && reason.as_ref().is_none_or(|r| e.reasons.iter().any(|x| x.starts_with(r.as_str())));
                 if !keep {
                     continue;
                 }
-                let id = p.document_id();
-                match &mut current {
-                    Some((cid, pages, _)) if *cid == id => pages.push(p.page),
-                    _ => {
-                        flush(current.take());
-                        current = Some((id, vec![p.page], p));
-                    }
-                }
+                let src = store.file(e.file_id)?.map(|f| f.source).unwrap_or_default();
+                let range = match (e.pages.first(), e.pages.last()) {
+                    (Some(a), Some(b)) if a != b => format!("pages {a}-{b}"),
+                    (Some(a), _) => format!("page {a}"),
+                    _ => String::new(),
+                };
+                lines.push(format!(
+                    "{}\t{}\t{src} {range}\t{}",
+                    e.document_id(),
+                    e.doc_type.as_deref().unwrap_or("-"),
+                    e.reasons.join("; ")
+                ));
             }
-            flush(current.take());
             for l in &lines {
                 println!("{l}");
             }

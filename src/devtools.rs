@@ -1,7 +1,8 @@
 //! Developer tools behind the hidden `chartmill debug` command: fill a store
 //! with synthetic page records (no OCR) to measure `status` and `export` on a
 //! large store. The records go through the normal store API, counters and all:
-//! every file is one document, filed to one of a thousand synthetic patients,
+//! every file is one document, filed to one of a thousand synthetic patients
+//! (one in ten left in review),
 //! every page with the same stored image (a bilevel page of word-like bars,
 //! Group 4, about the size of a typed page's scan).
 
@@ -128,9 +129,14 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
             page.review_reasons = vec![crate::pipeline::REASON_NO_PATIENT.into()];
             page.image = Some(image.clone());
             store.put_page(&page, &words)?;
-            page.status = PageStatus::Filed;
-            page.review_reasons.clear();
-            page.patient = Some(patient.clone());
+            // One document in ten waits in review; the rest are filed.
+            if f % 10 == 0 {
+                page.review_reasons = vec!["MRN not in patient index".into()];
+            } else {
+                page.status = PageStatus::Filed;
+                page.review_reasons.clear();
+                page.patient = Some(patient.clone());
+            }
             (page.doc_type, page.doc_type_confidence) = (Some("progress_note".into()), Some(0.95));
             filed.push(page);
         }

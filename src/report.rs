@@ -36,6 +36,9 @@ pub struct Status {
     /// Per export kind: documents and pages standing exported.
     #[serde(default)]
     pub exported: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Documents in the review queue.
+    #[serde(default)]
+    pub documents_in_review: u64,
 }
 
 fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate::model::BatchRecord>) -> Status {
@@ -89,6 +92,7 @@ fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate
         image_pages: get(store::counter::PAGES_IMAGED),
         image_bytes: get(store::counter::IMAGE_BYTES),
         exported,
+        documents_in_review: get(store::counter::QUEUE_DOCUMENTS),
     }
 }
 
@@ -212,7 +216,7 @@ pub fn render_status(all: &[Status]) -> String {
             s.push_str(&format!("  types  {}\n", types.join("  ")));
         }
         if !st.review_reasons.is_empty() {
-            s.push_str("  review reasons (pages)\n");
+            s.push_str(&format!("  review reasons (pages; {} documents in review)\n", st.documents_in_review));
             let mut reasons: Vec<_> = st.review_reasons.iter().collect();
             reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
             for (k, v) in reasons {

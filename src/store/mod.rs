@@ -30,6 +30,8 @@
 //! | `export_names`| kind ++ 0 ++ folder, UTF-8            | export target id u64 BE        |
 //! | `exported`    | target id u64 BE ++ file id u64 BE ++ sequence u32 BE | [`ExportedDoc`] JSON |
 //! | `users`       | user name, UTF-8                      | [`crate::users::UserRecord`] JSON |
+//! | `queue`       | entered (ns) u64 BE ++ file id u64 BE ++ sequence u32 BE | [`QueueEntry`] JSON: documents in review, oldest first |
+//! | `queue_of`    | file id u64 BE ++ sequence u32 BE     | the document's key in `queue`  |
 //!
 //! `meta` also holds `store_id`, 16 hex digits drawn when the store is
 //! created (exports name documents with it). Page images are files in
@@ -87,6 +89,8 @@ pub mod counter {
     /// Pages with a stored image, and the bytes of their images.
     pub const PAGES_IMAGED: &str = "pages_imaged";
     pub const IMAGE_BYTES: &str = "image_bytes";
+    /// Documents in the review queue.
+    pub const QUEUE_DOCUMENTS: &str = "queue_documents";
     /// `exported_documents:<kind>` and `exported_pages:<kind>`: documents
     /// (and their pages) standing exported by exports of that kind.
     pub fn exported_documents(kind: &str) -> String {
@@ -144,6 +148,48 @@ pub struct Revision {
     pub state: String,
     /// When it entered this state.
     pub at: i64,
+}
+
+/// A document waiting in review, as the queue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub file_id: u64,
+    pub seq: u32,
+    pub batch: u64,
+    pub doc_type: Option<String>,
+    /// The document's pages (numbers in the file), those in review among them.
+    pub pages: Vec<u32>,
+    pub in_review: u32,
+    /// The review reasons of its pages, each once.
+    pub reasons: Vec<String>,
+}
+
+impl QueueEntry {
+    pub fn document_id(&self) -> String {
+        format!("{}-{}", self.file_id, self.seq)
+    }
+}
+
+/// The queue entry of a document whose pages are `pages`, when one of them
+/// is in review.
+fn queue_entry(file_id: u64, seq: u32, pages: &[&PageRecord]) -> Option<QueueEntry> {
+    let waiting: Vec<&&PageRecord> = pages.iter().filter(|p| p.status == crate::model::PageStatus::Review).collect();
+    let first = waiting.first()?;
+    let mut reasons: Vec<String> = Vec::new();
+    for r in waiting.iter().flat_map(|p| &p.review_reasons) {
+        if !reasons.contains(r) {
+            reasons.push(r.clone());
+        }
+    }
+    Some(QueueEntry {
+        file_id,
+        seq,
+        batch: first.batch,
+        doc_type: first.doc_type.clone(),
+        pages: pages.iter().map(|p| p.page).collect(),
+        in_review: waiting.len() as u32,
+        reasons,
+    })
 }
 
 /// Where one kind of export writes, and how far it has got.
@@ -207,6 +253,8 @@ struct Handles {
     export_names: sled::Tree,
     exported: sled::Tree,
     users: sled::Tree,
+    queue: sled::Tree,
+    queue_of: sled::Tree,
 }
 
 fn page_key(file_id: u64, page: u32) -> [u8; 12] {
@@ -438,6 +486,8 @@ impl Store {
             export_names: tree("export_names")?,
             exported: tree("exported")?,
             users: tree("users")?,
+            queue: tree("queue")?,
+            queue_of: tree("queue_of")?,
             db,
         };
         Ok(Store {
@@ -696,9 +746,12 @@ impl Store {
             pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
         let updated: BTreeMap<(u64, u32), &PageRecord> = pages.iter().map(|p| ((p.file_id, p.page), p)).collect();
         let at = crate::model::now();
+        // When documents enter the review queue: nanoseconds, for their order.
+        let entered =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let h = &self.h;
-        (&h.pages, &h.documents, &h.counters, &h.revisions, &h.changes, &h.file_changes)
-            .transaction(|(tree, docs, counters, revisions, changes, file_changes)| {
+        (&h.pages, &h.documents, &h.counters, &h.revisions, &h.changes, &h.file_changes, &h.queue, &h.queue_of)
+            .transaction(|(tree, docs, counters, revisions, changes, file_changes, queue, queue_of)| {
                 // Documents whose state may have changed.
                 let mut touched: std::collections::BTreeSet<(u64, u32)> = std::collections::BTreeSet::new();
                 for (p, (key, value)) in pages.iter().zip(&encoded) {
@@ -751,8 +804,8 @@ impl Store {
                 let mut changed_files = std::collections::BTreeSet::new();
                 for (file_id, seq) in touched {
                     let key = page_key(file_id, seq);
-                    let state = match docs.get(key)? {
-                        None => String::new(),
+                    let (state, waiting) = match docs.get(key)? {
+                        None => (String::new(), None),
                         Some(v) => {
                             let d: DocumentRecord = serde_json::from_slice(&v).map_err(|e| {
                                 ConflictableTransactionError::Abort(format!("unreadable document record: {e}"))
@@ -776,9 +829,33 @@ impl Store {
                             let mut all: Vec<&PageRecord> = from_update.into_iter().chain(of_doc.iter()).collect();
                             all.retain(|p| p.document_seq == seq && p.status != crate::model::PageStatus::Separator);
                             all.sort_by_key(|p| p.page);
-                            document_state(&all)
+                            (document_state(&all), queue_entry(file_id, seq, &all))
                         }
                     };
+                    // The review queue: the document is in it while a page of it is in review.
+                    let listed = queue_of.get(key)?;
+                    match (listed, waiting) {
+                        (Some(qkey), Some(entry)) => {
+                            queue.insert(qkey, to_json(&entry))?;
+                        }
+                        (None, Some(entry)) => {
+                            let mut qkey = entered.to_be_bytes().to_vec();
+                            qkey.extend_from_slice(&key);
+                            queue.insert(qkey.as_slice(), to_json(&entry))?;
+                            queue_of.insert(&key, qkey)?;
+                            bump(counters, entry.batch, counter::QUEUE_DOCUMENTS, 1)?;
+                        }
+                        (Some(qkey), None) => {
+                            if let Some(old) = queue.remove(qkey)? {
+                                let old: QueueEntry = serde_json::from_slice(&old).map_err(|e| {
+                                    ConflictableTransactionError::Abort(format!("unreadable queue entry: {e}"))
+                                })?;
+                                bump(counters, old.batch, counter::QUEUE_DOCUMENTS, -1)?;
+                            }
+                            queue_of.remove(&key)?;
+                        }
+                        (None, None) => {}
+                    }
                     let old: Option<Revision> = match revisions.get(key)? {
                         Some(v) => Some(serde_json::from_slice(&v).map_err(|e| {
                             ConflictableTransactionError::Abort(format!("unreadable revision record: {e}"))
@@ -1137,6 +1214,15 @@ impl Store {
             })
             .map_err(|e| self.tx_err(e))?;
         self.flush()
+    }
+}
+
+// ----- the review queue -----
+
+impl Store {
+    /// Documents in review, oldest first (by when they entered the queue).
+    pub fn review_queue(&self) -> impl Iterator<Item = Result<QueueEntry>> + '_ {
+        self.h.queue.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "queue entry"))
     }
 }
 

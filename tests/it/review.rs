@@ -112,3 +112,37 @@ fn a_document_is_split_merged_and_a_page_moved_and_the_exports_follow() {
     let all = export(&store);
     assert_eq!(t["pages"]["filed"].as_u64().unwrap(), all.iter().filter(|p| p["status"] == "filed").count() as u64);
 }
+
+fn queue(store: &Path) -> Vec<String> {
+    let mut c = cmd(store);
+    c.args(["review", "list"]);
+    run(c).stdout.lines().map(|l| l.split('\t').next().unwrap().to_string()).collect()
+}
+
+#[test]
+fn the_review_queue_follows_every_change_and_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    // The samples' own index, with its traps: some documents wait in review.
+    let mut c = cmd(&store);
+    c.args(["patients", "import"]).arg(samples().join("patients.csv"));
+    assert_eq!(run(c).code, 0);
+    assert!(ingest(&store, &samples(), &[]).code <= 1);
+    let waiting = queue(&store);
+    let in_review: std::collections::BTreeSet<String> = export(&store)
+        .iter()
+        .filter(|p| p["status"] == "review")
+        .map(|p| p["document_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(waiting.iter().cloned().collect::<std::collections::BTreeSet<_>>(), in_review);
+    assert_eq!(totals(&store)["documents_in_review"].as_u64(), Some(waiting.len() as u64));
+    if let Some(first) = waiting.first().cloned() {
+        let r = review(&store, &["reject", &first, "--reason", "not this archive"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let now = queue(&store);
+        assert!(!now.contains(&first) && now.len() + 1 == waiting.len());
+        assert_eq!(totals(&store)["documents_in_review"].as_u64(), Some(now.len() as u64));
+        assert_eq!(review(&store, &["reopen", &first]).code, 0);
+        assert_eq!(queue(&store).last(), Some(&first), "back in the queue, last (it entered again)");
+    }
+}
