@@ -267,7 +267,8 @@ pub struct Reconciliation {
 }
 
 /// Checks every file of the store (or of one batch): a file adds up when
-/// it was read, every page of it has a record, and no page failed. Files
+/// it was read, every page of it has a record, no page failed, and no
+/// document's pages are filed to different patients. Files
 /// skipped (not a chart format) and duplicates (their pages are their
 /// original's) are counted, not listed.
 pub fn reconcile(store: &Store, batch: Option<u64>) -> Result<Reconciliation> {
@@ -316,6 +317,22 @@ pub fn reconcile(store: &Store, batch: Option<u64>) -> Result<Reconciliation> {
         }
         for p in pages.iter().filter(|p| p.status == crate::model::PageStatus::Failed) {
             problems.push(format!("page {} could not be read: {}", p.page, p.error.as_deref().unwrap_or("")));
+        }
+        // A document whose pages were filed one by one to different patients
+        // is no one's document: it is not exported until it is cut apart or
+        // filed again.
+        let mut filed_to: BTreeMap<u32, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for p in pages.iter().filter(|p| p.status == crate::model::PageStatus::Filed) {
+            if let Some(patient) = &p.patient {
+                filed_to.entry(p.document_seq).or_default().insert(patient.mrn.as_str());
+            }
+        }
+        for (seq, mrns) in filed_to.iter().filter(|(_, m)| m.len() > 1) {
+            problems.push(format!(
+                "document {}-{seq}: its pages are filed to {} patients (split it, or file it again); not exported",
+                file.id,
+                mrns.len()
+            ));
         }
         if !problems.is_empty() {
             r.files_not_adding_up += 1;

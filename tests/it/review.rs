@@ -146,3 +146,28 @@ fn the_review_queue_follows_every_change_and_is_counted() {
         assert_eq!(queue(&store).last(), Some(&first), "back in the queue, last (it entered again)");
     }
 }
+
+#[test]
+fn reconcile_names_a_document_filed_page_by_page_to_two_patients() {
+    let (_dir, store, _) = store_with_patient_index();
+    assert_eq!(ingest(&store, &samples(), &[]).code, 0);
+    let pages = export(&store);
+    let page = |n: u64| {
+        pages.iter().find(|p| p["source"] == "tiff/discharge_g4_3pages.tif" && p["page"] == n).unwrap()["page_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (doc, first_mrn) = {
+        let p = pages.iter().find(|p| p["page_id"] == page(1).as_str()).unwrap();
+        (p["document_id"].as_str().unwrap().to_string(), p["patient"]["mrn"].as_str().unwrap().to_string())
+    };
+    let other = if first_mrn == "00482913" { "58832071" } else { "00482913" };
+    assert_eq!(review(&store, &["resolve", &page(2), "--patient", other]).code, 0);
+    let mut c = cmd(&store);
+    c.arg("reconcile");
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("document {doc}: its pages are filed to 2 patients")), "{}", r.stdout);
+    assert!(!r.stdout.contains(other) && !r.stdout.contains(&first_mrn), "no MRN in the listing: {}", r.stdout);
+}
