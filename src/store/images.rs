@@ -95,6 +95,16 @@ impl Images {
         Ok(bytes)
     }
 
+    /// Removes what a process stopped mid-write left under `tmp/` (called
+    /// once the store is open, so no other process is writing there).
+    pub(super) fn clear_unfinished(&self) {
+        if let Ok(entries) = std::fs::read_dir(self.dir.join("tmp")) {
+            for e in entries.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+
     /// Bytes and count of the image files on disk (a walk: for reports and
     /// benchmarks, not for `status`).
     pub(super) fn disk_usage(&self) -> io::Result<(u64, u64)> {
@@ -135,6 +145,17 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert!(matches!(images.get(&sha), Err(ReadError::Io(_))));
         assert!(matches!(images.get("../../etc/passwd"), Err(ReadError::Damaged)));
+    }
+
+    #[test]
+    fn what_a_stopped_write_left_is_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = Images::new(dir.path());
+        images.put(b"kept").unwrap();
+        std::fs::write(dir.path().join(FOLDER).join("tmp").join("half-written.123.0"), b"ha").unwrap();
+        images.clear_unfinished();
+        assert_eq!(std::fs::read_dir(dir.path().join(FOLDER).join("tmp")).unwrap().count(), 0);
+        assert_eq!(images.disk_usage().unwrap(), (4, 1));
     }
 
     #[test]

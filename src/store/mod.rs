@@ -490,13 +490,9 @@ impl Store {
             queue_of: tree("queue_of")?,
             db,
         };
-        Ok(Store {
-            path: path.to_path_buf(),
-            h,
-            images: images::Images::new(path),
-            version,
-            seal: seal::OnClose::new(path, version),
-        })
+        let images = images::Images::new(path);
+        images.clear_unfinished();
+        Ok(Store { path: path.to_path_buf(), h, images, version, seal: seal::OnClose::new(path, version) })
     }
 
     /// The schema version of the store's data.
