@@ -359,6 +359,35 @@ pub fn decode_to_gray(
     }
 }
 
+/// A stored image as a browser shows it: its bytes and their media type.
+/// JPEG and PNG files are sent as they are; Group 4 is decoded and sent as
+/// a PNG (browsers show no Group 4). A PDF page has no picture (`None`).
+pub fn for_browser(
+    coding: ImageCoding,
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    black_is_1: bool,
+) -> Option<(&'static str, Vec<u8>)> {
+    match coding {
+        ImageCoding::Jpeg => Some(("image/jpeg", bytes.to_vec())),
+        ImageCoding::Png => Some(("image/png", bytes.to_vec())),
+        ImageCoding::G4 => {
+            let gray = decode_g4(bytes, width, height, black_is_1)?;
+            Some(("image/png", encode_png(Pixels::Gray(&gray))))
+        }
+        ImageCoding::PdfPage => None,
+    }
+}
+
+/// `matrix(a, b, c, d, e, f)` for CSS (same order and y-down pixels as
+/// [`Affine`]): with `transform-origin: 0 0` it puts the stored image where
+/// OCR's frame has it, so boxes in word coordinates land on the words.
+pub fn css_matrix(m: Affine) -> String {
+    let [a, b, c, d, e, f] = m.0;
+    format!("matrix({a:.6}, {b:.6}, {c:.6}, {d:.6}, {e:.3}, {f:.3})")
+}
+
 /// An affine map of the plane, in PDF's order: (x, y) goes to
 /// (a x + c y + e, b x + d y + f).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -540,6 +569,19 @@ mod tests {
         p.source = Some(SourceCoding::Png(png.clone()));
         let e = for_storage(&p);
         assert_eq!((e.coding, e.kept_from_source, e.bytes == png), (ImageCoding::Png, true, true));
+    }
+
+    #[test]
+    fn a_browser_gets_jpeg_and_png_as_they_are_and_group4_as_png() {
+        let g = page(120, 80, |x, y| if (x + y) % 9 == 0 { 0 } else { 255 });
+        let g4 = encode_g4(&g).unwrap();
+        let (kind, png) = for_browser(ImageCoding::G4, &g4, 120, 80, false).unwrap();
+        assert_eq!(kind, "image/png");
+        assert_eq!(decode_to_gray(ImageCoding::Png, &png, 120, 80, false).unwrap(), g);
+        let jpeg = encode_jpeg(Pixels::Gray(&g), 80).unwrap();
+        assert_eq!(for_browser(ImageCoding::Jpeg, &jpeg, 120, 80, false), Some(("image/jpeg", jpeg.clone())));
+        assert_eq!(for_browser(ImageCoding::PdfPage, b"%PDF", 0, 0, false), None);
+        assert_eq!(css_matrix(Affine::IDENTITY), "matrix(1.000000, 0.000000, 0.000000, 1.000000, 0.000, 0.000)");
     }
 
     #[test]
