@@ -291,17 +291,7 @@ pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewComma
     match cmd {
         List { reason, batch, doc_type } => {
             let store = crate::cli::open_for_reading(store_path)?;
-            let batch_id = match &batch {
-                Some(name) => Some(
-                    store
-                        .batches()?
-                        .into_iter()
-                        .find(|b| &b.name == name)
-                        .map(|b| b.id)
-                        .ok_or_else(|| Error::Config(format!("no batch '{name}'")))?,
-                ),
-                None => None,
-            };
+            let batch_id = batch_id(&store, batch.as_deref())?;
             // One line per document in review, oldest first: id, type, source and pages, reasons.
             let mut lines = Vec::new();
             for entry in store.review_queue() {
@@ -511,20 +501,17 @@ pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs
     Ok(if failed > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
 }
 
+/// The id of the batch named `name`, if a name is given.
+fn batch_id(store: &crate::store::Store, name: Option<&str>) -> Result<Option<u64>> {
+    let Some(name) = name else { return Ok(None) };
+    let found = store.batches()?.into_iter().find(|b| b.name == name);
+    found.map(|b| Some(b.id)).ok_or_else(|| Error::Config(format!("no batch '{name}'")))
+}
+
 /// `chartmill reconcile`: every source file whose pages do not add up.
 pub fn reconcile(store_path: &Path, batch: Option<&str>, json: bool) -> Result<u8> {
     let store = crate::cli::open_for_reading(store_path)?;
-    let batch_id = match batch {
-        Some(name) => Some(
-            store
-                .batches()?
-                .into_iter()
-                .find(|b| b.name == name)
-                .map(|b| b.id)
-                .ok_or_else(|| Error::Config(format!("no batch named '{name}'")))?,
-        ),
-        None => None,
-    };
+    let batch_id = batch_id(&store, batch)?;
     let r = crate::report::reconcile(&store, batch_id)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
@@ -600,19 +587,9 @@ pub fn users(store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
     use crate::cli::UsersCommand::*;
     use crate::users::{self, UserRecord};
     let bad = |e: users::UserError| Error::Config(e.to_string());
-    let audit =
-        |store: &crate::store::Store, by: Option<String>, action: &str, target: &str, after: serde_json::Value| {
-            store.audit(crate::store::AuditEntry {
-                seq: 0,
-                at: crate::model::now(),
-                user: crate::review::user(by),
-                action: action.into(),
-                target: target.into(),
-                before: serde_json::Value::Null,
-                after,
-            })?;
-            store.flush()
-        };
+    let audit = |store: &crate::store::Store, by: Option<String>, action: &str, target: &str, after| {
+        crate::review::record(store, &crate::review::user(by), action, target, serde_json::Value::Null, after)
+    };
     match cmd {
         Add { name, role, password_stdin, user } => {
             users::check_name(&name).map_err(bad)?;

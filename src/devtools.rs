@@ -26,8 +26,7 @@ fn page_image() -> crate::imaging::Encoded {
         let inked = (150..2000).contains(&y) && (100..1600).contains(&x) && y % 40 < 22 && x % 120 < 100;
         image::Luma([if inked && (line * 7 + col * 3) % 11 != 0 { 0 } else { 255 }])
     });
-    let page = crate::decode::PageImage::gray(gray, Some(200.0));
-    crate::imaging::for_storage(&page)
+    crate::imaging::for_storage(&mut crate::decode::PageImage::gray(gray, Some(200.0)))
 }
 
 /// A page's 300 words drawn from `base` by a generator seeded with `seed`,
@@ -76,18 +75,7 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
         .collect();
     store.import_patients(&patients)?;
     let encoded = page_image();
-    let image = crate::model::StoredImage {
-        sha256: store.put_image(&encoded.bytes)?,
-        bytes: encoded.bytes.len() as u64,
-        coding: encoded.coding,
-        width: encoded.width,
-        height: encoded.height,
-        colour: false,
-        black_is_1: encoded.black_is_1,
-        inverted: encoded.inverted,
-        kept_from_source: false,
-        pdf_page: 0,
-    };
+    let image = encoded.stored_as(store.put_image(&encoded.bytes)?);
     let base: Vec<&str> = FILLER.split_whitespace().collect();
     let per_file = per_file.max(1);
     let files = pages.div_ceil(per_file as u64);

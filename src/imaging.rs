@@ -64,72 +64,66 @@ impl std::fmt::Debug for Encoded {
     }
 }
 
-/// The image the store keeps of a decoded page (see the module's doc for
-/// the order of choices).
-pub fn for_storage(page: &PageImage) -> Encoded {
-    let (w, h) = page.gray.dimensions();
-    if let Some(SourceCoding::G4 { data, black_is_1 }) = &page.source {
-        if let Some(inverted) = decode_g4(data, w, h, *black_is_1).and_then(|d| same_or_negative(&d, &page.gray)) {
-            return Encoded {
-                coding: ImageCoding::G4,
-                width: w,
-                height: h,
-                colour: false,
-                black_is_1: *black_is_1,
-                inverted,
-                kept_from_source: true,
-                bytes: data.clone(),
-            };
+impl Encoded {
+    /// Bytes the source already held, as they are.
+    fn kept(coding: ImageCoding, (width, height): (u32, u32), colour: bool, inverted: bool, bytes: Vec<u8>) -> Encoded {
+        Encoded { coding, width, height, colour, black_is_1: false, inverted, kept_from_source: true, bytes }
+    }
+
+    /// The record of this image once the store holds it as `sha256`.
+    pub fn stored_as(&self, sha256: String) -> crate::model::StoredImage {
+        crate::model::StoredImage {
+            sha256,
+            bytes: self.bytes.len() as u64,
+            coding: self.coding,
+            width: self.width,
+            height: self.height,
+            colour: self.colour,
+            black_is_1: self.black_is_1,
+            inverted: self.inverted,
+            kept_from_source: self.kept_from_source,
+            pdf_page: 0,
         }
     }
-    if let Some(SourceCoding::Jpeg(bytes)) = &page.source {
-        if let Some(info) = jpeg_info(bytes).filter(|i| i.keepable && (i.width, i.height) == (w, h)) {
-            return Encoded {
-                coding: ImageCoding::Jpeg,
-                width: w,
-                height: h,
-                colour: info.components == 3,
-                black_is_1: false,
-                inverted: page.inverted,
-                kept_from_source: true,
-                bytes: bytes.clone(),
-            };
+}
+
+/// The image the store keeps of a decoded page (see the module's doc for
+/// the order of choices). Takes the page's source bytes and colour (no copy
+/// of a file's bytes); its gray pixels stay for OCR.
+pub fn for_storage(page: &mut PageImage) -> Encoded {
+    let size = page.gray.dimensions();
+    let (w, h) = size;
+    let source = page.source.take();
+    let colour = page.colour.take();
+    match source {
+        Some(SourceCoding::G4 { data, black_is_1 }) => {
+            if let Some(inverted) = decode_g4(&data, w, h, black_is_1).and_then(|d| same_or_negative(&d, &page.gray)) {
+                return Encoded { black_is_1, ..Encoded::kept(ImageCoding::G4, size, false, inverted, data) };
+            }
         }
+        Some(SourceCoding::Jpeg(bytes)) => {
+            if let Some(info) = jpeg_info(&bytes).filter(|i| i.keepable && (i.width, i.height) == size) {
+                return Encoded::kept(ImageCoding::Jpeg, size, info.components == 3, page.inverted, bytes);
+            }
+        }
+        Some(SourceCoding::Png(bytes)) if !is_bilevel(&page.gray) => {
+            if let Some(info) = png_info(&bytes).filter(|i| i.keepable && (i.width, i.height) == size) {
+                return Encoded::kept(ImageCoding::Png, size, info.colour, page.inverted, bytes);
+            }
+        }
+        _ => {}
     }
     if is_bilevel(&page.gray) {
         if let Some(bytes) = encode_g4(&page.gray) {
-            return Encoded {
-                coding: ImageCoding::G4,
-                width: w,
-                height: h,
-                colour: false,
-                black_is_1: false,
-                inverted: false,
-                kept_from_source: false,
-                bytes,
-            };
+            return Encoded { kept_from_source: false, ..Encoded::kept(ImageCoding::G4, size, false, false, bytes) };
         }
     }
-    if let Some(SourceCoding::Png(bytes)) = &page.source {
-        if let Some(info) = png_info(bytes).filter(|i| i.keepable && (i.width, i.height) == (w, h)) {
-            return Encoded {
-                coding: ImageCoding::Png,
-                width: w,
-                height: h,
-                colour: info.colour,
-                black_is_1: false,
-                inverted: page.inverted,
-                kept_from_source: true,
-                bytes: bytes.clone(),
-            };
-        }
-    }
-    let (pixels, colour, inverted) = match &page.colour {
-        Some(rgb) if rgb.dimensions() == (w, h) => (Pixels::Rgb(rgb), true, page.inverted),
+    let (pixels, colour, inverted) = match &colour {
+        Some(rgb) if rgb.dimensions() == size => (Pixels::Rgb(rgb), true, page.inverted),
         _ => (Pixels::Gray(&page.gray), false, false),
     };
     let (coding, bytes) = smaller_of_png_and_jpeg(pixels, JPEG_QUALITY);
-    Encoded { coding, width: w, height: h, colour, black_is_1: false, inverted, kept_from_source: false, bytes }
+    Encoded { kept_from_source: false, ..Encoded::kept(coding, size, colour, inverted, bytes) }
 }
 
 /// Pixels to encode.
@@ -515,12 +509,12 @@ mod tests {
     #[test]
     fn a_bilevel_page_is_stored_as_group4_and_a_gray_one_losslessly_or_as_jpeg() {
         let bilevel = page(200, 100, |x, _| if x % 10 < 3 { 0 } else { 255 });
-        let e = for_storage(&PageImage::gray(bilevel.clone(), None));
+        let e = for_storage(&mut PageImage::gray(bilevel.clone(), None));
         assert_eq!((e.coding, e.kept_from_source, e.inverted), (ImageCoding::G4, false, false));
         assert_eq!(decode_to_gray(e.coding, &e.bytes, 200, 100, e.black_is_1).unwrap(), bilevel);
         // Clean typeset-like gray: PNG is smaller than JPEG, and lossless.
         let gray = page(200, 100, |x, y| if (x + y) % 17 < 2 { 40 } else { 250 });
-        let e = for_storage(&PageImage::gray(gray.clone(), None));
+        let e = for_storage(&mut PageImage::gray(gray.clone(), None));
         assert_eq!(e.coding, ImageCoding::Png);
         assert_eq!(decode_to_gray(e.coding, &e.bytes, 200, 100, false).unwrap(), gray);
         // Noise: JPEG is smaller.
@@ -528,7 +522,7 @@ mod tests {
             let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).wrapping_mul(2_246_822_519);
             (v >> 24) as u8 | 0x80
         });
-        let e = for_storage(&PageImage::gray(noisy, None));
+        let e = for_storage(&mut PageImage::gray(noisy, None));
         assert_eq!(e.coding, ImageCoding::Jpeg);
     }
 
@@ -538,15 +532,15 @@ mod tests {
         let data = encode_g4(&g).unwrap();
         let mut p = PageImage::gray(g.clone(), None);
         p.source = Some(SourceCoding::G4 { data: data.clone(), black_is_1: false });
-        let e = for_storage(&p);
+        let e = for_storage(&mut p.clone());
         assert_eq!((e.coding, e.kept_from_source, e.inverted), (ImageCoding::G4, true, false));
         p.source = Some(SourceCoding::G4 { data: data.clone(), black_is_1: true });
-        let e = for_storage(&p);
+        let e = for_storage(&mut p.clone());
         assert_eq!((e.kept_from_source, e.inverted, e.black_is_1), (true, true, true));
         // A stream of other pixels is not kept: the page is coded afresh.
         let other = page(64, 32, |x, _| if x % 2 == 0 { 0 } else { 255 });
         p.source = Some(SourceCoding::G4 { data: encode_g4(&other).unwrap(), black_is_1: false });
-        let e = for_storage(&p);
+        let e = for_storage(&mut p.clone());
         assert_eq!((e.coding, e.kept_from_source), (ImageCoding::G4, false));
         assert_eq!(decode_g4(&e.bytes, 64, 32, false).unwrap(), g);
     }
@@ -564,10 +558,10 @@ mod tests {
         assert_eq!(png_info(&png[..20]), None);
         let mut p = PageImage::gray(g.clone(), None);
         p.source = Some(SourceCoding::Jpeg(jpeg.clone()));
-        let e = for_storage(&p);
+        let e = for_storage(&mut p.clone());
         assert_eq!((e.coding, e.kept_from_source, e.bytes == jpeg), (ImageCoding::Jpeg, true, true));
         p.source = Some(SourceCoding::Png(png.clone()));
-        let e = for_storage(&p);
+        let e = for_storage(&mut p.clone());
         assert_eq!((e.coding, e.kept_from_source, e.bytes == png), (ImageCoding::Png, true, true));
     }
 

@@ -462,6 +462,11 @@ pub struct BatchRecord {
     pub runs: u32,
 }
 
+/// Bytes as lower-case hex digits (hashes, ids).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)

@@ -17,7 +17,7 @@
 
 use crate::decode::{self, Limits, RawPage};
 use crate::error::{InputError, Result};
-use crate::model::{now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Word};
+use crate::model::{hex, now, BatchRecord, FileRecord, FileStatus, PageRecord, PageStatus, TextSource, Word};
 use crate::ocr::EnginePool;
 use crate::progress::Progress;
 use crate::store::{Registered, Store};
@@ -414,7 +414,7 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
         let t = Instant::now();
         page.image = match keep {
             Keep::Nothing => None,
-            Keep::Encoded(e) => Some(stored_image(ctx.store.put_image(&e.bytes)?, &e)),
+            Keep::Encoded(e) => Some(e.stored_as(ctx.store.put_image(&e.bytes)?)),
             Keep::SourcePdf => {
                 let mut kept = kept_pdf.lock().unwrap_or_else(|p| p.into_inner());
                 let sha = match kept.as_ref() {
@@ -819,22 +819,6 @@ enum Keep {
     SourcePdf,
 }
 
-/// The record of an image stored as `sha256`.
-fn stored_image(sha256: String, e: &crate::imaging::Encoded) -> crate::model::StoredImage {
-    crate::model::StoredImage {
-        sha256,
-        bytes: e.bytes.len() as u64,
-        coding: e.coding,
-        width: e.width,
-        height: e.height,
-        colour: e.colour,
-        black_is_1: e.black_is_1,
-        inverted: e.inverted,
-        kept_from_source: e.kept_from_source,
-        pdf_page: 0,
-    }
-}
-
 /// Decodes, prepares and reads one page, and encodes the image the store
 /// keeps of it. Never fails: a failure is a page with status `Failed` and
 /// its reason.
@@ -859,9 +843,9 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
         Ok(RawPage::Image(img)) => {
             // Encoded first: the source's bytes and colour are let go before OCR.
             let t = Instant::now();
-            let keep = Keep::Encoded(crate::imaging::for_storage(&img));
+            let mut img = img;
+            let keep = Keep::Encoded(crate::imaging::for_storage(&mut img));
             rec.timings.image_ms = ms(t.elapsed());
-            let img = decode::PageImage::gray(img.gray, img.dpi);
             let t1 = Instant::now();
             let (w, h) = img.gray.dimensions();
             let (dpi, estimated) = crate::prepare::effective_dpi(img.dpi, w, h);
@@ -942,17 +926,20 @@ pub fn reimage_file(
         Ok(o) => o,
         Err(e) => return Ok((0, Some(format!("the source file cannot be opened again: {e}")))),
     };
-    let (mut stored, mut problem) = (0, None);
+    let (mut stored, mut problem, mut pdf_sha) = (0, None, None::<String>);
     for p in pages {
         let image = match opened.page(p.page, limits) {
-            Ok(RawPage::Text(_)) => crate::model::StoredImage::pdf_page(
-                store.put_image(&bytes)?,
-                bytes.len() as u64 / file.pages.max(1) as u64,
-                p.page,
-            ),
-            Ok(RawPage::Image(img)) if img.gray.dimensions() == (p.width, p.height) || p.width == 0 => {
-                let e = crate::imaging::for_storage(&img);
-                stored_image(store.put_image(&e.bytes)?, &e)
+            Ok(RawPage::Text(_)) => {
+                // The source PDF is stored once, whatever its text-layer pages.
+                let sha = match &pdf_sha {
+                    Some(sha) => sha.clone(),
+                    None => pdf_sha.insert(store.put_image(&bytes)?).clone(),
+                };
+                crate::model::StoredImage::pdf_page(sha, bytes.len() as u64 / file.pages.max(1) as u64, p.page)
+            }
+            Ok(RawPage::Image(mut img)) if img.gray.dimensions() == (p.width, p.height) || p.width == 0 => {
+                let e = crate::imaging::for_storage(&mut img);
+                e.stored_as(store.put_image(&e.bytes)?)
             }
             Ok(RawPage::Image(_)) => {
                 problem = Some(format!("page {} decodes to another size than when it was read", p.page));
@@ -978,10 +965,6 @@ pub fn in_parallel<T: Sync, R: Send>(jobs: usize, items: &[T], f: impl Fn(&T) ->
         .build()
         .map_err(|e| crate::Error::Config(format!("cannot start worker threads: {e}")))?;
     Ok(pool.install(|| items.par_iter().map(f).collect()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

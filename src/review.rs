@@ -141,7 +141,7 @@ fn change(
 }
 
 /// Appends one change to the audit trail and makes it durable.
-fn record(
+pub(crate) fn record(
     store: &Store,
     user: &str,
     action: &str,

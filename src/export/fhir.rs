@@ -127,7 +127,7 @@ fn uuid_of(name: &str) -> String {
     let mut b: [u8; 16] = sha2::Sha256::digest(name.as_bytes())[..16].try_into().expect("16 bytes");
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let h = crate::model::hex(&b);
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 

@@ -131,9 +131,9 @@ struct DocView {
 /// What a run does about one document.
 #[derive(Debug, Clone)]
 enum Step {
-    /// Write it; `replaces` is what the target wrote of it before, at
-    /// another revision.
-    Add { file: u64, view: DocView, replaces: Option<IndexEntry> },
+    /// Write it (its entry, the PDF still to come); `replaces` is what the
+    /// target wrote of it before, at another revision.
+    Add { file: u64, view: DocView, entry: Box<IndexEntry>, replaces: Option<IndexEntry> },
     /// Take back what the target wrote of it.
     Withdraw { old: ExportedDoc },
 }
@@ -264,6 +264,10 @@ impl Ctx<'_> {
         let mut before: BTreeMap<u32, ExportedDoc> =
             self.store.exported(target.id, file_id)?.into_iter().map(|d| (d.seq, d)).collect();
         let mut steps = Vec::new();
+        let add = |view: DocView, replaces| {
+            let entry = Box::new(self.entry(&file, &view));
+            Step::Add { file: file_id, view, entry, replaces }
+        };
         for view in now {
             let old = before.remove(&view.seq).filter(|b| b.active);
             if !self.statuses.contains(&view.status) {
@@ -275,11 +279,11 @@ impl Ctx<'_> {
             match old {
                 Some(b) if b.entry.revision == view.revision.revision => {
                     if all {
-                        steps.push(Step::Add { file: file_id, view, replaces: None });
+                        steps.push(add(view, None));
                     }
                 }
-                Some(b) => steps.push(Step::Add { file: file_id, view, replaces: Some(b.entry) }),
-                None => steps.push(Step::Add { file: file_id, view, replaces: None }),
+                Some(b) => steps.push(add(view, Some(b.entry))),
+                None => steps.push(add(view, None)),
             }
         }
         // Documents that are gone.
@@ -361,7 +365,7 @@ impl Ctx<'_> {
         Ok(Ok(PdfFile {
             path,
             size: bytes.len() as u64,
-            sha256: sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: crate::model::hex(&sha2::Sha256::digest(&bytes)),
             sha1_base64: base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(&bytes)),
         }))
     }
@@ -391,11 +395,8 @@ impl Ctx<'_> {
         // Each added document's entry with its PDF (or why it has none).
         let added: Vec<&Step> = steps.iter().filter(|s| matches!(s, Step::Add { .. })).collect();
         let made = crate::pipeline::in_parallel(self.cfg.jobs, &added, |step| -> Result<_> {
-            let Step::Add { file, view, .. } = step else { unreachable!("only additions") };
-            let Some(f) = self.store.file(*file)? else {
-                return Ok((None, Err("its file is gone".to_string()), false));
-            };
-            let mut entry = self.entry(&f, view);
+            let Step::Add { file, view, entry, .. } = step else { unreachable!("only additions") };
+            let mut entry = (**entry).clone();
             let reused = match &pdf_target {
                 Some(t) => self.pdf_written(t, *file, view.seq, view.revision.revision)?,
                 None => None,
@@ -407,7 +408,7 @@ impl Ctx<'_> {
             if let Ok(p) = &pdf {
                 entry.pdf = Some(p.clone());
             }
-            Ok((Some(entry), pdf, wrote))
+            Ok((entry, pdf, wrote))
         })?;
         let mut records = Vec::new();
         // PDFs written for a fhir or csv run are the folder's pdf export's too.
@@ -421,9 +422,8 @@ impl Ctx<'_> {
                     records.push(ExportedDoc { active: false, exported_at: now, ..old.clone() });
                     summary.withdrawn += 1;
                 }
-                Step::Add { file, view, replaces } => {
+                Step::Add { file, view, replaces, .. } => {
                     let (entry, pdf, wrote) = made.next().expect("one result per addition")?;
-                    let Some(entry) = entry else { continue };
                     if let Err(why) = pdf {
                         summary.failed.push((entry.document_id.clone(), why));
                         continue;

@@ -12,6 +12,7 @@
 //! names it is committed. A crash leaves at most an image no record names
 //! (harmless), never a record naming a missing or partial image.
 
+use crate::model::hex;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Write};
@@ -34,10 +35,6 @@ pub(super) enum ReadError {
 }
 
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn mkdir(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;

@@ -329,7 +329,7 @@ fn new_store_id() -> String {
         let seed = format!("{}:{}:{}", t.as_nanos(), std::process::id(), std::env::temp_dir().display());
         bytes.copy_from_slice(&sha2::Sha256::digest(seed.as_bytes())[..8]);
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&bytes)
 }
 
 /// The state of a document, as its revision sees it: which pages, and
@@ -340,7 +340,7 @@ fn document_state(pages: &[&PageRecord]) -> String {
         let mrn = p.patient.as_ref().map(|x| x.mrn.as_str()).unwrap_or("");
         h.update(format!("{}|{}|{mrn}|{};", p.page, p.status.name(), p.doc_type.as_deref().unwrap_or("")).as_bytes());
     }
-    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&h.finalize()[..8])
 }
 
 fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
