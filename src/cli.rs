@@ -2,6 +2,7 @@
 //! validated settings, then the library does the work.
 
 use crate::config::{self, exit};
+use crate::console::{errln, out, outln, Console, Open};
 use crate::decode::Limits;
 use crate::error::Result;
 use crate::model::FileStatus;
@@ -9,8 +10,7 @@ use crate::pipeline::{self, IngestConfig};
 use crate::report;
 use crate::store::Store;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -134,6 +134,29 @@ pub enum Command {
     /// The workstation's users and their roles
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The workstation: a web server for technicians, supervisors and
+    /// administrators. It holds the store: while it runs, ingest, status,
+    /// review, export and the other commands on that store go through it.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port, printed at start)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// TLS certificate chain (PEM); with --tls-key the server speaks HTTPS only
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM)
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Minutes without a request after which a session ends
+    #[arg(long, default_value_t = 15)]
+    pub idle_minutes: u64,
+    /// Minutes a document stays claimed by the technician who opened it
+    #[arg(long, default_value_t = 10)]
+    pub claim_minutes: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -351,32 +374,145 @@ pub enum ExportFormat {
     Csv,
 }
 
-/// Runs a parsed command line; returns the process exit code.
-pub fn run(cli: Cli) -> Result<u8> {
+impl Cli {
+    /// Makes every path argument absolute against `cwd`: the server runs a
+    /// client's command in its own working folder.
+    pub fn absolutize(&mut self, cwd: &Path) {
+        let abs = |p: &mut PathBuf| {
+            if p.is_relative() {
+                // `components` drops the `.` of "./folder".
+                *p = cwd.join(&*p).components().collect();
+            }
+        };
+        let opt = |p: &mut Option<PathBuf>| p.iter_mut().for_each(abs);
+        // Every field is named, so that a new path argument is not forgotten here.
+        let Cli { store, config, verbose: _, command } = self;
+        opt(store);
+        opt(config);
+        match command {
+            Command::Ingest {
+                dirs,
+                batch: _,
+                jobs: _,
+                max_pixels: _,
+                max_file_bytes: _,
+                progress_every: _,
+                quiet: _,
+            } => dirs.iter_mut().for_each(abs),
+            Command::Status { json: _, list: _ } | Command::Types | Command::Audit { since: _, user: _ } => {}
+            Command::Patients(PatientsCommand::Import { file, map: _, user: _ }) => abs(file),
+            Command::Patients(PatientsCommand::Show { .. } | PatientsCommand::Search { .. }) => {}
+            Command::Review(_) => {}
+            Command::Train { data, from_store: _, out, heldout: _, seed: _, epochs: _, dims_log2: _ } => {
+                data.iter_mut().for_each(abs);
+                abs(out);
+            }
+            Command::Eval { data, truth, dir, model, json: _, jobs: _ } => {
+                data.iter_mut().for_each(abs);
+                opt(truth);
+                opt(dir);
+                opt(model);
+            }
+            Command::Debug(DebugCommand::Extract { file }) => abs(file),
+            Command::Debug(DebugCommand::ImageQuality { dirs, quality: _ }) => dirs.iter_mut().for_each(abs),
+            Command::Debug(DebugCommand::Cells { .. } | DebugCommand::Fill { .. }) => {}
+            Command::Export(ExportArgs { format: _, out, status: _, all: _, bundle: _, jobs: _ }) => opt(out),
+            Command::Reconcile { batch: _, json: _ } | Command::Migrate | Command::Users(_) => {}
+            // Refused through a server: a server already holds the store.
+            Command::Serve(_) => {}
+        }
+    }
+}
+
+impl Command {
+    /// Whether the command uses the store: only these go through a server
+    /// that holds it (`serve` and `migrate` to be refused there).
+    pub fn uses_store(&self) -> bool {
+        match self {
+            Command::Types | Command::Eval { .. } => false,
+            Command::Debug(DebugCommand::Extract { .. } | DebugCommand::ImageQuality { .. }) => false,
+            Command::Train { from_store, .. } => *from_store,
+            Command::Debug(DebugCommand::Cells { .. } | DebugCommand::Fill { .. })
+            | Command::Ingest { .. }
+            | Command::Status { .. }
+            | Command::Patients(_)
+            | Command::Review(_)
+            | Command::Audit { .. }
+            | Command::Export(_)
+            | Command::Reconcile { .. }
+            | Command::Migrate
+            | Command::Users(_)
+            | Command::Serve(_) => true,
+        }
+    }
+
+    /// Sets the person the audit trail names (`--user` of the review,
+    /// patients and users commands) to `user` where none was given: a
+    /// command the server runs names the client's login, not the server's.
+    /// (`audit --user` is a filter, not a person acting: left alone.)
+    pub fn default_user(&mut self, user: &str) {
+        use PatientsCommand as P;
+        use ReviewCommand as R;
+        use UsersCommand as U;
+        let slot = match self {
+            Command::Patients(P::Import { user, .. } | P::Show { user, .. } | P::Search { user, .. })
+            | Command::Review(
+                R::Show { user, .. }
+                | R::Resolve { user, .. }
+                | R::Reject { user, .. }
+                | R::Reopen { user, .. }
+                | R::Split { user, .. }
+                | R::Merge { user, .. }
+                | R::Move { user, .. }
+                | R::Retype { user, .. },
+            )
+            | Command::Users(U::Add { user, .. } | U::Disable { user, .. } | U::ResetPassword { user, .. }) => user,
+            _ => return,
+        };
+        if slot.is_none() && !user.trim().is_empty() {
+            *slot = Some(user.to_string());
+        }
+    }
+
+    /// For the commands that take a new password: whether it is read from
+    /// standard input (`Some(true)`) or asked for (`Some(false)`).
+    pub fn new_password(&self) -> Option<bool> {
+        match self {
+            Command::Users(
+                UsersCommand::Add { password_stdin, .. } | UsersCommand::ResetPassword { password_stdin, .. },
+            ) => Some(*password_stdin),
+            _ => None,
+        }
+    }
+}
+
+/// Runs a parsed command line, writing to `con` (and using its store, when
+/// a server runs the command); returns the process exit code.
+pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
     let store_path = config::store_path(cli.store);
-    let site = config::SiteConfig::load(cli.config)?;
+    let config_path = config_path(cli.config);
+    let site = config::SiteConfig::load(config_path.clone())?;
     match cli.command {
         Command::Types => {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{:<22} {:<8} display", "code", "LOINC");
+            outln!(con, "{:<22} {:<8} display", "code", "LOINC");
             for t in site.taxonomy()?.types() {
-                let _ = writeln!(out, "{:<22} {:<8} {}", t.code, t.loinc.as_deref().unwrap_or("(local)"), t.display);
+                outln!(con, "{:<22} {:<8} {}", t.code, t.loinc.as_deref().unwrap_or("(local)"), t.display);
             }
             Ok(exit::OK)
         }
-        Command::Patients(cmd) => crate::commands::patients(&store_path, cmd),
-        Command::Review(cmd) => crate::commands::review(&site, &store_path, cmd),
-        Command::Audit { since, user } => crate::commands::audit(&store_path, since, user),
+        Command::Patients(cmd) => crate::commands::patients(con, &store_path, cmd),
+        Command::Review(cmd) => crate::commands::review(con, &site, &store_path, cmd),
+        Command::Audit { since, user } => crate::commands::audit(con, &store_path, since, user),
         Command::Train { data, from_store, out, heldout, seed, epochs, dims_log2 } => {
             let cfg =
                 crate::train::TrainConfig { epochs, heldout_fraction: heldout, seed, dims_log2, ..Default::default() };
-            crate::commands::train(&site, &store_path, &data, from_store, &out, &cfg)
+            crate::commands::train(con, &site, &store_path, &data, from_store, &out, &cfg)
         }
         Command::Eval { data, truth, dir, model, json, jobs } => {
             let model = crate::commands::load_model(&site, model.as_deref())?;
             match (truth, dir) {
-                (Some(truth), Some(dir)) => crate::commands::eval_scans(&site, &model, &truth, &dir, jobs, json),
-                _ => crate::commands::eval_text(&site, &model, &data, json),
+                (Some(truth), Some(dir)) => crate::commands::eval_scans(con, &site, &model, &truth, &dir, jobs, json),
+                _ => crate::commands::eval_text(con, &site, &model, &data, json),
             }
         }
         Command::Ingest { dirs, batch, jobs, max_pixels, max_file_bytes, progress_every, quiet } => {
@@ -392,25 +528,25 @@ pub fn run(cli: Cli) -> Result<u8> {
                 max_file_bytes,
                 quiet,
                 progress_every: Duration::from_secs(progress_every.max(1)),
+                progress_to: con.progress_lines(),
                 ..IngestConfig::for_site(&site, model, dirs, batch, jobs)
             };
-            let store = Store::open(&store_path)?;
+            let store = con.store(&store_path, Open::Create)?;
             let summary = pipeline::ingest(&store, &cfg)?;
-            print_summary(&summary);
+            print_summary(con, &summary);
             let batch = summary.batch.as_ref().map(|b| b.id).unwrap_or(0);
             let c = store.counters(batch)?;
             let failures = c.get("files_failed").copied().unwrap_or(0) + c.get("pages_failed").copied().unwrap_or(0);
             Ok(if failures > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
         }
         Command::Status { json, list } => {
-            let store = match open_for_reading(&store_path) {
+            let store = match con.store(&store_path, Open::Reading) {
                 Err(crate::Error::StoreInUse { .. }) if list.is_none() => {
-                    return status_from_snapshot(&store_path, json)
+                    return status_from_snapshot(con, &store_path, json)
                 }
                 other => other?,
             };
             let all = report::status(&store)?;
-            let mut out = std::io::stdout().lock();
             let listed = match list {
                 Some(what) => {
                     let status = match what {
@@ -429,11 +565,11 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .map(|f| serde_json::json!({"source": f.source, "error": f.error, "duplicate_of": f.duplicate_of}))
                     .collect();
                 let v = serde_json::json!({"store": store_path.display().to_string(), "batches": all, "files": files});
-                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!(con, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
-                let _ = write!(out, "{}", report::render_status(&all));
+                out!(con, "{}", report::render_status(&all));
                 for f in &listed {
-                    let _ = writeln!(out, "{}\t{}", f.source, f.error.as_deref().unwrap_or(""));
+                    outln!(con, "{}\t{}", f.source, f.error.as_deref().unwrap_or(""));
                 }
             }
             Ok(exit::OK)
@@ -442,46 +578,46 @@ pub fn run(cli: Cli) -> Result<u8> {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| crate::Error::Io { path: file.clone(), source: e })?;
             let found = crate::extract::extract(&text, &site.identifiers);
-            println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
+            outln!(con, "{}", serde_json::to_string_pretty(&found).unwrap_or_default());
             Ok(exit::OK)
         }
         Command::Debug(DebugCommand::Cells { file_id, page, words: show_words }) => {
-            let store = open_for_reading(&store_path)?;
+            let store = con.store(&store_path, Open::Reading)?;
             let Some(p) = store.page(file_id, page)? else {
-                eprintln!("no page {file_id}:{page} in the store");
+                errln!(con, "no page {file_id}:{page} in the store");
                 return Ok(exit::FATAL);
             };
             let words = store.words(file_id, page)?;
             if show_words {
                 for w in &words {
-                    println!("word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
+                    outln!(con, "word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
                 }
             }
             for row in crate::extract::cell_rows(&words) {
-                println!("{row}");
+                outln!(con, "{row}");
             }
             let found = crate::extract::extract_page(&p.text, &words, &site.identifiers);
-            println!("{}", serde_json::to_string_pretty(&found).unwrap_or_default());
+            outln!(con, "{}", serde_json::to_string_pretty(&found).unwrap_or_default());
             // The band a second reading would take were no MRN known.
             let band =
                 crate::extract::second_look(&found, &words, &site.identifiers, |_| crate::extract::IndexSays::Unknown);
-            println!("header band (no MRN known): {band:?}");
+            outln!(con, "header band (no MRN known): {band:?}");
             for (s, look) in p.rereads().zip(crate::ocr::REREAD_LOOKS) {
-                println!("header read again ({look:?}), rows {}..{}:", s.top, s.bottom);
+                outln!(con, "header read again ({look:?}), rows {}..{}:", s.top, s.bottom);
                 if show_words {
                     for w in &s.words {
-                        println!("word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
+                        outln!(con, "word {},{} {}x{} conf {:.0} [{}]", w.x, w.y, w.w, w.h, w.conf, w.text);
                     }
                     for line in s.text.lines() {
-                        println!("text {line}");
+                        outln!(con, "text {line}");
                     }
                 }
                 for row in crate::extract::cell_rows(&s.words) {
-                    println!("{row}");
+                    outln!(con, "{row}");
                 }
                 let band = (s.top, s.bottom);
                 let again = crate::extract::extract_second_reading(&words, band, &s.text, &s.words, &site.identifiers);
-                println!("{}", serde_json::to_string_pretty(&again).unwrap_or_default());
+                outln!(con, "{}", serde_json::to_string_pretty(&again).unwrap_or_default());
             }
             Ok(exit::OK)
         }
@@ -490,15 +626,25 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(exit::OK)
         }
         Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch }) => {
-            let store = Store::open(&store_path)?;
+            let store = con.store(&store_path, Open::Create)?;
             crate::devtools::fill(&store, &batch, pages, pages_per_file)?;
             Ok(exit::OK)
         }
-        Command::Export(args) => crate::commands::export(&site, &store_path, args),
-        Command::Reconcile { batch, json } => crate::commands::reconcile(&store_path, batch.as_deref(), json),
-        Command::Migrate => crate::commands::migrate(&store_path),
-        Command::Users(cmd) => crate::commands::users(&store_path, cmd),
+        Command::Export(args) => crate::commands::export(con, &site, &store_path, args),
+        Command::Reconcile { batch, json } => crate::commands::reconcile(con, &store_path, batch.as_deref(), json),
+        Command::Migrate => crate::commands::migrate(con, &store_path),
+        Command::Users(cmd) => crate::commands::users(con, &store_path, cmd),
+        Command::Serve(_) if con.is_served() => {
+            Err(crate::Error::Config("a server already serves this store: stop it first".into()))
+        }
+        Command::Serve(args) => crate::server::run(site, &store_path, config_path, &args),
     }
+}
+
+/// The site configuration file: `flag`, else `$CHARTMILL_CONFIG`, else none
+/// (the built-in defaults).
+pub fn config_path(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| std::env::var_os(config::CONFIG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
 }
 
 /// Opens an existing store, waiting a moment if another short command (a
@@ -516,32 +662,39 @@ pub(crate) fn open_for_reading(path: &std::path::Path) -> Result<Store> {
 }
 
 /// `status` while an ingest holds the store: its latest snapshot.
-fn status_from_snapshot(store: &std::path::Path, json: bool) -> Result<u8> {
+fn status_from_snapshot(con: &mut Console, store: &std::path::Path, json: bool) -> Result<u8> {
     let Some((written, all)) = report::read_snapshot(store) else {
         return Err(crate::Error::StoreInUse { path: store.to_path_buf() });
     };
     let age = crate::model::now() - written;
     if json {
         let v = serde_json::json!({"store": store.display().to_string(), "snapshot_age_seconds": age, "batches": all});
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!(con, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         let parsed: Vec<report::Status> = all.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
-        println!("(an ingest is running: snapshot from {age} s ago)");
-        print!("{}", report::render_status(&parsed));
+        outln!(con, "(an ingest is running: snapshot from {age} s ago)");
+        out!(con, "{}", report::render_status(&parsed));
     }
     Ok(exit::OK)
 }
 
 /// The end-of-ingest report: counts, then every problem of this run.
-fn print_summary(s: &pipeline::RunSummary) {
+fn print_summary(con: &mut Console, s: &pipeline::RunSummary) {
     const SHOWN: usize = 100;
     let name = s.batch.as_ref().map(|b| b.name.as_str()).unwrap_or("");
     let secs = s.elapsed.as_secs_f64();
-    eprintln!(
+    errln!(
+        con,
         "batch {name}: {} files seen: {} done, {} failed, {} skipped (unsupported), {} duplicate, {} already in the store",
-        s.files_seen, s.files_done, s.files_failed, s.files_skipped, s.files_duplicate, s.files_already
+        s.files_seen,
+        s.files_done,
+        s.files_failed,
+        s.files_skipped,
+        s.files_duplicate,
+        s.files_already
     );
-    eprintln!(
+    errln!(
+        con,
         "{} pages stored ({} failed, {} blank) in {:.1} s, {:.2} pages/s",
         s.pages_stored,
         s.pages_failed,
@@ -552,11 +705,12 @@ fn print_summary(s: &pipeline::RunSummary) {
     let mut problems = s.problems.clone();
     problems.sort();
     for (source, why) in problems.iter().take(SHOWN) {
-        eprintln!("  {source}: {why}");
+        errln!(con, "  {source}: {why}");
     }
     let shown = problems.len().min(SHOWN) as u64;
     if s.problem_count > shown {
-        eprintln!(
+        errln!(
+            con,
             "  ... and {} more: `chartmill status --list failed` (or `--list skipped`) lists them all",
             s.problem_count - shown
         );

@@ -2,6 +2,7 @@
 
 use crate::classify::Model;
 use crate::config::{exit, SiteConfig};
+use crate::console::{errln, out, outln, Console, Open};
 use crate::error::{Error, Result};
 use crate::train::{self, Example, TrainConfig};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ fn describe(path: &Path, rows: usize) -> String {
 
 /// `chartmill train`.
 pub fn train(
+    con: &mut Console,
     site: &SiteConfig,
     store: &Path,
     data: &[PathBuf],
@@ -46,7 +48,7 @@ pub fn train(
         examples.extend(rows);
     }
     if from_store {
-        let store = crate::store::Store::open_existing(store)?;
+        let store = con.store(store, Open::Existing)?;
         let mut n = 0;
         for page in store.pages() {
             let page = page?;
@@ -70,7 +72,7 @@ pub fn train(
     }
     let started = std::time::Instant::now();
     let (fit, held) = train::split(examples, cfg.heldout_fraction, cfg.seed);
-    eprintln!("training on {} examples ({} held out), {} types", fit.len(), held.len(), classes.len());
+    errln!(con, "training on {} examples ({} held out), {} types", fit.len(), held.len(), classes.len());
     let mut model = train::train(&fit, &held, &classes, cfg);
     model.provenance.trained_at = crate::report::format_utc(crate::model::now());
     model.provenance.chartmill_version = env!("CARGO_PKG_VERSION").into();
@@ -84,7 +86,8 @@ pub fn train(
     }
     std::fs::write(out, model.to_json()).map_err(|e| Error::Io { path: out.to_path_buf(), source: e })?;
     let m = train::evaluate(&model, &held);
-    eprintln!(
+    errln!(
+        con,
         "wrote {} in {:.1} s: held-out accuracy {:.3}, macro-F1 {:.3}, temperature {:.3}",
         out.display(),
         started.elapsed().as_secs_f64(),
@@ -95,16 +98,16 @@ pub fn train(
     Ok(exit::OK)
 }
 
-fn print_metrics(m: &train::Metrics, json: bool) {
+fn print_metrics(con: &mut Console, m: &train::Metrics, json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(m).unwrap_or_default());
+        outln!(con, "{}", serde_json::to_string_pretty(m).unwrap_or_default());
     } else {
-        print!("{}", train::render(m));
+        out!(con, "{}", train::render(m));
     }
 }
 
 /// `chartmill eval --data FILE.csv`.
-pub fn eval_text(site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool) -> Result<u8> {
+pub fn eval_text(con: &mut Console, site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool) -> Result<u8> {
     if data.is_empty() {
         return Err(Error::Config("give --data FILE.csv, or --truth FILE DIR".into()));
     }
@@ -116,9 +119,9 @@ pub fn eval_text(site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool)
     let started = std::time::Instant::now();
     let m = train::evaluate(model, &examples);
     let per_page = started.elapsed().as_secs_f64() * 1000.0 / examples.len().max(1) as f64;
-    print_metrics(&m, json);
+    print_metrics(con, &m, json);
     if !json {
-        println!("\nclassification time: {per_page:.2} ms per text");
+        outln!(con, "\nclassification time: {per_page:.2} ms per text");
     }
     Ok(exit::OK)
 }
@@ -127,6 +130,7 @@ pub fn eval_text(site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool)
 /// temporary store with `model`, then scores each page's document type
 /// against the truth, and the document boundaries (`starts_document`).
 pub fn eval_scans(
+    con: &mut Console,
     site: &SiteConfig,
     model: &Model,
     truth: &Path,
@@ -203,13 +207,13 @@ pub fn eval_scans(
                 "pages_stored": summary.pages_stored,
                 "seconds": secs,
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!(con, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         } else {
-            print!("{}", crate::train::render(&m));
-            println!(
+            out!(con, "{}", crate::train::render(&m));
+            outln!(con,
                 "\ndocument boundaries: precision {precision:.3}  recall {recall:.3}  F1 {f1:.3}  (tp {tp}, fp {fp}, fn {fn_})"
             );
-            println!("pages scored {}  missing from the store {missing}  ingest {secs:.1} s", pairs.len());
+            outln!(con, "pages scored {}  missing from the store {missing}  ingest {secs:.1} s", pairs.len());
         }
         Ok(exit::OK)
     })();
@@ -222,7 +226,7 @@ fn patient_line(p: &crate::store::PatientRecord) -> String {
 }
 
 /// `chartmill patients ...`.
-pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u8> {
+pub fn patients(con: &mut Console, store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u8> {
     use crate::cli::PatientsCommand::*;
     use crate::review;
     match cmd {
@@ -237,10 +241,10 @@ pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u
                 pairs.push((f.to_string(), c.to_string()));
             }
             let (good, bad) = review::read_patients(&file, &pairs)?;
-            let store = crate::store::Store::open(store_path)?;
+            let store = con.store(store_path, Open::Create)?;
             let (added, updated) = store.import_patients(&good)?;
             for (line, why) in &bad {
-                eprintln!("{}: line {line}: {why}; skipped", file.display());
+                errln!(con, "{}: line {line}: {why}; skipped", file.display());
             }
             store.audit(crate::store::AuditEntry {
                 seq: 0,
@@ -252,20 +256,20 @@ pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u
                 after: serde_json::json!({"added": added, "updated": updated, "skipped": bad.len()}),
             })?;
             store.flush()?;
-            eprintln!("patients: {added} added, {updated} updated, {} rows skipped", bad.len());
+            errln!(con, "patients: {added} added, {updated} updated, {} rows skipped", bad.len());
             Ok(if bad.is_empty() { exit::OK } else { exit::DONE_WITH_FAILURES })
         }
         Show { mrn, user } => {
-            let store = crate::cli::open_for_reading(store_path)?;
+            let store = con.store(store_path, Open::Reading)?;
             let p = store
                 .patient(&mrn.trim().to_uppercase())?
                 .ok_or_else(|| Error::Config("no patient with that MRN".into()))?;
             review::record_view(&store, &format!("patient {}", p.mrn), &review::user(user))?;
-            println!("{}", patient_line(&p));
+            outln!(con, "{}", patient_line(&p));
             Ok(exit::OK)
         }
         Search { name, dob, user } => {
-            let store = crate::cli::open_for_reading(store_path)?;
+            let store = con.store(store_path, Open::Reading)?;
             let mut found = match (&name, &dob) {
                 (_, Some(d)) => store.patients_born(d)?,
                 (Some(n), None) => store.patients_named(&n.trim().to_uppercase())?,
@@ -277,7 +281,7 @@ pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u
             }
             review::record_view(&store, "patient search", &review::user(user))?;
             for p in &found {
-                println!("{}", patient_line(p));
+                outln!(con, "{}", patient_line(p));
             }
             Ok(exit::OK)
         }
@@ -285,12 +289,12 @@ pub fn patients(store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u
 }
 
 /// `chartmill review ...`.
-pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewCommand) -> Result<u8> {
+pub fn review(con: &mut Console, site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewCommand) -> Result<u8> {
     use crate::cli::ReviewCommand::*;
     use crate::review;
     match cmd {
         List { reason, batch, doc_type } => {
-            let store = crate::cli::open_for_reading(store_path)?;
+            let store = con.store(store_path, Open::Reading)?;
             let batch_id = batch_id(&store, batch.as_deref())?;
             // One line per document in review, oldest first: id, type, source and pages, reasons.
             let mut lines = Vec::new();
@@ -316,93 +320,98 @@ pub fn review(site: &SiteConfig, store_path: &Path, cmd: crate::cli::ReviewComma
                 ));
             }
             for l in &lines {
-                println!("{l}");
+                outln!(con, "{l}");
             }
-            eprintln!("{} documents in review", lines.len());
+            errln!(con, "{} documents in review", lines.len());
             Ok(exit::OK)
         }
         Show { id, user } => {
-            let store = crate::cli::open_for_reading(store_path)?;
+            let store = con.store(store_path, Open::Reading)?;
             let pages = review::pages_of(&store, &review::parse_target(&id)?)?;
             review::record_view(&store, &id, &review::user(user))?;
             let file = store.file(pages[0].file_id)?;
             let path = file.as_ref().map(|f| String::from_utf8_lossy(&f.path).into_owned()).unwrap_or_default();
             for p in &pages {
-                println!("== page {} ({} page {})  status {}", p.page_id(), path, p.page, p.status.name());
-                println!(
+                outln!(con, "== page {} ({} page {})  status {}", p.page_id(), path, p.page, p.status.name());
+                outln!(
+                    con,
                     "type {} ({:.2})  ocr confidence {}",
                     p.doc_type.as_deref().unwrap_or("-"),
                     p.doc_type_confidence.unwrap_or(0.0),
                     p.ocr_confidence.map(|c| format!("{c:.2}")).unwrap_or_else(|| "-".into())
                 );
                 for r in &p.review_reasons {
-                    println!("reason: {r}");
+                    outln!(con, "reason: {r}");
                 }
                 let ids = &p.identifiers;
-                println!(
+                outln!(
+                    con,
                     "found: MRN {:?}  DOB {:?}  names {:?}  service {:?}",
-                    ids.mrn, ids.birth_date, ids.name, ids.service_date
+                    ids.mrn,
+                    ids.birth_date,
+                    ids.name,
+                    ids.service_date
                 );
                 for c in &p.candidates {
                     let who = store.patient(&c.mrn)?.map(|x| patient_line(&x)).unwrap_or_else(|| c.mrn.clone());
-                    println!("candidate: {who}  ({})", c.why);
+                    outln!(con, "candidate: {who}  ({})", c.why);
                 }
                 if let Some(patient) = &p.patient {
-                    println!("filed to: {} {}, {}", patient.mrn, patient.family_name, patient.given_name);
+                    outln!(con, "filed to: {} {}, {}", patient.mrn, patient.family_name, patient.given_name);
                 }
-                println!("--- text\n{}\n", p.text);
+                outln!(con, "--- text\n{}\n", p.text);
             }
             Ok(exit::OK)
         }
         Resolve { id, patient, doc_type, user } => {
-            let store = crate::store::Store::open(store_path)?;
+            let store = con.store(store_path, Open::Create)?;
             let pages =
                 review::resolve(&store, &id, &patient, doc_type.as_deref(), &review::user(user), &site.taxonomy()?)?;
-            eprintln!("{} page(s) filed", pages.len());
+            errln!(con, "{} page(s) filed", pages.len());
             Ok(exit::OK)
         }
         Reject { id, reason, user } => {
-            let store = crate::store::Store::open(store_path)?;
+            let store = con.store(store_path, Open::Create)?;
             let pages = review::reject(&store, &id, &reason, &review::user(user))?;
-            eprintln!("{} page(s) rejected", pages.len());
+            errln!(con, "{} page(s) rejected", pages.len());
             Ok(exit::OK)
         }
         Reopen { id, user } => {
-            let store = crate::store::Store::open(store_path)?;
+            let store = con.store(store_path, Open::Create)?;
             let pages = review::reopen(&store, &id, &review::user(user))?;
-            eprintln!("{} page(s) back in review", pages.len());
+            errln!(con, "{} page(s) back in review", pages.len());
             Ok(exit::OK)
         }
         Split { id, at, user } => {
-            let store = crate::store::Store::open_existing(store_path)?;
+            let store = con.store(store_path, Open::Existing)?;
             let new = review::split(&store, &id, at, &review::user(user))?;
-            eprintln!("{id} split before page {at}: its pages from there are document {new}");
+            errln!(con, "{id} split before page {at}: its pages from there are document {new}");
             Ok(exit::OK)
         }
         Merge { id, user } => {
-            let store = crate::store::Store::open_existing(store_path)?;
+            let store = con.store(store_path, Open::Existing)?;
             let into = review::merge_with_previous(&store, &id, &review::user(user))?;
-            eprintln!("{id} merged into {into}");
+            errln!(con, "{id} merged into {into}");
             Ok(exit::OK)
         }
         Move { page, to, user } => {
-            let store = crate::store::Store::open_existing(store_path)?;
+            let store = con.store(store_path, Open::Existing)?;
             review::move_page(&store, &page, &to, &review::user(user))?;
-            eprintln!("page {page} moved to {to}");
+            errln!(con, "page {page} moved to {to}");
             Ok(exit::OK)
         }
         Retype { id, doc_type, user } => {
-            let store = crate::store::Store::open_existing(store_path)?;
+            let store = con.store(store_path, Open::Existing)?;
             let pages = review::retype(&store, &id, &doc_type, &review::user(user), &site.taxonomy()?)?;
-            eprintln!("{} page(s) typed {doc_type}", pages.len());
+            errln!(con, "{} page(s) typed {doc_type}", pages.len());
             Ok(exit::OK)
         }
     }
 }
 
 /// `chartmill audit`.
-pub fn audit(store_path: &Path, since: Option<String>, user: Option<String>) -> Result<u8> {
-    let store = crate::cli::open_for_reading(store_path)?;
+pub fn audit(con: &mut Console, store_path: &Path, since: Option<String>, user: Option<String>) -> Result<u8> {
+    let store = con.store(store_path, Open::Reading)?;
     let since = match since {
         Some(d) => {
             let date =
@@ -417,17 +426,17 @@ pub fn audit(store_path: &Path, since: Option<String>, user: Option<String>) -> 
         if since.as_ref().is_some_and(|s| at < *s) || user.as_ref().is_some_and(|u| &e.user != u) {
             continue;
         }
-        println!("{at}\t{}\t{}\t{}\tbefore {}\tafter {}", e.user, e.action, e.target, e.before, e.after);
+        outln!(con, "{at}\t{}\t{}\t{}\tbefore {}\tafter {}", e.user, e.action, e.target, e.before, e.after);
     }
     Ok(exit::OK)
 }
 
 /// `chartmill export`: JSONL of pages, or the documents as PDFs with their
 /// FHIR and CSV indexes (`export::run`).
-pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs) -> Result<u8> {
+pub fn export(con: &mut Console, site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs) -> Result<u8> {
     use crate::cli::{DocStatusArg, ExportFormat};
     use crate::export::{self, DocStatus, Kind};
-    let store = crate::cli::open_for_reading(store_path)?;
+    let store = con.store(store_path, Open::Reading)?;
     if args.format.contains(&ExportFormat::Jsonl) {
         if args.format.len() > 1 {
             return Err(Error::Config("jsonl is written on its own: --format jsonl, or --format pdf,fhir,csv".into()));
@@ -437,9 +446,9 @@ pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs
                 let file = std::fs::File::create(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
                 export::jsonl::write(&store, &mut std::io::BufWriter::new(file))?
             }
-            None => export::jsonl::write(&store, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+            None => export::jsonl::write(&store, &mut std::io::BufWriter::new(&mut con.out))?,
         };
-        eprintln!("exported {n} records");
+        errln!(con, "exported {n} records");
         return Ok(exit::OK);
     }
     let folder = args.out.ok_or_else(|| Error::Config("--out FOLDER is needed for pdf, fhir and csv".into()))?;
@@ -478,14 +487,21 @@ pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs
     let secs = started.elapsed().as_secs_f64();
     let mut failed = 0;
     for s in &summaries {
-        eprintln!(
+        errln!(
+            con,
             "{}: {} documents added, {} corrected, {} withdrawn ({} pages); {} PDFs written",
-            s.kind, s.added, s.corrected, s.withdrawn, s.pages, s.pdfs_written
+            s.kind,
+            s.added,
+            s.corrected,
+            s.withdrawn,
+            s.pages,
+            s.pdfs_written
         );
         match s.files.as_slice() {
             [] => {}
-            [one] => eprintln!("  {}", folder.join(one).display()),
-            [first, .., last] => eprintln!(
+            [one] => errln!(con, "  {}", folder.join(one).display()),
+            [first, .., last] => errln!(
+                con,
                 "  {} index files, {} to {}",
                 s.files.len(),
                 folder.join(first).display(),
@@ -493,11 +509,11 @@ pub fn export(site: &SiteConfig, store_path: &Path, args: crate::cli::ExportArgs
             ),
         }
         for (doc, why) in &s.failed {
-            eprintln!("  document {doc} not exported: {why}");
+            errln!(con, "  document {doc} not exported: {why}");
         }
         failed += s.failed.len();
     }
-    eprintln!("export to {} took {secs:.1} s", folder.display());
+    errln!(con, "export to {} took {secs:.1} s", folder.display());
     Ok(if failed > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
 }
 
@@ -509,14 +525,14 @@ fn batch_id(store: &crate::store::Store, name: Option<&str>) -> Result<Option<u6
 }
 
 /// `chartmill reconcile`: every source file whose pages do not add up.
-pub fn reconcile(store_path: &Path, batch: Option<&str>, json: bool) -> Result<u8> {
-    let store = crate::cli::open_for_reading(store_path)?;
+pub fn reconcile(con: &mut Console, store_path: &Path, batch: Option<&str>, json: bool) -> Result<u8> {
+    let store = con.store(store_path, Open::Reading)?;
     let batch_id = batch_id(&store, batch)?;
     let r = crate::report::reconcile(&store, batch_id)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+        outln!(con, "{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
-        print!("{}", crate::report::render_reconciliation(&r));
+        out!(con, "{}", crate::report::render_reconciliation(&r));
     }
     Ok(if r.files_not_adding_up > 0 { exit::DONE_WITH_FAILURES } else { exit::OK })
 }
@@ -524,15 +540,20 @@ pub fn reconcile(store_path: &Path, batch: Option<&str>, json: bool) -> Result<u
 /// `chartmill migrate`: a store of an older schema version brought up to
 /// date. Version 1 kept no page images: each is read again from its source
 /// file, when the file is still there with the same content.
-pub fn migrate(store_path: &Path) -> Result<u8> {
+pub fn migrate(con: &mut Console, store_path: &Path) -> Result<u8> {
     use crate::store::{Store, SCHEMA_VERSION};
+    if con.is_served() {
+        return Err(Error::Config(
+            "migrate needs the store to itself, and a server holds it: stop the server first".into(),
+        ));
+    }
     let mut store = Store::open_for_migration(store_path)?;
     let from = store.schema_version();
     if from == SCHEMA_VERSION {
-        eprintln!("store {} is at schema version {SCHEMA_VERSION}: nothing to do", store_path.display());
+        errln!(con, "store {} is at schema version {SCHEMA_VERSION}: nothing to do", store_path.display());
         return Ok(exit::OK);
     }
-    eprintln!("migrating store {} from schema version {from} to {SCHEMA_VERSION}", store_path.display());
+    errln!(con, "migrating store {} from schema version {from} to {SCHEMA_VERSION}", store_path.display());
     let limits = crate::decode::Limits::default();
     let (mut imaged, mut missing) = (0u64, Vec::<(String, String)>::new());
     let files: Vec<crate::model::FileRecord> = store.files().collect::<Result<_>>()?;
@@ -552,12 +573,12 @@ pub fn migrate(store_path: &Path) -> Result<u8> {
         }
     }
     store.migrate_to_current()?;
-    eprintln!("migrated: {imaged} page images read again from their source files");
+    errln!(con, "migrated: {imaged} page images read again from their source files");
     for (source, why) in &missing {
-        eprintln!("  {source}: {why}");
+        errln!(con, "  {source}: {why}");
     }
     if !missing.is_empty() {
-        eprintln!(
+        errln!(con,
             "{} files' pages have no image (their documents cannot be exported as PDF): ingest them again into a new store",
             missing.len()
         );
@@ -566,8 +587,19 @@ pub fn migrate(store_path: &Path) -> Result<u8> {
 }
 
 /// Reads a new password: the first line of standard input, or asked for
-/// twice on the terminal without echo.
-fn read_new_password(from_stdin: bool) -> Result<String> {
+/// twice on the terminal without echo; for a command the server runs, the
+/// one its client read so ([`read_new_password_here`]).
+fn read_new_password(con: &mut Console, from_stdin: bool) -> Result<String> {
+    match con.take_password() {
+        Some(password) => Ok(password),
+        None if con.is_served() => Err(Error::Config("no password came with the command".into())),
+        None => read_new_password_here(from_stdin),
+    }
+}
+
+/// Reads a new password in this process: the first line of standard input,
+/// or asked for twice on the terminal without echo.
+pub fn read_new_password_here(from_stdin: bool) -> Result<String> {
     let io = |e| Error::Io { path: "standard input".into(), source: e };
     if from_stdin {
         let mut line = String::new();
@@ -583,7 +615,7 @@ fn read_new_password(from_stdin: bool) -> Result<String> {
 }
 
 /// `chartmill users ...`: every change is in the audit trail (never a password).
-pub fn users(store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
+pub fn users(con: &mut Console, store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
     use crate::cli::UsersCommand::*;
     use crate::users::{self, UserRecord};
     let bad = |e: users::UserError| Error::Config(e.to_string());
@@ -593,18 +625,18 @@ pub fn users(store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
     match cmd {
         Add { name, role, password_stdin, user } => {
             users::check_name(&name).map_err(bad)?;
-            let store = crate::store::Store::open(store_path)?;
+            let store = con.store(store_path, Open::Create)?;
             if store.user(&name)?.is_some() {
                 return Err(Error::Config(format!("there is a user {name} already")));
             }
-            let password = read_new_password(password_stdin)?;
+            let password = read_new_password(con, password_stdin)?;
             let record = users::new_user(&name, role, &password, crate::model::now()).map_err(bad)?;
             store.put_user(&record)?;
             audit(&store, user, "user add", &name, serde_json::json!({"role": role.name()}))?;
-            eprintln!("user {name} added ({})", role.name());
+            errln!(con, "user {name} added ({})", role.name());
         }
         List => {
-            let store = crate::cli::open_for_reading(store_path)?;
+            let store = con.store(store_path, Open::Reading)?;
             let now = crate::model::now();
             for u in store.users()? {
                 let state = match (u.disabled, u.locked_until) {
@@ -612,26 +644,26 @@ pub fn users(store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
                     (false, Some(t)) if t > now => format!("locked until {}", crate::report::format_utc(t)),
                     _ => "active".to_string(),
                 };
-                println!("{}\t{}\t{state}", u.name, u.role.name());
+                outln!(con, "{}\t{}\t{state}", u.name, u.role.name());
             }
         }
         Disable { name, user } => {
-            let store = crate::store::Store::open_existing(store_path)?;
+            let store = con.store(store_path, Open::Existing)?;
             let mut u: UserRecord = store.user(&name)?.ok_or_else(|| Error::Config(format!("no user {name}")))?;
             u.disabled = true;
             store.put_user(&u)?;
             audit(&store, user, "user disable", &name, serde_json::Value::Null)?;
-            eprintln!("user {name} disabled");
+            errln!(con, "user {name} disabled");
         }
         ResetPassword { name, password_stdin, user } => {
-            let store = crate::store::Store::open_existing(store_path)?;
+            let store = con.store(store_path, Open::Existing)?;
             let mut u: UserRecord = store.user(&name)?.ok_or_else(|| Error::Config(format!("no user {name}")))?;
-            let password = read_new_password(password_stdin)?;
+            let password = read_new_password(con, password_stdin)?;
             u.password_hash = users::hash_password(&password).map_err(bad)?;
             (u.failed_logins, u.locked_until, u.password_changed_at) = (0, None, crate::model::now());
             store.put_user(&u)?;
             audit(&store, user, "user reset-password", &name, serde_json::Value::Null)?;
-            eprintln!("user {name}: password set");
+            errln!(con, "user {name}: password set");
         }
     }
     Ok(exit::OK)

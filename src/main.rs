@@ -52,7 +52,13 @@ fn main() -> ExitCode {
         }
     };
     chartmill::logging::init(cli.verbose);
-    match chartmill::cli::run(cli) {
+    // While `chartmill serve` holds the store, the command runs there.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let outcome = match chartmill::remote::forward(&cli, &argv) {
+        Some(outcome) => outcome,
+        None => chartmill::cli::run(cli, &mut chartmill::console::Console::standard()),
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

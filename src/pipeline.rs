@@ -52,6 +52,9 @@ pub struct IngestConfig {
     pub max_file_bytes: u64,
     pub quiet: bool,
     pub progress_every: Duration,
+    /// Where progress lines go instead of standard error (an ingest the
+    /// server runs for a client).
+    pub progress_to: Option<crate::progress::Lines>,
     /// The document-type classifier.
     pub model: std::sync::Arc<crate::classify::Model>,
     /// Documents whose type confidence is under this go to review.
@@ -80,6 +83,7 @@ impl IngestConfig {
             max_file_bytes: 2 * 1024 * 1024 * 1024,
             quiet: false,
             progress_every: Duration::from_secs(10),
+            progress_to: None,
             model: std::sync::Arc::new(model),
             review_threshold: site.classifier.review_threshold,
             identifiers: site.identifiers.clone(),
@@ -167,7 +171,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         cfg.jobs
     );
     let engines = EnginePool::new(cfg.ocr)?;
-    let progress = Progress::start(total, cfg.quiet, cfg.progress_every);
+    let progress = Progress::start(total, cfg.quiet, cfg.progress_every, cfg.progress_to.clone());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs.max(1))
         .thread_name(|i| format!("chartmill-worker-{i}"))

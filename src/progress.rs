@@ -1,8 +1,9 @@
 //! Progress for people watching a long ingest: an indicatif bar on a
 //! terminal, plain periodic lines otherwise (logs, cron). Counts only: no
-//! path, text or identifier is ever printed here.
+//! path, text or identifier is ever printed here. An ingest the server runs
+//! for a client sends its plain lines to the client ([`Lines`]).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +23,30 @@ pub struct Progress {
     started: Instant,
 }
 
+/// Where plain progress lines go instead of standard error: the client's
+/// terminal, for an ingest run by the server (see [`crate::remote`]).
+#[derive(Clone)]
+pub struct Lines(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl Lines {
+    pub fn new(to: Box<dyn Write + Send>) -> Lines {
+        Lines(Arc::new(Mutex::new(to)))
+    }
+
+    /// Writes one line; a write error is ignored (a client gone away).
+    fn write(&self, line: &str) {
+        let mut to = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(to, "{line}");
+        let _ = to.flush();
+    }
+}
+
+impl std::fmt::Debug for Lines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lines")
+    }
+}
+
 fn line(counts: &Counts, total: u64, elapsed: Duration) -> String {
     let files = counts.files.load(Ordering::Relaxed);
     let pages = counts.pages.load(Ordering::Relaxed);
@@ -37,15 +62,16 @@ fn line(counts: &Counts, total: u64, elapsed: Duration) -> String {
 }
 
 impl Progress {
-    /// `quiet` shows nothing; `every` is the interval of plain lines.
-    pub fn start(total_files: u64, quiet: bool, every: Duration) -> Progress {
+    /// `quiet` shows nothing; `every` is the interval of plain lines, which
+    /// go to `to` when given (never a bar then), else to standard error.
+    pub fn start(total_files: u64, quiet: bool, every: Duration, to: Option<Lines>) -> Progress {
         let counts = Arc::new(Counts::default());
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let started = Instant::now();
         let mut bar = None;
         let mut ticker = None;
         if quiet {
-        } else if std::io::stderr().is_terminal() {
+        } else if to.is_none() && std::io::stderr().is_terminal() {
             let b = indicatif::ProgressBar::new(total_files);
             b.set_style(
                 indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} files {msg} eta {eta}")
@@ -65,7 +91,11 @@ impl Progress {
                         break;
                     }
                     if timeout.timed_out() {
-                        eprintln!("progress: {}", line(&counts, total_files, started.elapsed()));
+                        let text = format!("progress: {}", line(&counts, total_files, started.elapsed()));
+                        match &to {
+                            Some(to) => to.write(&text),
+                            None => eprintln!("{text}"),
+                        }
                     }
                 }
             }));

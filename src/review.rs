@@ -129,6 +129,13 @@ fn change(
     pages: Vec<PageRecord>,
     f: impl Fn(&mut PageRecord),
 ) -> Result<Vec<PageRecord>> {
+    // The ingest writes a file's pages once more when it cuts them into
+    // documents: a change made before that would be overwritten.
+    let mut files: Vec<u64> = pages.iter().map(|p| p.file_id).collect();
+    files.dedup();
+    for f in files {
+        pages_of_done_file(store, f)?;
+    }
     let before: Vec<_> = pages.iter().map(summary).collect();
     let mut changed = pages;
     for p in &mut changed {

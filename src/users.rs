@@ -166,6 +166,47 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("no user has this password").unwrap_or_default())
 }
 
+// ----- changes to the store's users, each audited (the CLI and the workstation share them) -----
+
+fn audited(
+    store: &crate::store::Store,
+    by: &str,
+    action: &str,
+    name: &str,
+    after: serde_json::Value,
+) -> crate::Result<()> {
+    crate::review::record(store, by, action, name, serde_json::Value::Null, after)
+}
+
+/// Adds user `name` with `role`; `by` is who does it.
+pub fn add(store: &crate::store::Store, by: &str, name: &str, role: Role, password: &str) -> crate::Result<()> {
+    let bad = |e: UserError| crate::Error::Config(e.to_string());
+    check_name(name).map_err(bad)?;
+    if store.user(name)?.is_some() {
+        return Err(crate::Error::Config(format!("there is a user {name} already")));
+    }
+    let record = new_user(name, role, password, crate::model::now()).map_err(bad)?;
+    store.put_user(&record)?;
+    audited(store, by, "user add", name, serde_json::json!({"role": role.name()}))
+}
+
+/// Refuses `name`'s logins from now on.
+pub fn disable(store: &crate::store::Store, by: &str, name: &str) -> crate::Result<()> {
+    let mut u = store.user(name)?.ok_or_else(|| crate::Error::Config(format!("no user {name}")))?;
+    u.disabled = true;
+    store.put_user(&u)?;
+    audited(store, by, "user disable", name, serde_json::Value::Null)
+}
+
+/// Sets `name`'s password anew and lifts a lock.
+pub fn set_password(store: &crate::store::Store, by: &str, name: &str, password: &str) -> crate::Result<()> {
+    let mut u = store.user(name)?.ok_or_else(|| crate::Error::Config(format!("no user {name}")))?;
+    u.password_hash = hash_password(password).map_err(|e| crate::Error::Config(e.to_string()))?;
+    (u.failed_logins, u.locked_until, u.password_changed_at) = (0, None, crate::model::now());
+    store.put_user(&u)?;
+    audited(store, by, "user reset-password", name, serde_json::Value::Null)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1070,6 +1070,11 @@ impl Store {
     pub fn audit_entries(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
         self.h.audit.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "audit"))
     }
+
+    /// The audit trail, newest first.
+    pub fn audit_entries_newest_first(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
+        self.h.audit.iter().rev().map(move |kv| self.decode(&kv.map_err(|e| self.err(e))?.1, "audit"))
+    }
 }
 
 // ----- page images -----
@@ -1219,6 +1224,20 @@ impl Store {
     /// Documents in review, oldest first (by when they entered the queue).
     pub fn review_queue(&self) -> impl Iterator<Item = Result<QueueEntry>> + '_ {
         self.h.queue.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "queue entry"))
+    }
+
+    /// The review queue with when each document entered it (Unix seconds).
+    pub fn review_queue_entered(&self) -> impl Iterator<Item = Result<(i64, QueueEntry)>> + '_ {
+        self.h.queue.iter().map(move |kv| {
+            let (k, v) = kv.map_err(|e| self.err(e))?;
+            let ns = k.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes).unwrap_or(0);
+            Ok(((ns / 1_000_000_000) as i64, self.decode(&v, "queue entry")?))
+        })
+    }
+
+    /// Whether document `file_id`-`seq` is in the review queue.
+    pub fn in_review_queue(&self, file_id: u64, seq: u32) -> Result<bool> {
+        self.h.queue_of.contains_key(page_key(file_id, seq)).map_err(|e| self.err(e))
     }
 }
 

@@ -1,7 +1,8 @@
 //! No patient data in what chartmill prints for operators: the progress,
 //! summary and most verbose log (`-vvv`) of an ingest, `status` in all its
 //! forms, the failure listings, the PDF, FHIR and CSV export's report (and
-//! the names of the files it writes), `reconcile`.
+//! the names of the files it writes), `reconcile`, and the workstation's
+//! log at `-vvv` while a technician looks at every document in review.
 //! (`review show`, `patients` and `export --format jsonl` print patient data
 //! on purpose, to the technician who asked, and that look is audited; the
 //! exported FHIR and CSV indexes hold it because they are the record.)
@@ -42,6 +43,49 @@ fn secrets() -> Vec<String> {
     out
 }
 
+/// What `serve -vvv` logs while a technician works through every document
+/// in review: each view, each page image, patient searches by every MRN and
+/// family name, a refused change, mistyped addresses holding a name and an MRN.
+fn workstation_log(store: &std::path::Path) -> String {
+    use crate::web::{add_user, csrf, http, login, Server};
+    // Every document, in review or filed: a supervisor may open any.
+    let mut docs: Vec<String> =
+        export(store).iter().filter_map(|p| p["document_id"].as_str().map(String::from)).collect();
+    docs.dedup();
+    add_user(store, "tess", "supervisor", "tess-password-12");
+    let server = Server::start(store, &["-vvv"]);
+    let addr = server.addr.clone();
+    let (session, _) = login(&addr, "tess", "tess-password-12");
+    let session = session.expect("signed in");
+    let token = csrf(&addr, &session);
+    assert_eq!(http(&addr, "GET", "/queue", &session, &[]).status, 200);
+    assert_eq!(http(&addr, "GET", "/work", &session, &[]).status, 200);
+    assert!(docs.len() > 10, "{docs:?}");
+    for doc in &docs {
+        let page = http(&addr, "GET", &format!("/doc/{doc}"), &session, &[]);
+        assert_eq!(page.status, 200);
+        for image in page.body.split("\"image\":\"").skip(1).filter_map(|s| s.split('"').next()) {
+            assert_eq!(http(&addr, "GET", image, &session, &[]).status, 200);
+        }
+        let _ = http(&addr, "POST", &format!("/doc/{doc}/reject"), &session, &[("reason", "no token")]);
+    }
+    for t in truth() {
+        let p = &t["patient"];
+        if let (Some(mrn), Some(family)) = (p["mrn"].as_str(), p["family_name"].as_str()) {
+            let search = [("csrf", token.as_str()), ("mrn", mrn)];
+            assert_eq!(http(&addr, "POST", "/patients/search", &session, &search).status, 200);
+            let search = [("csrf", token.as_str()), ("name", family)];
+            assert_eq!(http(&addr, "POST", "/patients/search", &session, &search).status, 200);
+            let _ = http(&addr, "GET", &format!("/doc/{family}"), &session, &[]);
+            let _ = http(&addr, "GET", &format!("/patients/{mrn}"), &session, &[]);
+        }
+    }
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("GET /doc/"), "the server logged its requests: {log}");
+    log
+}
+
 #[test]
 fn operators_output_names_no_patient() {
     let (_dir, store, r) = store_with_patient_index();
@@ -72,6 +116,7 @@ fn operators_output_names_no_patient() {
         let r = run(c);
         printed += &(r.stdout + &r.stderr);
     }
+    printed += &workstation_log(&store);
     assert!(printed.contains("documents added"), "the export ran: {printed}");
     // The names of the files the export wrote.
     for entry in walkdir::WalkDir::new(&out) {
