@@ -81,6 +81,42 @@ pub fn forward(cli: &Cli, argv: &[OsString]) -> Option<Result<u8>> {
     Some(submit(cli, argv, conn, &store.join(SOCKET)))
 }
 
+/// Runs a command in the server that holds the store at `store`, as `user`
+/// would from a terminal of the server's account, and hands each piece of
+/// its output to `sink` (`true`: its standard output). The workstation's
+/// jobs (an administrator's ingest or export) go this way, so they take
+/// their turn with the command line's (one ingest at a time).
+pub fn run_as_client(
+    store: &Path,
+    argv: Vec<String>,
+    user: &str,
+    config: Option<&Path>,
+    mut sink: impl FnMut(bool, &str),
+) -> Result<u8> {
+    let socket = store.join(SOCKET);
+    let io = |e| Error::Io { path: socket.clone(), source: e };
+    let conn = connect(store).map_err(io)?;
+    let request = Request {
+        argv,
+        cwd: absolute(store).to_string_lossy().into_owned(),
+        user: user.to_string(),
+        password: None,
+        config: config.map(|c| absolute(c).to_string_lossy().into_owned()),
+    };
+    let mut line = serde_json::to_vec(&request).map_err(|e| Error::Config(format!("request: {e}")))?;
+    line.push(b'\n');
+    (&conn).write_all(&line).map_err(io)?;
+    for line in BufReader::new(&conn).lines() {
+        match serde_json::from_str::<Reply>(&line.map_err(io)?) {
+            Ok(Reply::Out(text)) => sink(true, &text),
+            Ok(Reply::Err(text)) => sink(false, &text),
+            Ok(Reply::Exit(code)) => return Ok(code),
+            Err(e) => return Err(Error::Config(format!("the server's reply is not understood ({e})"))),
+        }
+    }
+    Err(Error::Config("the server stopped before the command ended".into()))
+}
+
 fn submit(cli: &Cli, argv: &[OsString], conn: UnixStream, socket: &Path) -> Result<u8> {
     let utf8 = |s: &std::ffi::OsStr| {
         s.to_str().map(str::to_string).ok_or_else(|| {

@@ -65,6 +65,8 @@ pub async fn act(
             ));
         }
     }
+    // Where to go next is decided before the change: the document may leave the queue.
+    let next = next_document(&app, &auth.user, Some(&id)).ok().flatten();
     let (app2, auth2, id2) = (app.clone(), auth.clone(), id.clone());
     let done = tokio::task::spawn_blocking(move || apply(&app2, &auth2, &id2, &action, form)).await;
     let then = match done {
@@ -83,13 +85,17 @@ pub async fn act(
     };
     Ok(match then {
         Then::Next(done) => {
-            app.claims.release(&id);
-            match next_document(&app, &auth.user, Some(&id)) {
-                Ok(Some(next)) => Redirect::to(&format!("/doc/{next}?done={done}")).into_response(),
-                _ => Redirect::to(&format!("/queue?done={done}")).into_response(),
+            app.claims.release_own(&id, &auth.user);
+            app.sessions.set_flash(&auth.token, done);
+            match next {
+                Some(next) => Redirect::to(&format!("/doc/{next}")).into_response(),
+                None => Redirect::to("/queue").into_response(),
             }
         }
-        Then::Show(doc, done) => Redirect::to(&format!("/doc/{doc}?done={done}")).into_response(),
+        Then::Show(doc, done) => {
+            app.sessions.set_flash(&auth.token, done);
+            Redirect::to(&format!("/doc/{doc}")).into_response()
+        }
     })
 }
 
@@ -107,7 +113,7 @@ fn apply(app: &App, auth: &Auth, id: &str, action: &str, f: ActionForm) -> crate
             let current = review::pages_of(store, &review::parse_target(id)?)?.iter().find_map(|p| p.doc_type.clone());
             let doc_type = Some(f.doc_type.trim()).filter(|t| !t.is_empty() && Some(*t) != current.as_deref());
             review::resolve(store, id, &f.mrn, doc_type, user, &app.taxonomy)?;
-            Then::Next(format!("file:{id}"))
+            Then::Next(format!("Document {id} filed."))
         }
         "reject" => {
             let reason = f.reason.trim();
@@ -115,38 +121,36 @@ fn apply(app: &App, auth: &Auth, id: &str, action: &str, f: ActionForm) -> crate
                 return Err(bad("say why it is rejected"));
             }
             review::reject(store, id, &reason.chars().take(200).collect::<String>(), user)?;
-            Then::Next(format!("reject:{id}"))
+            Then::Next(format!("Document {id} rejected."))
         }
         "retype" => {
             review::retype(store, id, f.doc_type.trim(), user, &app.taxonomy)?;
-            Then::Show(id.to_string(), format!("retype:{id}"))
+            Then::Show(id.to_string(), format!("Document {id}: type changed."))
         }
         "split" => {
             let at: u32 = f.at.trim().parse().map_err(|_| bad("no page to split at"))?;
             let new = review::split(store, id, at, user)?;
-            Then::Show(id.to_string(), format!("split:{id}:{new}"))
+            Then::Show(id.to_string(), format!("Document {id} split: the pages from there are document {new}."))
         }
         "merge" => {
             let into = review::merge_with_previous(store, id, user)?;
-            Then::Show(into.clone(), format!("merge:{id}:{into}"))
+            Then::Show(into.clone(), format!("Document {id} merged into {into}."))
         }
         "move" => {
             let page = f.page.trim();
             review::move_page(store, page, f.to.trim(), user)?;
             // The document may have lost its last page: show where the page went.
             let stays = review::pages_of(store, &review::parse_target(id)?).is_ok();
+            let to = f.to.trim();
             Then::Show(
-                if stays { id.to_string() } else { f.to.trim().to_string() },
-                format!("move:{id}:{}", f.to.trim()),
+                if stays { id.to_string() } else { to.to_string() },
+                format!("Page {page} moved to document {to}."),
             )
         }
-        "skip" => {
-            app.claims.release(id);
-            Then::Next(format!("skip:{id}"))
-        }
+        "skip" => Then::Next(format!("Document {id} skipped.")),
         "reopen" => {
             review::reopen(store, id, user)?;
-            Then::Show(id.to_string(), format!("reopen:{id}"))
+            Then::Show(id.to_string(), format!("Document {id} is back in review."))
         }
         "assign" => {
             let to = f.to.trim();
@@ -159,7 +163,7 @@ fn apply(app: &App, auth: &Auth, id: &str, action: &str, f: ActionForm) -> crate
                 app.claims.assign(id, to, app.opts.claim_timeout.max(std::time::Duration::from_secs(8 * 3600)));
             }
             review::record(store, user, "assign", id, serde_json::Value::Null, serde_json::json!({"to": to}))?;
-            Then::Show(id.to_string(), format!("assign:{id}"))
+            Then::Show(id.to_string(), format!("Document {id} assigned."))
         }
         _ => return Err(bad("no such action")),
     })
@@ -211,7 +215,10 @@ pub async fn search_patients(
         if !dob.is_empty() {
             found.retain(|p| p.birth_date == dob);
         }
-        crate::review::record_view(&store, "patient search", &user)?;
+        // Who searched for what and whose details were shown (in the store, never the log).
+        let asked = serde_json::json!({"mrn": mrn, "name": name, "dob": dob});
+        let shown: Vec<&str> = found.iter().take(FOUND_SHOWN).map(|p| p.mrn.as_str()).collect();
+        crate::review::record(&store, &user, "patient search", "patients", asked, serde_json::json!({"shown": shown}))?;
         Ok(found)
     })
     .await;
@@ -300,7 +307,8 @@ pub async fn users(
                 // A disabled user or a new password ends the user's sessions.
                 app.sessions.end_user(&name);
             }
-            Redirect::to(&format!("/admin/users?done={}", done.replace(' ', "+"))).into_response()
+            app.sessions.set_flash(&auth.token, done);
+            Redirect::to("/admin/users").into_response()
         }
         Ok(Err(crate::Error::Config(why))) => {
             message(StatusCode::BAD_REQUEST, Some(Nav::new(&app, &auth, "users")), "Not done", &why)

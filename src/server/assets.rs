@@ -32,17 +32,21 @@ fn loggable_path(request: &Request) -> String {
         .split('/')
         .enumerate()
         .map(|(i, part)| match actual.get(i) {
-            Some(a)
-                if part.starts_with('{')
-                    && !a.is_empty()
-                    && a.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ':') =>
-            {
-                a.to_string()
-            }
+            Some(a) if part.starts_with('{') && (is_id(a) || ACTIONS.contains(a)) => a.to_string(),
             _ => part.to_string(),
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The actions' names in routes (`/doc/{id}/{action}` ...): logged as they are.
+const ACTIONS: &[&str] = &[
+    "file", "reject", "retype", "split", "merge", "move", "skip", "reopen", "assign", "add", "disable", "password",
+    "ingest", "export", "app.css", "app.js",
+];
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ':')
 }
 
 /// Security headers on every response; pages and images are never cached

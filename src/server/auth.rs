@@ -45,6 +45,8 @@ pub struct Session {
     pub role: Role,
     pub csrf: String,
     last_seen: Instant,
+    /// The outcome of the last action, shown once on the next page.
+    flash: Option<String>,
 }
 
 #[derive(Default)]
@@ -62,7 +64,10 @@ impl Sessions {
 
     fn start(&self, user: String, role: Role) -> String {
         let token = random_token();
-        self.lock().insert(token.clone(), Session { user, role, csrf: random_token(), last_seen: Instant::now() });
+        self.lock().insert(
+            token.clone(),
+            Session { user, role, csrf: random_token(), last_seen: Instant::now(), flash: None },
+        );
         token
     }
 
@@ -76,6 +81,18 @@ impl Sessions {
         }
         s.last_seen = Instant::now();
         Some(s.clone())
+    }
+
+    /// Keeps `message` for the session's next page.
+    pub fn set_flash(&self, token: &str, message: String) {
+        if let Some(s) = self.lock().get_mut(token) {
+            s.flash = Some(message);
+        }
+    }
+
+    /// The message kept for this page, once.
+    pub fn take_flash(&self, token: &str) -> Option<String> {
+        self.lock().get_mut(token).and_then(|s| s.flash.take())
     }
 
     fn end(&self, token: &str) {
@@ -99,6 +116,8 @@ pub struct Auth {
     pub user: String,
     pub role: Role,
     pub csrf: String,
+    /// The session's token (to keep a message for its next page).
+    pub token: String,
 }
 
 /// Why a request is refused.
@@ -132,7 +151,7 @@ impl Auth {
         if self.role.allows(needed) {
             Ok(())
         } else {
-            log::warn!("refused: {} ({}) asked for a {} page", self.user, self.role.name(), needed.name());
+            log::warn!("refused: {} ({}) asked for what needs the role {}", self.user, self.role.name(), needed.name());
             Err(Refused::Forbidden)
         }
     }
@@ -172,7 +191,7 @@ impl FromRequestParts<Arc<App>> for Auth {
             app.sessions.end(&token);
             return Err(Refused::NotSignedIn { page });
         }
-        Ok(Auth { user: s.user, role: s.role, csrf: s.csrf })
+        Ok(Auth { user: s.user, role: s.role, csrf: s.csrf, token })
     }
 }
 

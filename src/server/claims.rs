@@ -57,6 +57,14 @@ impl Claims {
         self.lock().remove(id);
     }
 
+    /// Releases document `id` if `user` holds it (someone else's claim stays).
+    pub fn release_own(&self, id: &str, user: &str) {
+        let mut held = self.lock();
+        if held.get(id).is_some_and(|c| c.user == user) {
+            held.remove(id);
+        }
+    }
+
     pub fn release_all(&self, user: &str) {
         self.lock().retain(|_, c| c.user != user);
     }
@@ -94,7 +102,9 @@ mod tests {
         assert_eq!(c.claim("1-1", "ada", long), Claimed::Yours);
         assert_eq!(c.claim("1-1", "ada", long), Claimed::Yours);
         assert_eq!(c.claim("1-1", "bob", long), Claimed::By("ada".into()));
-        c.release("1-1");
+        c.release_own("1-1", "bob");
+        assert_eq!(c.claim("1-1", "bob", long), Claimed::By("ada".into()), "bob cannot release ada's");
+        c.release_own("1-1", "ada");
         assert_eq!(c.claim("1-1", "bob", long), Claimed::Yours);
         c.assign("1-1", "cy", long);
         assert_eq!(c.all().get("1-1").map(String::as_str), Some("cy"));

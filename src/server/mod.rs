@@ -12,6 +12,7 @@ mod actions;
 mod assets;
 mod auth;
 mod claims;
+mod jobs;
 mod marks;
 mod views;
 
@@ -38,13 +39,29 @@ pub struct App {
     pub(crate) taxonomy: Taxonomy,
     pub(crate) sessions: auth::Sessions,
     pub(crate) claims: claims::Claims,
+    pub(crate) jobs: jobs::Jobs,
+    /// The site configuration file the server was started with.
+    pub(crate) config_path: Option<std::path::PathBuf>,
     pub(crate) opts: Options,
 }
 
 impl App {
-    pub fn new(store: Arc<Store>, site: SiteConfig, opts: Options) -> Result<App> {
+    pub fn new(
+        store: Arc<Store>,
+        site: SiteConfig,
+        config_path: Option<std::path::PathBuf>,
+        opts: Options,
+    ) -> Result<App> {
         let taxonomy = site.taxonomy()?;
-        Ok(App { store, taxonomy, sessions: auth::Sessions::default(), claims: claims::Claims::default(), opts })
+        Ok(App {
+            store,
+            taxonomy,
+            jobs: jobs::Jobs::default(),
+            config_path,
+            sessions: auth::Sessions::default(),
+            claims: claims::Claims::default(),
+            opts,
+        })
     }
 }
 
@@ -70,8 +87,8 @@ pub fn run(
     }
     // The command line's requests on this store (ingest, status, review,
     // export ...) arrive on a local socket and run here.
-    let _local = crate::remote::listen(store.clone(), store_path, config_path)?;
-    let app = Arc::new(App::new(store.clone(), site, opts)?);
+    let _local = crate::remote::listen(store.clone(), store_path, config_path.clone())?;
+    let app = Arc::new(App::new(store.clone(), site, config_path, opts)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("chartmill-web")

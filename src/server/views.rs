@@ -29,6 +29,8 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .route("/work", get(work))
         .route("/admin/users", get(users_page))
         .route("/admin/users/{action}", post(actions::users))
+        .route("/admin/jobs", get(super::jobs::page))
+        .route("/admin/jobs/{kind}", post(super::jobs::start))
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .fallback(|| async { message(StatusCode::NOT_FOUND, None, "Not found", "There is no such page.") })
@@ -58,7 +60,7 @@ impl Nav {
             admin: auth.role.allows(Role::Admin),
             here,
             queue_count: queue_count(app),
-            message: None,
+            message: app.sessions.take_flash(&auth.token),
         }
     }
 }
@@ -67,7 +69,7 @@ fn queue_count(app: &App) -> u64 {
     app.store.counters(0).ok().and_then(|c| c.get(crate::store::counter::QUEUE_DOCUMENTS).copied()).unwrap_or(0)
 }
 
-fn render(t: &impl Template) -> Response {
+pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -89,7 +91,7 @@ struct MessagePage<'a> {
 pub fn message(status: StatusCode, nav: Option<Nav>, heading: &str, text: &str) -> Response {
     match nav {
         Some(nav) => (status, render(&MessagePage { nav, heading, text })).into_response(),
-        None => (status, format!("{heading}: {text}")).into_response(),
+        None => (status, render(&BarePage { heading, text })).into_response(),
     }
 }
 
@@ -101,6 +103,13 @@ pub fn forbidden() -> Response {
 pub fn failed(app: &App, auth: &Auth, e: crate::Error) -> Response {
     log::error!("request by {} failed: {e}", auth.user);
     message(StatusCode::INTERNAL_SERVER_ERROR, Some(Nav::new(app, auth, "")), "Something went wrong", &e.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "bare.html")]
+struct BarePage<'a> {
+    heading: &'a str,
+    text: &'a str,
 }
 
 #[derive(Template)]
@@ -125,9 +134,6 @@ pub struct QueueFilter {
     batch: String,
     #[serde(rename = "type", default)]
     doc_type: String,
-    /// A message to show (the last action's outcome: ids only).
-    #[serde(default)]
-    done: String,
 }
 
 struct QueueRow {
@@ -239,8 +245,7 @@ fn queue_page(app: &App, auth: &Auth, f: QueueFilter) -> crate::Result<QueuePage
         }
     }
     crate::review::record_view(&app.store, "queue", &auth.user)?;
-    let mut nav = Nav::new(app, auth, "queue");
-    nav.message = Some(f.done).filter(|d| !d.is_empty()).map(|d| done_message(&d));
+    let nav = Nav::new(app, auth, "queue");
     let filtered = filter_reason.is_some() || filter_batch.is_some() || filter_type.is_some();
     Ok(QueuePage {
         nav,
@@ -256,26 +261,6 @@ fn queue_page(app: &App, auth: &Auth, f: QueueFilter) -> crate::Result<QueuePage
         filter_type,
         filtered,
     })
-}
-
-/// The flash line after an action: `done=ACTION:ID[:OTHER]`, ids only.
-fn done_message(done: &str) -> String {
-    let mut parts = done.splitn(3, ':');
-    let (what, id, other) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
-    let clean = |s: &str| s.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect::<String>();
-    let (id, other) = (clean(id), other.map(clean));
-    match (what, other) {
-        ("file", _) => format!("Document {id} filed."),
-        ("reject", _) => format!("Document {id} rejected."),
-        ("retype", _) => format!("Document {id}: type changed."),
-        ("split", Some(new)) => format!("Document {id} split: the pages from there are document {new}."),
-        ("merge", Some(into)) => format!("Document {id} merged into {into}."),
-        ("move", Some(to)) => format!("Page moved to document {to}."),
-        ("reopen", _) => format!("Document {id} is back in review."),
-        ("assign", _) => format!("Document {id} assigned."),
-        ("skip", _) => format!("Document {id} skipped."),
-        _ => String::new(),
-    }
 }
 
 /// GET /queue/next: the oldest document waiting that no one else holds.
@@ -400,20 +385,9 @@ struct DocumentPage {
     data_json: String,
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct DocQuery {
-    #[serde(default)]
-    done: String,
-}
-
-async fn document(
-    State(app): State<Arc<App>>,
-    auth: Auth,
-    Path(id): Path<String>,
-    Query(q): Query<DocQuery>,
-) -> Response {
+async fn document(State(app): State<Arc<App>>, auth: Auth, Path(id): Path<String>) -> Response {
     let (app2, auth2) = (app.clone(), auth.clone());
-    let built = tokio::task::spawn_blocking(move || document_page(&app2, &auth2, &id, &q.done)).await;
+    let built = tokio::task::spawn_blocking(move || document_page(&app2, &auth2, &id)).await;
     match built {
         Ok(Ok(Some(page))) => render(&page),
         Ok(Ok(None)) => message(
@@ -454,7 +428,7 @@ fn joined(values: impl IntoIterator<Item = String>) -> String {
     }
 }
 
-fn document_page(app: &App, auth: &Auth, id: &str, done: &str) -> crate::Result<Option<DocumentPage>> {
+fn document_page(app: &App, auth: &Auth, id: &str) -> crate::Result<Option<DocumentPage>> {
     let Ok(crate::review::Target::Document(file_id, seq)) = crate::review::parse_target(id) else {
         return Ok(None);
     };
@@ -560,8 +534,7 @@ fn document_page(app: &App, auth: &Auth, id: &str, done: &str) -> crate::Result<
     let data = serde_json::json!({
         "pages": pages.iter().map(|p| page_data(app, p)).collect::<crate::Result<Vec<_>>>()?,
     });
-    let mut nav = Nav::new(app, auth, "doc");
-    nav.message = Some(done).filter(|d| !d.is_empty()).map(done_message);
+    let nav = Nav::new(app, auth, "doc");
     Ok(Some(DocumentPage {
         nav,
         id: id.to_string(),
@@ -740,11 +713,7 @@ struct UsersPage {
     users: Vec<UserRow>,
 }
 
-pub async fn users_page(
-    State(app): State<Arc<App>>,
-    auth: Auth,
-    Query(q): Query<DocQuery>,
-) -> Result<Response, Refused> {
+pub async fn users_page(State(app): State<Arc<App>>, auth: Auth) -> Result<Response, Refused> {
     auth.require(Role::Admin)?;
     let now = crate::model::now();
     let users = match app.store.users() {
@@ -769,9 +738,5 @@ pub async fn users_page(
     if let Err(e) = crate::review::record_view(&app.store, "users", &auth.user) {
         return Ok(failed(&app, &auth, e));
     }
-    let mut nav = Nav::new(&app, &auth, "users");
-    nav.message = Some(q.done)
-        .filter(|d| !d.is_empty())
-        .map(|d| d.chars().filter(|c| c.is_ascii_alphanumeric() || " .-_".contains(*c)).take(120).collect());
-    Ok(render(&UsersPage { nav, users: rows }))
+    Ok(render(&UsersPage { nav: Nav::new(&app, &auth, "users"), users: rows }))
 }

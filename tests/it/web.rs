@@ -272,3 +272,48 @@ print("\n".join(r.headers.get_all("Set-Cookie")))
     let r = http(&server.addr, "GET", "/login", "", &[]);
     assert_ne!(r.status, 200);
 }
+
+#[test]
+fn an_administrator_runs_an_ingest_and_an_export_from_the_browser() {
+    let (dir, store) = store();
+    let scans = crate::harness::folder_with(&["png/progress_nodpi.png"]);
+    let out = dir.path().join("export");
+    let server = Server::start(&store, &[]);
+    let addr = server.addr.clone();
+    let (tom, _) = login(&addr, "tom", "tom-password-123");
+    let tom = tom.unwrap();
+    assert_eq!(http(&addr, "GET", "/admin/jobs", &tom, &[]).status, 403);
+    let token = csrf(&addr, &tom);
+    let path = out.to_str().unwrap();
+    let r = http(&addr, "POST", "/admin/jobs/export", &tom, &[("csrf", &token), ("folder", path), ("csv", "on")]);
+    assert_eq!(r.status, 403);
+
+    let (ada, _) = login(&addr, "ada", "ada-password-123");
+    let ada = ada.unwrap();
+    let token = csrf(&addr, &ada);
+    let folder = scans.path().to_str().unwrap();
+    let r =
+        http(&addr, "POST", "/admin/jobs/ingest", &ada, &[("csrf", &token), ("folder", folder), ("batch", "box-1")]);
+    assert_eq!(r.status, 303);
+    let r = http(&addr, "POST", "/admin/jobs/export", &ada, &[("csrf", &token), ("folder", path), ("csv", "on")]);
+    assert_eq!(r.status, 303);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let page = loop {
+        let page = http(&addr, "GET", "/admin/jobs", &ada, &[]).body;
+        if !page.contains(">running<") {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "the jobs did not end: {page}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert_eq!(page.matches(">exit 0<").count(), 2, "{page}");
+    assert!(page.contains("batch box-1: 1 files seen: 1 done"), "{page}");
+    assert!(page.contains("documents added"), "{page}");
+    let written: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(!written.is_empty());
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+    let mut c = cmd(&store);
+    c.arg("status");
+    assert!(run(c).stdout.contains("box-1"));
+}

@@ -25,6 +25,10 @@
     if (f.id !== "search-form") { sending = true; f.querySelectorAll("button").forEach((b) => (b.disabled = true)); }
   }));
 
+  // A jobs page with a job running shows its progress every few seconds.
+  const jobs = $("#jobs");
+  if (jobs && jobs.dataset.running === "true") setTimeout(() => location.reload(), 3000);
+
   // ----- the document view -----
   const doc = $("#doc");
   const dataEl = $("#doc-data");
