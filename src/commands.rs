@@ -279,7 +279,13 @@ pub fn patients(con: &mut Console, store_path: &Path, cmd: crate::cli::PatientsC
                 let n = n.trim().to_uppercase();
                 found.retain(|p| p.family_name.starts_with(&n));
             }
-            review::record_view(&store, "patient search", &review::user(user))?;
+            let shown: Vec<&str> = found.iter().map(|p| p.mrn.as_str()).collect();
+            review::record_patient_search(
+                &store,
+                &review::user(user),
+                serde_json::json!({"name": name, "dob": dob}),
+                &shown,
+            )?;
             for p in &found {
                 outln!(con, "{}", patient_line(p));
             }

@@ -231,6 +231,12 @@ pub fn reopen(store: &Store, id: &str, user: &str) -> Result<Vec<PageRecord>> {
     })
 }
 
+/// Records a search of the patient index: what was asked, and the MRNs of
+/// the patients whose details were shown (in the store, never the log).
+pub fn record_patient_search(store: &Store, user: &str, asked: serde_json::Value, shown: &[&str]) -> Result<()> {
+    record(store, user, "patient search", "patients", asked, json!({ "shown": shown }))
+}
+
 /// Records that `user` looked at the text of `id`.
 pub fn record_view(store: &Store, id: &str, user: &str) -> Result<()> {
     store.audit(AuditEntry {

@@ -218,7 +218,7 @@ pub async fn search_patients(
         // Who searched for what and whose details were shown (in the store, never the log).
         let asked = serde_json::json!({"mrn": mrn, "name": name, "dob": dob});
         let shown: Vec<&str> = found.iter().take(FOUND_SHOWN).map(|p| p.mrn.as_str()).collect();
-        crate::review::record(&store, &user, "patient search", "patients", asked, serde_json::json!({"shown": shown}))?;
+        crate::review::record_patient_search(&store, &user, asked, &shown)?;
         Ok(found)
     })
     .await;
