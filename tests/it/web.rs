@@ -297,6 +297,22 @@ fn an_administrator_runs_an_ingest_and_an_export_from_the_browser() {
     assert_eq!(r.status, 303);
     let r = http(&addr, "POST", "/admin/jobs/export", &ada, &[("csrf", &token), ("folder", path), ("csv", "on")]);
     assert_eq!(r.status, 303);
+    // Meanwhile a technician works through the queue, in the browser: each
+    // document opened, then rejected (the ingest runs beside it).
+    let tom_token = csrf(&addr, &tom);
+    let mut rejected = Vec::new();
+    loop {
+        let queue = http(&addr, "GET", "/queue", &tom, &[]).body;
+        let Some(doc) = queue.split("data-doc=\"").nth(1).and_then(|s| s.split('"').next()).map(String::from) else {
+            break;
+        };
+        assert_eq!(http(&addr, "GET", &format!("/doc/{doc}"), &tom, &[]).status, 200);
+        let form = [("csrf", tom_token.as_str()), ("reason", "not part of this archive")];
+        assert_eq!(http(&addr, "POST", &format!("/doc/{doc}/reject"), &tom, &form).status, 303);
+        rejected.push(doc);
+        assert!(rejected.len() < 50, "the queue does not empty");
+    }
+    assert_eq!(rejected.len(), 5, "{rejected:?}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let page = loop {
         let page = http(&addr, "GET", "/admin/jobs", &ada, &[]).body;
@@ -316,4 +332,84 @@ fn an_administrator_runs_an_ingest_and_an_export_from_the_browser() {
     let mut c = cmd(&store);
     c.arg("status");
     assert!(run(c).stdout.contains("box-1"));
+    // Nothing lost: the new batch's page and every rejection are in the store.
+    let pages = crate::harness::export(&store);
+    assert_eq!(pages.iter().filter(|p| p["batch"] == "box-1").count(), 1);
+    for doc in &rejected {
+        let of_doc: Vec<_> = pages.iter().filter(|p| p["document_id"] == doc.as_str()).collect();
+        assert!(!of_doc.is_empty() && of_doc.iter().all(|p| p["status"] == "rejected"), "{doc}");
+    }
+}
+
+/// The document ids of file `file`'s pages, in page order.
+fn documents_of_file(store: &Path, file: &str) -> Vec<String> {
+    crate::harness::export(store)
+        .iter()
+        .filter(|p| p["page_id"].as_str().is_some_and(|id| id.starts_with(&format!("{file}:"))))
+        .map(|p| p["document_id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn a_supervisor_splits_merges_moves_reopens_and_assigns() {
+    let (_dir, store) = store();
+    add_user(&store, "sue", "supervisor", "sue-password-123");
+    // File 2 is a 4-page document in review (one in ten of `debug fill`'s);
+    // file 3 a filed one.
+    assert_eq!(documents_of_file(&store, "2"), ["2-1"; 4]);
+    let server = Server::start(&store, &[]);
+    let addr = server.addr.clone();
+    let (sue, _) = login(&addr, "sue", "sue-password-123");
+    let sue = sue.unwrap();
+    let token = csrf(&addr, &sue);
+    let post = |path: &str, form: &[(&str, &str)]| {
+        let mut f = vec![("csrf", token.as_str())];
+        f.extend_from_slice(form);
+        let r = http(&addr, "POST", path, &sue, &f);
+        assert_eq!(r.status, 303, "{path}: {}", r.body);
+        r.header("location").first().map(|l| l.to_string()).unwrap_or_default()
+    };
+    // Split before page 3: pages 3-4 become document 2-2; the view stays on 2-1.
+    assert_eq!(post("/doc/2-1/split", &[("at", "3")]), "/doc/2-1");
+    let page = http(&addr, "GET", "/doc/2-1", &sue, &[]).body;
+    assert!(page.contains("Document 2-1 split: the pages from there are document 2-2."), "{page}");
+    // Move page 2 into 2-2, then merge 2-2 back into 2-1.
+    post("/doc/2-1/move", &[("page", "2:2"), ("to", "2-2")]);
+    post("/doc/2-2/merge", &[]);
+    // Reopen a filed document (the supervisor's undo), then hand it to tom.
+    let filed = "3-1";
+    assert_eq!(post(&format!("/doc/{filed}/reopen"), &[]), format!("/doc/{filed}"));
+    post(&format!("/doc/{filed}/assign"), &[("to", "tom")]);
+    // Tom's queue shows it his; Lou cannot take it.
+    let (lou, _) = login(&addr, "lou", "lou-password-123");
+    let lou = lou.unwrap();
+    let lou_token = csrf(&addr, &lou);
+    let queue = http(&addr, "GET", "/queue", &lou, &[]).body;
+    let row = queue.split(&format!("data-doc=\"{filed}\"")).nth(1).and_then(|r| r.split("</tr>").next()).unwrap();
+    assert!(row.contains("<td>tom</td>"), "{row}");
+    let r = http(&addr, "POST", &format!("/doc/{filed}/reject"), &lou, &[("csrf", &lou_token), ("reason", "x")]);
+    assert_eq!(r.status, 409);
+    // A technician cannot reopen or assign.
+    let r = http(&addr, "POST", "/doc/4-1/reopen", &lou, &[("csrf", &lou_token)]);
+    assert_eq!(r.status, 403);
+    // The work page: the supervisor sees her changes.
+    let work = http(&addr, "GET", "/work", &sue, &[]).body;
+    for action in ["split", "move", "merge", "reopen", "assign"] {
+        assert!(work.contains(&format!("<td>sue</td><td>{action}</td>")), "{action}: {work}");
+    }
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+    // The store: file 2 is one document again (numbers are never reused),
+    // the reopened one is back in review.
+    let docs = documents_of_file(&store, "2");
+    assert_eq!(docs, ["2-1"; 4], "{docs:?}");
+    let pages = crate::harness::export(&store);
+    let reopened = pages.iter().find(|p| p["page_id"] == "3:1").unwrap();
+    assert_eq!(reopened["status"], "review");
+    let mut c = cmd(&store);
+    c.args(["audit", "--user", "sue"]);
+    let audit = run(c).stdout;
+    for action in ["\tsplit\t2-1", "\tmove\t2:2", "\tmerge\t2-2", "\treopen\t3-1", "\tassign\t3-1"] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
 }
