@@ -194,7 +194,15 @@ fn an_ingest_and_review_work_side_by_side_through_the_server_lose_nothing() {
     let store = store_with_documents(dir.path(), 120);
     let waiting = queue(&store);
     assert_eq!(waiting.len(), 12);
-    let new = ["tiff/discharge_g4_3pages.tif", "pdf/scan_ccitt.pdf", "tiff/with_blank.tif"];
+    // Enough pages (one at a time) that the ingest outlasts the review work's start.
+    let new = [
+        "tiff/discharge_g4_3pages.tif",
+        "pdf/scan_ccitt.pdf",
+        "tiff/with_blank.tif",
+        "png/radiology_sideways.png",
+        "png/consult_skewed.png",
+        "tiff/mixed_lzw_8bit.tif",
+    ];
     let more = ["pdf/born_digital.pdf"];
     copy_samples(&dir.path().join("new"), &new);
     copy_samples(&dir.path().join("more"), &more);
@@ -242,17 +250,19 @@ fn an_ingest_and_review_work_side_by_side_through_the_server_lose_nothing() {
             c.args(["review", "reject", doc, "--reason", "not this archive"]).env("USER", "bob");
             rejected.push(doc.clone());
         }
-        let r = run(c);
-        assert_eq!(r.code, 0, "{doc}: {}", r.stderr);
+        // Counted when the command starts while the ingest still runs.
         if ingest.try_wait().unwrap().is_none() {
             while_ingesting += 1;
         }
+        let r = run(c);
+        assert_eq!(r.code, 0, "{doc}: {}", r.stderr);
     }
     assert!(while_ingesting > 0, "the review work went on while the ingest ran");
     let status = ingest.wait().unwrap();
     let said = reader.join().unwrap().join("\n");
     assert_eq!(status.code(), Some(0), "{said}");
-    assert!(said.contains("batch new: 3 files seen: 3 done"), "{said}");
+    let seen = format!("batch new: {n} files seen: {n} done", n = new.len());
+    assert!(said.contains(&seen), "{said}");
     let second = second.wait_with_output().unwrap();
     let second_said = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(0), "{second_said}");
