@@ -314,6 +314,14 @@ pub enum ReviewCommand {
         #[arg(long)]
         user: Option<String>,
     },
+    /// Documents filed to a certain patient whose type is unverified (the type check)
+    Types,
+    /// Confirm the type chartmill gave a document (the type check); `retype` sets another
+    ConfirmType {
+        id: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
     /// Set the type of a document (or a page) without filing it
     Retype {
         id: String,
@@ -464,7 +472,8 @@ impl Command {
                 | R::Split { user, .. }
                 | R::Merge { user, .. }
                 | R::Move { user, .. }
-                | R::Retype { user, .. },
+                | R::Retype { user, .. }
+                | R::ConfirmType { user, .. },
             )
             | Command::Users(U::Add { user, .. } | U::Disable { user, .. } | U::ResetPassword { user, .. }) => user,
             _ => return,
@@ -500,7 +509,7 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
             }
             Ok(exit::OK)
         }
-        Command::Patients(cmd) => crate::commands::patients(con, &store_path, cmd),
+        Command::Patients(cmd) => crate::commands::patients(con, &site, &store_path, cmd),
         Command::Review(cmd) => crate::commands::review(con, &site, &store_path, cmd),
         Command::Audit { since, user } => crate::commands::audit(con, &store_path, since, user),
         Command::Train { data, from_store, out, heldout, seed, epochs, dims_log2 } => {

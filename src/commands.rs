@@ -221,12 +221,26 @@ pub fn eval_scans(
     result
 }
 
+/// A patient as listed: the MRN as the index printed it.
 fn patient_line(p: &crate::store::PatientRecord) -> String {
-    format!("{}\t{}, {}\t{}\t{}", p.mrn, p.family_name, p.given_name, p.birth_date, p.sex)
+    let mrn = p.printed_mrn.as_deref().unwrap_or(&p.mrn);
+    format!("{mrn}\t{}, {}\t{}\t{}", p.family_name, p.given_name, p.birth_date, p.sex)
+}
+
+/// An MRN typed on the command line, in the index's form (the site's
+/// format, see [`crate::extract::MrnFormat::normalise`]).
+fn typed_mrn(typed: &str, site: &SiteConfig) -> Result<String> {
+    crate::extract::normalise_mrn(typed, &site.identifiers)
+        .ok_or_else(|| Error::Config("that is not an MRN of the site's format ([identifiers] mrn_pattern)".into()))
 }
 
 /// `chartmill patients ...`.
-pub fn patients(con: &mut Console, store_path: &Path, cmd: crate::cli::PatientsCommand) -> Result<u8> {
+pub fn patients(
+    con: &mut Console,
+    site: &SiteConfig,
+    store_path: &Path,
+    cmd: crate::cli::PatientsCommand,
+) -> Result<u8> {
     use crate::cli::PatientsCommand::*;
     use crate::review;
     match cmd {
@@ -240,11 +254,20 @@ pub fn patients(con: &mut Console, store_path: &Path, cmd: crate::cli::PatientsC
                 }
                 pairs.push((f.to_string(), c.to_string()));
             }
-            let (good, bad) = review::read_patients(&file, &pairs)?;
+            let format = crate::extract::MrnFormat::new(&site.identifiers).map_err(Error::Config)?;
+            let (good, bad) = review::read_patients(&file, &pairs, &format)?;
             let store = con.store(store_path, Open::Create)?;
-            let (added, updated) = store.import_patients(&good)?;
+            let (replaced, left) = review::stale_patients(&store, &format, &good)?;
+            let (added, updated) = store.import_patients(&good, &replaced)?;
             for (line, why) in &bad {
                 errln!(con, "{}: line {line}: {why}; skipped", file.display());
+            }
+            if left > 0 {
+                errln!(
+                    con,
+                    "patients: {left} patients imported before have their MRN in another form than the site's \
+                     format gives now ([identifiers]): no page is filed to them until they are imported again"
+                );
             }
             store.audit(crate::store::AuditEntry {
                 seq: 0,
@@ -253,16 +276,22 @@ pub fn patients(con: &mut Console, store_path: &Path, cmd: crate::cli::PatientsC
                 action: "import".into(),
                 target: "patients".into(),
                 before: serde_json::Value::Null,
-                after: serde_json::json!({"added": added, "updated": updated, "skipped": bad.len()}),
+                after: serde_json::json!({
+                    "added": added, "updated": updated, "skipped": bad.len(), "replaced": replaced.len()
+                }),
             })?;
             store.flush()?;
-            errln!(con, "patients: {added} added, {updated} updated, {} rows skipped", bad.len());
+            let again = match replaced.len() {
+                0 => String::new(),
+                n => format!(" ({n} of them imported before with their MRN in another form)"),
+            };
+            errln!(con, "patients: {added} added{again}, {updated} updated, {} rows skipped", bad.len());
             Ok(if bad.is_empty() { exit::OK } else { exit::DONE_WITH_FAILURES })
         }
         Show { mrn, user } => {
             let store = con.store(store_path, Open::Reading)?;
             let p = store
-                .patient(&mrn.trim().to_uppercase())?
+                .patient(&typed_mrn(&mrn, site)?)?
                 .ok_or_else(|| Error::Config("no patient with that MRN".into()))?;
             review::record_view(&store, &format!("patient {}", p.mrn), &review::user(user))?;
             outln!(con, "{}", patient_line(&p));
@@ -371,8 +400,9 @@ pub fn review(con: &mut Console, site: &SiteConfig, store_path: &Path, cmd: crat
         }
         Resolve { id, patient, doc_type, user } => {
             let store = con.store(store_path, Open::Create)?;
+            let mrn = typed_mrn(&patient, site)?;
             let pages =
-                review::resolve(&store, &id, &patient, doc_type.as_deref(), &review::user(user), &site.taxonomy()?)?;
+                review::resolve(&store, &id, &mrn, doc_type.as_deref(), &review::user(user), &site.taxonomy()?)?;
             errln!(con, "{} page(s) filed", pages.len());
             Ok(exit::OK)
         }
@@ -404,6 +434,22 @@ pub fn review(con: &mut Console, site: &SiteConfig, store_path: &Path, cmd: crat
             let store = con.store(store_path, Open::Existing)?;
             review::move_page(&store, &page, &to, &review::user(user))?;
             errln!(con, "page {page} moved to {to}");
+            Ok(exit::OK)
+        }
+        Types => {
+            let store = con.store(store_path, Open::Reading)?;
+            let (list, total) = review::type_checks(&store, usize::MAX)?;
+            for t in &list {
+                let ranked: Vec<String> = t.ranked.iter().map(|(c, p)| format!("{c} {p:.2}")).collect();
+                outln!(con, "{}\t{}\t{}", t.document_id, t.doc_type.as_deref().unwrap_or("-"), ranked.join(", "));
+            }
+            errln!(con, "{total} documents wait for a type check");
+            Ok(exit::OK)
+        }
+        ConfirmType { id, user } => {
+            let store = con.store(store_path, Open::Existing)?;
+            let pages = review::confirm_type(&store, &id, &review::user(user))?;
+            errln!(con, "{} page(s): type confirmed", pages.len());
             Ok(exit::OK)
         }
         Retype { id, doc_type, user } => {

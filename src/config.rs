@@ -64,7 +64,10 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 ///
 /// [identifiers]
 /// date_order = "month_first"               # or "day_first", for 03/04/1962
-/// mrn_pattern = "^[A-Z]{0,3}[0-9]{5,12}$"  # the site's MRN format
+/// mrn_pattern = "^[A-Z]{0,3}[0-9]{5,12}$"  # the site's MRN format (prefix and separators dropped)
+/// mrn_prefixes = ["MRN", "MR"]             # printed before an MRN, not part of it: MRN-004738
+/// mrn_separators = "- "                    # printed inside an MRN, not part of it: 023-417-36
+/// mrn_leading_zeros = "significant"        # or "insignificant": 004738 is then 4738
 /// mrn_labels = ["Hosp(?:ital)? No\\.?"]     # extra labels (regular expressions)
 ///
 /// [filing]
@@ -102,11 +105,15 @@ pub struct SiteConfig {
 pub struct ClassifierConfig {
     pub model: Option<PathBuf>,
     pub review_threshold: f32,
+    /// A document whose patient is certain but whose type is not is filed,
+    /// its type marked unverified for the type check, instead of waiting in
+    /// the review queue (false: it waits in review, as before).
+    pub type_check: bool,
 }
 
 impl Default for ClassifierConfig {
     fn default() -> ClassifierConfig {
-        ClassifierConfig { model: None, review_threshold: 0.4 }
+        ClassifierConfig { model: None, review_threshold: 0.4, type_check: true }
     }
 }
 
@@ -149,6 +156,10 @@ impl SiteConfig {
         }
         if !(cfg.ocr.time_limit_seconds > 0.0 && cfg.ocr.time_limit_seconds.is_finite()) {
             return Err(crate::Error::Config("ocr.time_limit_seconds must be a positive number".into()));
+        }
+        crate::extract::MrnFormat::new(&cfg.identifiers).map_err(crate::Error::Config)?;
+        if cfg.identifiers.mrn_labels.iter().any(|l| regex::Regex::new(&format!("(?i){l}")).is_err()) {
+            return Err(crate::Error::Config("identifiers.mrn_labels must be valid regular expressions".into()));
         }
         Ok(cfg)
     }

@@ -67,13 +67,14 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
     let patients: Vec<PatientRecord> = (0..PATIENTS)
         .map(|i| PatientRecord {
             mrn: format!("9{i:07}"),
+            printed_mrn: None,
             family_name: format!("SYNTHETIC{i}"),
             given_name: "FILLER".into(),
             birth_date: format!("19{:02}-01-01", 20 + i % 80),
             sex: "U".into(),
         })
         .collect();
-    store.import_patients(&patients)?;
+    store.import_patients(&patients, &[])?;
     let encoded = page_image();
     let image = encoded.stored_as(store.put_image(&encoded.bytes)?);
     let base: Vec<&str> = FILLER.split_whitespace().collect();

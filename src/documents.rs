@@ -11,7 +11,10 @@
 //! 5. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
 //!    it has a patient block (an MRN or a date of birth), as first pages do;
 //! 6. its type differs from the previous page's, both classified with at
-//!    least the configured confidence.
+//!    least the configured confidence, and it has a first page's marks of
+//!    its own: a title in its first lines, or a patient block (an MRN or a
+//!    date-of-birth label). A change of type alone does not split: later
+//!    pages of real notes often read like another type.
 //!
 //! Otherwise it continues the current document (pages without a header stay
 //! with their document). Blank and failed pages never start a document.
@@ -62,6 +65,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
                             a.code != b.code
                                 && a.confidence >= type_change_confidence
                                 && b.confidence >= type_change_confidence
+                                && (has_title(p.text) || mrn.is_some() || has_dob_label(p.text))
                         }
                         _ => false,
                     };
@@ -232,19 +236,21 @@ mod tests {
     }
 
     #[test]
-    fn a_confident_change_of_type_splits_a_weak_one_does_not() {
-        let op = class("operative_report", 0.9);
-        let path = class("pathology_report", 0.9);
-        let weak = class("pathology_report", 0.5);
-        let split = [
-            PageView { text: "a", class: Some(&op), separator: false, mrn: None },
-            PageView { text: "b", class: Some(&path), separator: false, mrn: None },
-        ];
-        assert_eq!(boundaries(&split, 0.8), vec![true, true]);
-        let stay = [
-            PageView { text: "a", class: Some(&op), separator: false, mrn: None },
-            PageView { text: "b", class: Some(&weak), separator: false, mrn: None },
-        ];
-        assert_eq!(boundaries(&stay, 0.8), vec![true, false]);
+    fn a_confident_change_of_type_on_a_page_with_a_header_splits() {
+        fn two<'a>(first: &'a Classification, text: &'a str, class: &'a Classification) -> [PageView<'a>; 2] {
+            [
+                PageView { text: "OPERATIVE REPORT", class: Some(first), separator: false, mrn: None },
+                PageView { text, class: Some(class), separator: false, mrn: None },
+            ]
+        }
+        let (op, path, weak) =
+            (class("operative_report", 0.9), class("pathology_report", 0.9), class("pathology_report", 0.5));
+        // A title, or a patient block, with a confident change of type: a new document.
+        assert_eq!(boundaries(&two(&op, "SURGICAL PATHOLOGY\nspecimen", &path), 0.8), vec![true, true]);
+        assert_eq!(boundaries(&two(&op, "Name: X  DOB: 01/02/1950\nspecimen", &path), 0.8), vec![true, true]);
+        // The change of type alone: a later page that reads like another type.
+        assert_eq!(boundaries(&two(&op, "specimen sent; findings follow", &path), 0.8), vec![true, false]);
+        // A weak change never splits.
+        assert_eq!(boundaries(&two(&op, "SURGICAL PATHOLOGY\nspecimen", &weak), 0.8), vec![true, false]);
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! A document is filed only when all of these hold:
 //! - exactly one MRN is read cleanly (not only after an OCR correction) and
-//!   it is in the patient index (leading zeros aside; a second reading one
-//!   digit away, in no one's record, on a page that shows the patient's
-//!   name and date of birth, is taken for OCR's misreading of it);
+//!   it is in the patient index (both in the one form of
+//!   [`crate::extract::MrnFormat::normalise`]; a second reading one digit
+//!   away, in no one's record, on a page that shows the patient's name and
+//!   date of birth, is taken for OCR's misreading of it);
 //! - at least one other identifier agrees with that patient: the date of
 //!   birth, or the name (allowing for OCR errors);
 //! - nothing contradicts it: no second MRN, no date of birth or name of
@@ -170,8 +171,7 @@ fn has_name(words: &[String], name: &str) -> bool {
 /// cleanly by their labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Confirmed {
-    /// The patient's MRN is printed on the page without a label, or read
-    /// by its label without its leading zeros.
+    /// The patient's MRN is printed on the page without a label.
     pub mrn: bool,
     /// The patient's date of birth is one of the page's dates, or what a
     /// labelled date of birth reads as once an OCR confusion is undone
@@ -188,11 +188,7 @@ pub struct Confirmed {
 /// filing: the decision is taken before, by [`decide`].
 pub fn confirmed_on_page(e: &Extracted, text: &str, p: &crate::model::Patient) -> Confirmed {
     Confirmed {
-        mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn)
-            && (e.mrn_like.contains(&p.mrn)
-                || e.mrn
-                    .iter()
-                    .any(|m| !m.corrected && m.value.trim_start_matches('0') == p.mrn.trim_start_matches('0'))),
+        mrn: !e.mrn.iter().any(|m| !m.corrected && m.value == p.mrn) && e.mrn_like.contains(&p.mrn),
         birth_date: !e.birth_date.iter().any(|b| !b.corrected && b.value.to_string() == p.birth_date)
             && (e.dates_anywhere.iter().any(|d| d.to_string() == p.birth_date)
                 || e.birth_date.iter().any(|b| b.corrected && b.value.to_string() == p.birth_date)),
@@ -215,32 +211,12 @@ fn year_conflicts(ev: &Evidence, p: &PatientRecord) -> bool {
         || ev.pages.iter().flat_map(|pg| &pg.birth_date).any(|b| b.corrected && b.value.to_string() != p.birth_date)
 }
 
-/// What the index says of `mrn`, as filing looks it up (also with its
-/// leading zeros set aside), for the second reading of a page's header.
+/// What the index says of `mrn` (read from a page: in the index's form),
+/// for the second reading of a page's header.
 pub fn index_says(index: &dyn PatientIndex, mrn: &str) -> crate::extract::IndexSays {
-    match index.by_mrn(mrn).or_else(|| by_mrn_zeros_aside(index, mrn)) {
+    match index.by_mrn(mrn) {
         Some(p) => crate::extract::IndexSays::Known(Some(p.birth_date)),
         None => crate::extract::IndexSays::Unknown,
-    }
-}
-
-/// The patient whose MRN this is once leading zeros are set aside
-/// ("6219984" read or exported for 06219984), when the MRN itself is in no
-/// one's record and exactly one padding or trimming of it is.
-fn by_mrn_zeros_aside(index: &dyn PatientIndex, mrn: &str) -> Option<PatientRecord> {
-    if !mrn.starts_with(|c: char| c.is_ascii_digit()) || index.by_mrn(mrn).is_some() {
-        return None;
-    }
-    let digits = mrn.trim_start_matches('0');
-    let mut found: Vec<PatientRecord> = (0..=3)
-        .map(|zeros| format!("{}{digits}", "0".repeat(zeros)))
-        .filter(|v| v != mrn)
-        .filter_map(|v| index.by_mrn(&v))
-        .collect();
-    found.dedup_by(|a, b| a.mrn == b.mrn);
-    match found.len() {
-        1 => found.pop(),
-        _ => None,
     }
 }
 
@@ -315,10 +291,8 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
     for page in &ev.pages {
         for m in &page.mrn {
             let list = if m.corrected { &mut corrected_mrns } else { &mut clean_mrns };
-            // Readings that differ only by leading zeros are one MRN, the index's.
-            let value = by_mrn_zeros_aside(index, &m.value).map_or_else(|| m.value.clone(), |p| p.mrn);
-            if !list.contains(&value) {
-                list.push(value);
+            if !list.contains(&m.value) {
+                list.push(m.value.clone());
             }
         }
         for b in page.birth_date.iter().filter(|b| !b.corrected) {
@@ -462,23 +436,35 @@ mod tests {
     }
 
     fn index() -> Index {
-        let p = |mrn: &str, f: &str, g: &str, dob: &str| {
-            (
-                mrn.to_string(),
-                PatientRecord {
-                    mrn: mrn.into(),
-                    family_name: f.into(),
-                    given_name: g.into(),
-                    birth_date: dob.into(),
-                    sex: "F".into(),
-                },
-            )
+        index_of(&[("00482913", "QUILLFEATHER"), ("10573826", "BRACKENRIDGE"), ("00482918", "PENHALIGON")], &cfg())
+    }
+
+    /// An index of these patients (by MRN as printed and family name), keyed
+    /// as `patients import` keys it under `cfg`.
+    fn index_of(printed: &[(&str, &str)], cfg: &ExtractConfig) -> Index {
+        let born = |family: &str| match family {
+            "QUILLFEATHER" => ("MARISOL", "1962-03-14"),
+            "BRACKENRIDGE" => ("THADDEUS", "1948-07-22"),
+            _ => ("WYSTAN", "1975-10-02"),
         };
-        Index(HashMap::from([
-            p("00482913", "QUILLFEATHER", "MARISOL", "1962-03-14"),
-            p("10573826", "BRACKENRIDGE", "THADDEUS", "1948-07-22"),
-            p("00482918", "PENHALIGON", "WYSTAN", "1975-10-02"),
-        ]))
+        let p = |printed: &str, family: &str| {
+            let mrn = crate::extract::normalise_mrn(printed, cfg).expect("an MRN of the format");
+            let (given, dob) = born(family);
+            let record = PatientRecord {
+                printed_mrn: (mrn != printed).then(|| printed.to_string()),
+                mrn: mrn.clone(),
+                family_name: family.into(),
+                given_name: given.into(),
+                birth_date: dob.into(),
+                sex: "F".into(),
+            };
+            (mrn, record)
+        };
+        Index(printed.iter().map(|(m, f)| p(m, f)).collect())
+    }
+
+    fn cfg() -> ExtractConfig {
+        ExtractConfig { current_year: Some(2026), ..Default::default() }
     }
 
     fn decide_text(text: &str) -> Decision {
@@ -551,8 +537,9 @@ mod tests {
         let mangled = "MRN: 00482913  Bxrtn: 03/14/1962";
         let c = confirmed_on_page(&extract(mangled, &cfg), mangled, &p);
         assert!(c.birth_date && !c.mrn && !c.name, "{c:?}");
+        // Leading zeros count (by default): 482913 is another MRN.
         let zeros = "MRN: 482913  DOB: 03/14/1962";
-        assert!(confirmed_on_page(&extract(zeros, &cfg), zeros, &p).mrn);
+        assert!(!confirmed_on_page(&extract(zeros, &cfg), zeros, &p).mrn);
         // A labelled date of birth whose 0 OCR read as 9: corrected, and the patient's.
         let zero = "MRN: 00482913  DOB: 93/14/1962";
         assert!(confirmed_on_page(&extract(zero, &cfg), zero, &p).birth_date);
@@ -605,13 +592,16 @@ mod tests {
     }
 
     fn decide_pages(texts: &[&str]) -> Decision {
-        let cfg = ExtractConfig { current_year: Some(2026), ..Default::default() };
+        decide_with(texts, &index(), &cfg())
+    }
+
+    fn decide_with(texts: &[&str], index: &Index, cfg: &ExtractConfig) -> Decision {
         let ev = Evidence {
-            pages: texts.iter().map(|t| extract(t, &cfg)).collect(),
+            pages: texts.iter().map(|t| extract(t, cfg)).collect(),
             texts: texts.iter().map(|t| t.to_string()).collect(),
             min_ocr_confidence: Some(0.93),
         };
-        decide(&ev, &index(), &FilingConfig::default())
+        decide(&ev, index, &FilingConfig::default())
     }
 
     #[test]
@@ -667,15 +657,64 @@ mod tests {
     }
 
     #[test]
-    fn leading_zeros_lost_on_the_page_still_name_the_patient() {
-        let d = decide_pages(&[
+    fn leading_zeros_tell_mrns_apart_unless_the_site_says_they_do_not() {
+        let lost = [
             "Patient: QUILLFEATHER, MARISOL  MRN: 482913  DOB: 03/14/1962",
             "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962",
-        ]);
-        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        ];
+        // By default 482913 is another MRN than 00482913, in no one's
+        // record: review (it used to be taken for the index's 00482913).
+        let d = decide_pages(&lost);
+        assert!(d.patient.is_none(), "{:?}", d.reasons);
+        let d = decide_text(lost[0]);
+        assert!(d.reasons.iter().any(|r| r == "MRN not in patient index"), "{:?}", d.reasons);
+        // A site whose leading zeros do not count: one MRN, on both sides.
+        let cfg = ExtractConfig { mrn_leading_zeros: crate::extract::LeadingZeros::Insignificant, ..cfg() };
+        let index = index_of(&[("00482913", "QUILLFEATHER"), ("10573826", "BRACKENRIDGE")], &cfg);
+        let d = decide_with(&lost, &index, &cfg);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("482913".into()), "{:?}", d.reasons);
         // Still corroborated as any MRN must be.
-        let d = decide_text("Patient: BRACKENRIDGE, THADDEUS  MRN: 482913  DOB: 07/22/1948");
+        let d = decide_with(&["Patient: BRACKENRIDGE, THADDEUS  MRN: 482913  DOB: 07/22/1948"], &index, &cfg);
         assert!(d.patient.is_none());
+    }
+
+    #[test]
+    fn an_mrn_printed_another_way_than_the_index_prints_it_is_the_same_mrn() {
+        // The index as a site exports it: prefixes and separators.
+        let printed = [("MRN-0048-2913", "QUILLFEATHER"), ("MR 10573826", "BRACKENRIDGE"), ("0048 2918", "PENHALIGON")];
+        let index = index_of(&printed, &cfg());
+        for page in [
+            "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962",
+            "Patient: QUILLFEATHER, MARISOL  MRN: 004-829-13  DOB: 03/14/1962",
+            "Patient: QUILLFEATHER, MARISOL  MRN: 0048 2913  DOB: 03/14/1962",
+            "Patient: QUILLFEATHER, MARISOL  MRN: MRN-00482913  DOB: 03/14/1962",
+            "Patient: QUILLFEATHER, MARISOL  Med Rec No: 0048–2913  DOB: 03/14/1962",
+            // OCR split the number at its separator.
+            "Patient: QUILLFEATHER, MARISOL  MRN: 0048-29 13  DOB: 03/14/1962",
+        ] {
+            let d = decide_with(&[page], &index, &cfg());
+            assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{page}: {:?}", d.reasons);
+        }
+        // Near misses stay in review: a digit off (another patient's MRN),
+        // a zero lost, a group lost, the MRN cut short.
+        for (page, reason) in [
+            (
+                "Patient: QUILLFEATHER, MARISOL  MRN: 0048-2918  DOB: 03/14/1962",
+                "name and DOB belong to another patient",
+            ),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 048-2913  DOB: 03/14/1962", "MRN not in patient index"),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 0048-29  DOB: 03/14/1962", "MRN not in patient index"),
+            ("Patient: QUILLFEATHER, MARISOL  MRN: 0048-2913-7  DOB: 03/14/1962", "MRN not in patient index"),
+        ] {
+            let d = decide_with(&[page], &index, &cfg());
+            assert!(d.patient.is_none(), "{page}");
+            assert!(d.reasons.iter().any(|r| r == reason), "{page}: {:?}", d.reasons);
+        }
+        // Another patient's MRN printed with separators, unlabelled, is
+        // still another patient's MRN on the page.
+        let sticker = "Patient: QUILLFEATHER, MARISOL  MRN: 00482913  DOB: 03/14/1962\nBRACKENRIDGE T 105-738-26";
+        let d = decide_with(&[sticker], &index, &cfg());
+        assert!(d.reasons.iter().any(|r| r == REASON_OTHER_MRN), "{:?}", d.reasons);
     }
 
     #[test]

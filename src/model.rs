@@ -343,6 +343,14 @@ pub struct PageRecord {
     /// The page's image as stored (none for a failed page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<StoredImage>,
+    /// Filed to a certain patient with a type the classifier was not sure
+    /// of: waiting for a technician's type check (`review types`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub type_unverified: bool,
+    /// The classifier's ranking of the document's types (most likely
+    /// first, with probabilities), kept while the type is unverified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub type_ranked: Vec<(String, f32)>,
 }
 
 impl PageRecord {
@@ -384,6 +392,8 @@ impl PageRecord {
             second_reading: None,
             more_readings: Vec::new(),
             image: None,
+            type_unverified: false,
+            type_ranked: Vec::new(),
         }
     }
 

@@ -57,8 +57,10 @@ pub struct IngestConfig {
     pub progress_to: Option<crate::progress::Lines>,
     /// The document-type classifier.
     pub model: std::sync::Arc<crate::classify::Model>,
-    /// Documents whose type confidence is under this go to review.
+    /// Documents whose type confidence is under this go to review, or to
+    /// the type check when their patient is certain and `type_check` is set.
     pub review_threshold: f32,
+    pub type_check: bool,
     pub identifiers: crate::extract::ExtractConfig,
     pub filing: crate::filing::FilingConfig,
     pub documents: crate::config::DocumentsConfig,
@@ -86,6 +88,7 @@ impl IngestConfig {
             progress_to: None,
             model: std::sync::Arc::new(model),
             review_threshold: site.classifier.review_threshold,
+            type_check: site.classifier.type_check,
             identifiers: site.identifiers.clone(),
             filing: site.filing.clone(),
             documents: site.documents.clone(),
@@ -539,10 +542,19 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             min_ocr_confidence: span.iter().filter_map(|&i| pages[i].ocr_confidence).reduce(f32::min),
         };
         let decision = crate::filing::decide(&evidence, &StoreIndex(ctx.store), &ctx.cfg.filing);
+        // The patient and the type are two decisions: a certain patient
+        // with an uncertain type is filed, its type left to the type check.
+        let type_doubts = class.as_ref().map(|c| type_reasons(c, ctx.cfg.review_threshold)).unwrap_or_default();
+        let patient_certain = decision.patient.is_some() && decision.reasons.is_empty();
+        let unverified = ctx.cfg.type_check && patient_certain && !type_doubts.is_empty();
         let mut reasons = decision.reasons.clone();
-        if let Some(c) = &class {
-            reasons.extend(type_reasons(c, ctx.cfg.review_threshold));
+        if !unverified {
+            reasons.extend(type_doubts);
         }
+        let ranked: Vec<(String, f32)> = match &class {
+            Some(c) if unverified => c.ranked.iter().take(3).cloned().collect(),
+            _ => Vec::new(),
+        };
         for (&i, found) in span.iter().zip(&extracted) {
             let p = &mut pages[i];
             p.document_seq = seq;
@@ -560,11 +572,14 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
                     p.status = PageStatus::Filed;
                     p.patient = Some(patient.into());
                     p.review_reasons.clear();
+                    p.type_unverified = unverified && p.doc_type_by.is_none();
+                    p.type_ranked = if p.type_unverified { ranked.clone() } else { Vec::new() };
                 }
                 _ => {
                     p.status = PageStatus::Review;
                     p.patient = None;
                     p.review_reasons = reasons.clone();
+                    (p.type_unverified, p.type_ranked) = (false, Vec::new());
                 }
             }
         }

@@ -6,6 +6,7 @@
 //! (`FILE:PAGE`) names one page. A resolution applies to what is named.
 
 use crate::error::{Error, Result};
+use crate::extract::MrnFormat;
 use crate::model::{now, PageRecord, PageStatus, Patient};
 use crate::store::{AuditEntry, PatientRecord, Store};
 use serde_json::json;
@@ -19,13 +20,18 @@ pub fn user(flag: Option<String>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Reads a patient CSV. `map` gives, for a field, the column that holds it
-/// (default: the field's own name). Returns the good rows and, for each bad
-/// row, its line number and what is wrong (never the row's values).
 /// Rows of a patient file: the good ones, and (line, problem) for the bad.
 pub type PatientRows = (Vec<PatientRecord>, Vec<(usize, String)>);
 
-pub fn read_patients(path: &Path, map: &[(String, String)]) -> Result<PatientRows> {
+/// Reads a patient CSV. `map` gives, for a field, the column that holds it
+/// (default: the field's own name). Each MRN is keyed in the one form of
+/// the site's format (`format`, see [`MrnFormat::normalise`]); the form
+/// printed in the file is kept beside it when it differs. Returns the good
+/// rows and, for each bad row, its line number and what is wrong (never the
+/// row's values). Bad rows include an MRN the site's format does not
+/// accept, and the later of two rows whose MRNs are one once normalised:
+/// two patients the rule would make one are never both imported.
+pub fn read_patients(path: &Path, map: &[(String, String)], format: &MrnFormat) -> Result<PatientRows> {
     let bad = |detail: String| Error::Config(format!("{}: {detail}", path.display()));
     let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
     let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
@@ -40,7 +46,8 @@ pub fn read_patients(path: &Path, map: &[(String, String)]) -> Result<PatientRow
     let (mrn, family, given, birth, sex) =
         (column("mrn")?, column("family_name")?, column("given_name")?, column("birth_date")?, column("sex")?);
     let (mut good, mut errors) = (Vec::new(), Vec::new());
-    let mut seen = std::collections::HashSet::new();
+    // Each MRN taken, with the line it was on and how it was printed.
+    let mut seen: std::collections::HashMap<String, (usize, String)> = std::collections::HashMap::new();
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;
         let row = match row {
@@ -51,32 +58,62 @@ pub fn read_patients(path: &Path, map: &[(String, String)]) -> Result<PatientRow
             }
         };
         let get = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("").trim().to_string();
+        let printed = get(mrn);
+        let key = format.normalise(&printed);
         let p = PatientRecord {
-            // As the extractor reads them: upper case, without spaces or hyphens.
-            mrn: get(mrn).to_uppercase().replace(['-', ' '], ""),
+            mrn: key.clone().unwrap_or_default(),
+            printed_mrn: key.as_ref().filter(|k| **k != printed.to_uppercase()).map(|_| printed.clone()),
             family_name: get(family).to_uppercase(),
             given_name: get(given).to_uppercase(),
             // Synthea and others write dates with a time; keep the day.
             birth_date: get(birth).chars().take(10).collect(),
             sex: get(sex).to_uppercase(),
         };
-        let problem = if p.mrn.is_empty() {
-            Some("no MRN")
+        let problem = if printed.is_empty() {
+            Some("no MRN".to_string())
+        } else if key.is_none() {
+            Some("MRN not in the site's MRN format ([identifiers] mrn_pattern)".into())
         } else if p.family_name.is_empty() || p.given_name.is_empty() {
-            Some("no family or given name")
+            Some("no family or given name".into())
         } else if crate::extract::Date::parse_iso(&p.birth_date).is_none() {
-            Some("birth date is not a valid YYYY-MM-DD date")
-        } else if !seen.insert(p.mrn.clone()) {
-            Some("MRN repeated in the file")
+            Some("birth date is not a valid YYYY-MM-DD date".into())
+        } else if let Some((first, as_printed)) = seen.get(&p.mrn) {
+            Some(match *as_printed == printed.to_uppercase() {
+                true => format!("MRN repeated in the file (line {first})"),
+                false => format!(
+                    "MRN is the MRN of line {first} once prefixes, separators and leading zeros \
+                     are set aside as [identifiers] says: two patients cannot share it"
+                ),
+            })
         } else {
+            seen.insert(p.mrn.clone(), (line, printed.to_uppercase()));
             None
         };
         match problem {
-            Some(why) => errors.push((line, why.to_string())),
+            Some(why) => errors.push((line, why)),
             None => good.push(p),
         }
     }
     Ok((good, errors))
+}
+
+/// Patients of the store keyed by another form of their MRN than the site's
+/// format gives now (imported before the format was applied, or under
+/// another `[identifiers]`): the keys of those that `incoming` brings again
+/// (the same MRN in today's form), to remove as it is imported, and how
+/// many others are left. Left as they are, no page's reading finds them
+/// (readings are in today's form); importing them again puts them right.
+pub fn stale_patients(store: &Store, format: &MrnFormat, incoming: &[PatientRecord]) -> Result<(Vec<String>, usize)> {
+    let keys: std::collections::HashSet<&str> = incoming.iter().map(|p| p.mrn.as_str()).collect();
+    let (mut replaced, mut left) = (Vec::new(), 0);
+    for p in store.patients_named("")? {
+        match format.normalise(p.printed_mrn.as_deref().unwrap_or(&p.mrn)) {
+            Some(now) if now == p.mrn => {}
+            Some(now) if keys.contains(now.as_str()) => replaced.push(p.mrn),
+            _ => left += 1,
+        }
+    }
+    Ok((replaced, left))
 }
 
 /// Parses `FILE-SEQ` (document) or `FILE:PAGE` (page).
@@ -168,7 +205,9 @@ pub(crate) fn record(
     store.flush()
 }
 
-/// Files the named pages to `mrn` (and optionally sets their type).
+/// Files the named pages to the patient whose MRN is `mrn`, in the index's
+/// form (what a person typed goes through [`crate::extract::normalise_mrn`]
+/// first), and optionally sets their type.
 pub fn resolve(
     store: &Store,
     id: &str,
@@ -177,9 +216,8 @@ pub fn resolve(
     user: &str,
     taxonomy: &crate::taxonomy::Taxonomy,
 ) -> Result<Vec<PageRecord>> {
-    let patient = store
-        .patient(&mrn.trim().to_uppercase().replace(['-', ' '], ""))?
-        .ok_or_else(|| Error::Config("that MRN is not in the patient index".into()))?;
+    let patient =
+        store.patient(mrn.trim())?.ok_or_else(|| Error::Config("that MRN is not in the patient index".into()))?;
     if let Some(t) = doc_type {
         if !taxonomy.contains(t) {
             return Err(Error::Config(format!("unknown document type '{t}' (see `chartmill types`)")));
@@ -201,6 +239,8 @@ pub fn resolve(
         p.review_reasons.clear();
         p.resolved_by = Some(user.to_string());
         p.resolved_at = Some(at);
+        // Filed by a person who saw its type: nothing left to check.
+        (p.type_unverified, p.type_ranked) = (false, Vec::new());
     })
 }
 
@@ -389,5 +429,109 @@ pub fn retype(
         p.doc_type = Some(doc_type.to_string());
         p.doc_type_confidence = Some(1.0);
         p.doc_type_by = Some(user.to_string());
+        (p.type_unverified, p.type_ranked) = (false, Vec::new());
     })
+}
+
+/// Confirms the type the classifier gave the named pages (the type check):
+/// the type stays, now set by `user`.
+pub fn confirm_type(store: &Store, id: &str, user: &str) -> Result<Vec<PageRecord>> {
+    let pages = pages_of(store, &parse_target(id)?)?;
+    if pages.iter().all(|p| p.doc_type.is_none()) {
+        return Err(Error::Config("it has no type to confirm: set one with retype".into()));
+    }
+    change(store, user, "confirm type", id, pages, |p| {
+        if p.doc_type.is_some() {
+            p.doc_type_confidence = Some(1.0);
+            p.doc_type_by = Some(user.to_string());
+        }
+        (p.type_unverified, p.type_ranked) = (false, Vec::new());
+    })
+}
+
+/// A document waiting for its type check: filed, its type unverified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeCheck {
+    pub document_id: String,
+    pub doc_type: Option<String>,
+    /// The classifier's ranking (most likely first).
+    pub ranked: Vec<(String, f32)>,
+}
+
+/// The documents waiting for a type check, in store order, at most `limit`
+/// (and how many there are in all). A scan of the pages.
+pub fn type_checks(store: &Store, limit: usize) -> Result<(Vec<TypeCheck>, usize)> {
+    let (mut out, mut total, mut last) = (Vec::new(), 0, None);
+    for p in store.pages() {
+        let p = p?;
+        if !p.type_unverified || p.status != PageStatus::Filed {
+            continue;
+        }
+        let id = p.document_id();
+        if last.as_ref() == Some(&id) {
+            continue;
+        }
+        last = Some(id.clone());
+        total += 1;
+        if out.len() < limit {
+            out.push(TypeCheck { document_id: id, doc_type: p.doc_type.clone(), ranked: p.type_ranked.clone() });
+        }
+    }
+    Ok((out, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (MRN key, MRN as printed) of each good row.
+    type Keys = Vec<(String, Option<String>)>;
+
+    /// The good rows' MRNs, and the bad rows.
+    fn read(csv: &str, cfg: &crate::extract::ExtractConfig) -> (Keys, Vec<(usize, String)>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, format!("mrn,family_name,given_name,birth_date,sex\n{csv}")).unwrap();
+        let (good, bad) = read_patients(&path, &[], &MrnFormat::new(cfg).unwrap()).unwrap();
+        (good.into_iter().map(|p| (p.mrn, p.printed_mrn)).collect(), bad)
+    }
+
+    #[test]
+    fn an_index_is_keyed_in_the_sites_format_and_never_makes_two_patients_one() {
+        let (good, bad) = read(
+            "MRN-004738,A,B,1961-04-12,F\n\
+             789-01-2345,C,D,1954-09-30,M\n\
+             00482913,E,F,1962-03-14,F\n\
+             mrn 004 738,G,H,1980-01-01,M\n\
+             12AB,I,J,1980-01-01,F\n\
+             00482913,E,F,1962-03-14,F\n\
+             04738,K,L,1970-01-01,F\n",
+            &crate::extract::ExtractConfig::default(),
+        );
+        let key = |k: &str, printed: Option<&str>| (k.to_string(), printed.map(str::to_string));
+        assert_eq!(
+            good,
+            [
+                key("004738", Some("MRN-004738")),
+                key("789012345", Some("789-01-2345")),
+                key("00482913", None),
+                // Leading zeros count by default: another MRN.
+                key("04738", None),
+            ]
+        );
+        let lines: Vec<usize> = bad.iter().map(|b| b.0).collect();
+        assert_eq!(lines, [5, 6, 7], "{bad:?}");
+        assert!(bad[0].1.starts_with("MRN is the MRN of line 2 once prefixes"), "{bad:?}");
+        assert!(bad[1].1.starts_with("MRN not in the site's MRN format"), "{bad:?}");
+        assert_eq!(bad[2].1, "MRN repeated in the file (line 4)");
+        // Where leading zeros do not count, 04738 is 004738's MRN: refused.
+        let cfg = crate::extract::ExtractConfig {
+            mrn_leading_zeros: crate::extract::LeadingZeros::Insignificant,
+            mrn_pattern: "^[0-9]{4,10}$".into(),
+            ..Default::default()
+        };
+        let (good, bad) = read("MRN-004738,A,B,1961-04-12,F\n04738,K,L,1970-01-01,F\n4739,M,N,1970-01-01,F\n", &cfg);
+        assert_eq!(good, [key("4738", Some("MRN-004738")), key("4739", None)]);
+        assert_eq!(bad.iter().map(|b| b.0).collect::<Vec<_>>(), [3]);
+    }
 }

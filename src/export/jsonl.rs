@@ -19,6 +19,8 @@ pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
         "status": page.status.name(),
         "doc_type": page.doc_type,
         "doc_type_confidence": page.doc_type_confidence,
+        "doc_type_by": page.doc_type_by,
+        "type_unverified": page.type_unverified,
         "ocr_confidence": page.ocr_confidence,
         "text_source": page.text_source,
         "text": page.text,

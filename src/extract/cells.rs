@@ -17,7 +17,7 @@
 
 use super::{
     find_labels, headings, push_unique, read_date, read_date_at, read_mrn, read_name, take, ExtractConfig, Extracted,
-    Found, Kind,
+    Found, Kind, MrnFormat,
 };
 use crate::model::Word;
 use regex::Regex;
@@ -39,12 +39,12 @@ struct Cell {
 pub(super) fn read_cells(
     words: &[Word],
     cfg: &ExtractConfig,
-    mrn_re: &Regex,
+    mrn_format: &MrnFormat,
     extra: &[Regex],
     out: &mut Extracted,
 ) -> bool {
     let rows = join_split_headings(rows_of_cells(words), extra);
-    read_imprint(&rows, cfg, mrn_re, extra, out);
+    read_imprint(&rows, cfg, mrn_format, extra, out);
     let labels: Vec<Vec<Option<Kind>>> =
         rows.iter().map(|r| r.iter().map(|c| heading_kind(&c.text, extra)).collect()).collect();
     let value_at = |r: usize, c: usize| -> Option<&str> {
@@ -114,7 +114,7 @@ pub(super) fn read_cells(
         }
         out
     };
-    let fits = |kind: Kind, v: &str| valid(kind, v, cfg, mrn_re);
+    let fits = |kind: Kind, v: &str| valid(kind, v, cfg, mrn_format);
     struct Heading {
         kind: Kind,
         right: Option<String>,
@@ -161,11 +161,11 @@ pub(super) fn read_cells(
             // A name in two boxes (a requisition's LAST NAME, FIRST NAME).
             Kind::FamilyName => family = family.or(Some(value)),
             Kind::GivenName => given = given.or(Some(value)),
-            kind => take(kind, &value, cfg, mrn_re, out),
+            kind => take(kind, &value, cfg, mrn_format, out),
         }
     }
     if let (Some(f), Some(g)) = (family, given) {
-        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_re, out);
+        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_format, out);
     }
     above >= 2 && above > below
 }
@@ -185,7 +185,7 @@ pub(super) fn read_cells(
 fn read_imprint(
     rows: &[Vec<Cell>],
     cfg: &ExtractConfig,
-    mrn_re: &Regex,
+    mrn_format: &MrnFormat,
     extra: &[Regex],
     out: &mut Extracted,
 ) -> Vec<(u32, u32)> {
@@ -270,8 +270,9 @@ fn read_imprint(
             let mrns: Vec<Found<String>> = under
                 .iter()
                 .map(|(t, _, _, _)| t.as_str())
-                .filter(|t| t.split_whitespace().count() == 1 && valid(Kind::Mrn, t, cfg, mrn_re))
-                .filter_map(|t| read_mrn(t, mrn_re))
+                // Alone on its line: the cell is one MRN ("06219984", "0621 9984").
+                .filter(|t| mrn_format.normalise(t).is_some() && valid(Kind::Mrn, t, cfg, mrn_format))
+                .filter_map(|t| read_mrn(t, mrn_format))
                 .collect();
             let date_and_sex = |t: &str| {
                 let (d, end) = read_date_at(t, cfg, true)?;
@@ -311,9 +312,14 @@ fn read_imprint(
 /// heights above it (values over their captions) and six below (the
 /// unlabelled lines of a card or imprint). The rows of an addressograph
 /// imprint count as labelled. `None` when no row has such a label.
-pub(super) fn header_band(words: &[Word], cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]) -> Option<(u32, u32)> {
+pub(super) fn header_band(
+    words: &[Word],
+    cfg: &ExtractConfig,
+    mrn_format: &MrnFormat,
+    extra: &[Regex],
+) -> Option<(u32, u32)> {
     let rows = join_split_headings(rows_of_cells(words), extra);
-    let imprints = read_imprint(&rows, cfg, mrn_re, extra, &mut Extracted::default());
+    let imprints = read_imprint(&rows, cfg, mrn_format, extra, &mut Extracted::default());
     let identifier = |k: Kind| {
         matches!(
             k,
@@ -380,18 +386,22 @@ fn join_split_headings(rows: Vec<Vec<Cell>>, extra: &[Regex]) -> Vec<Vec<Cell>> 
         .collect()
 }
 
-/// The lines around the first word that is `value` (OCR's specks aside):
-/// six of the page's line heights above and below it.
-pub(super) fn band_around(words: &[Word], value: &str) -> Option<(u32, u32)> {
+/// The lines around the first word that is the MRN `value` (OCR's specks
+/// aside): six of the page's line heights above and below it.
+pub(super) fn band_around(words: &[Word], value: &str, mrn_format: &MrnFormat) -> Option<(u32, u32)> {
     let line = median_height(&words.iter().filter(|w| w.h > 0).collect::<Vec<_>>()).max(1);
-    let w = words.iter().find(|w| w.text.trim_matches(|c: char| !c.is_ascii_alphanumeric()) == value)?;
+    let is_value = |w: &&Word| {
+        let t = w.text.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        t == value || mrn_format.normalise(t).is_some_and(|m| m == value)
+    };
+    let w = words.iter().find(is_value)?;
     Some((w.y.saturating_sub(6 * line), w.y + w.h + 6 * line))
 }
 
 /// Whether `v` reads as a value of `kind`, cleanly (no OCR correction).
-fn valid(kind: Kind, v: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
+fn valid(kind: Kind, v: &str, cfg: &ExtractConfig, mrn_format: &MrnFormat) -> bool {
     match kind {
-        Kind::Mrn => read_date(v, cfg, false).is_none() && read_mrn(v, mrn_re).is_some_and(|m| !m.corrected),
+        Kind::Mrn => read_date(v, cfg, false).is_none() && read_mrn(v, mrn_format).is_some_and(|m| !m.corrected),
         Kind::Birth | Kind::Service => read_date(v, cfg, kind == Kind::Birth).is_some_and(|d| !d.corrected),
         Kind::Name => v.split_whitespace().count() <= 5 && !crate::documents::has_title(v) && read_name(v).is_some(),
         // One word of letters (a box holds only its part of the name).
@@ -567,9 +577,9 @@ mod tests {
 
     fn read(ws: &[Word]) -> Extracted {
         let cfg = ExtractConfig::default();
-        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let mrn_format = MrnFormat::new(&cfg).unwrap();
         let mut out = Extracted::default();
-        read_cells(ws, &cfg, &mrn_re, &[], &mut out);
+        read_cells(ws, &cfg, &mrn_format, &[], &mut out);
         out
     }
 
@@ -855,9 +865,9 @@ mod tests {
             ("Provider", 900, 3),
         ]);
         let cfg = ExtractConfig::default();
-        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let mrn_format = MrnFormat::new(&cfg).unwrap();
         let mut e = Extracted::default();
-        assert!(read_cells(&ws, &cfg, &mrn_re, &[], &mut e), "captions under the values");
+        assert!(read_cells(&ws, &cfg, &mrn_format, &[], &mut e), "captions under the values");
         assert_eq!(mrns(&e), vec!["25806391"]);
         assert_eq!(dobs(&e), vec!["1975-03-03"]);
         assert_eq!((e.name[0].family.as_str(), e.name[0].given.as_str()), ("CULPEPPER-NASH", "BARNABY"));
@@ -967,8 +977,8 @@ mod tests {
         ]);
         // Rows 2 and 3 (y 220..310), three lines above, six below.
         let cfg = ExtractConfig::default();
-        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
-        let band = |ws: &[Word]| header_band(ws, &cfg, &mrn_re, &[]);
+        let mrn_format = MrnFormat::new(&cfg).unwrap();
+        let band = |ws: &[Word]| header_band(ws, &cfg, &mrn_format, &[]);
         assert_eq!(band(&ws), Some((220 - 90, 280 + 30 + 180)));
         assert_eq!(band(&words(&[("Findings", 100, 0), ("communicated", 300, 0)])), None);
         // "Account No," (a dot read as a comma) is a label.
@@ -1073,9 +1083,9 @@ mod tests {
         ]);
         ws.push(Word { text: "~".into(), conf: 40.0, x: 900, y: 160, w: 11, h: 7, line: 0 });
         let cfg = ExtractConfig::default();
-        let mrn_re = Regex::new(&cfg.mrn_pattern).unwrap();
+        let mrn_format = MrnFormat::new(&cfg).unwrap();
         let mut out = Extracted::default();
-        assert!(read_cells(&ws, &cfg, &mrn_re, &[], &mut out), "captions under the values");
+        assert!(read_cells(&ws, &cfg, &mrn_format, &[], &mut out), "captions under the values");
         assert_eq!(mrns(&out), vec!["38025514"]);
         assert_eq!(dobs(&out), vec!["1958-02-11"]);
     }

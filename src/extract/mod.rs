@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 mod cells;
+mod mrn;
+
+use mrn::read_mrn;
+pub use mrn::{normalise_mrn, LeadingZeros, MrnFormat};
 
 /// How ambiguous numeric dates (03/04/1962) are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -108,8 +112,16 @@ pub struct Extracted {
 #[serde(default, deny_unknown_fields)]
 pub struct ExtractConfig {
     pub date_order: DateOrder,
-    /// The site's MRN format; a value that does not match is not an MRN.
+    /// The site's MRN format, once prefixes and separators are dropped; a
+    /// value that does not match is not an MRN (see [`MrnFormat`]).
     pub mrn_pattern: String,
+    /// Printed before an MRN, not part of it (`MRN-004738`).
+    pub mrn_prefixes: Vec<String>,
+    /// Characters printed inside an MRN, not part of it (`023-417-36`);
+    /// a hyphen stands for every kind of dash.
+    pub mrn_separators: String,
+    /// Whether `004738` and `4738` are two MRNs.
+    pub mrn_leading_zeros: LeadingZeros,
     /// Extra MRN labels (regular expressions, case-insensitive).
     pub mrn_labels: Vec<String>,
     /// Years from now beyond which a two-digit year belongs to the last century.
@@ -121,6 +133,9 @@ impl Default for ExtractConfig {
         ExtractConfig {
             date_order: DateOrder::MonthFirst,
             mrn_pattern: r"^[A-Z]{0,3}[0-9]{5,12}$".into(),
+            mrn_prefixes: vec!["MRN".into(), "MR".into()],
+            mrn_separators: "- ".into(),
+            mrn_leading_zeros: LeadingZeros::Significant,
             mrn_labels: Vec::new(),
             current_year: None,
         }
@@ -334,19 +349,28 @@ fn join_split_words(line: &str) -> std::borrow::Cow<'_, str> {
     line
 }
 
-/// One OCR confusion undone: letters that stand for digits.
+/// Letters (and marks) that OCR reads for digits, and the digit each stands for.
+const LETTER_DIGITS: &[(char, char)] = &[
+    ('O', '0'),
+    ('o', '0'),
+    ('Q', '0'),
+    ('D', '0'),
+    ('l', '1'),
+    ('I', '1'),
+    ('i', '1'),
+    ('|', '1'),
+    ('!', '1'),
+    ('S', '5'),
+    ('s', '5'),
+    ('B', '8'),
+    ('Z', '2'),
+    ('z', '2'),
+    ('G', '6'),
+];
+
+/// One OCR confusion undone: letters that stand for digits ([`LETTER_DIGITS`]).
 fn digits_for_letters(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            'O' | 'o' | 'Q' | 'D' => '0',
-            'l' | 'I' | 'i' | '|' | '!' => '1',
-            'S' | 's' => '5',
-            'B' => '8',
-            'Z' | 'z' => '2',
-            'G' => '6',
-            _ => c,
-        })
-        .collect()
+    s.chars().map(|c| LETTER_DIGITS.iter().find(|(l, _)| *l == c).map_or(c, |(_, d)| *d)).collect()
 }
 
 /// Labels found on a line: (start, end, kind), without overlaps, in order.
@@ -487,21 +511,20 @@ fn skip_leader(v: &str, dotted: bool) -> &str {
 }
 
 /// The site's MRN format and extra MRN labels, compiled.
-fn compiled(cfg: &ExtractConfig) -> (Regex, Vec<Regex>) {
-    let mrn_re =
-        Regex::new(&cfg.mrn_pattern).unwrap_or_else(|_| Regex::new(&ExtractConfig::default().mrn_pattern).unwrap());
+fn compiled(cfg: &ExtractConfig) -> (MrnFormat, Vec<Regex>) {
+    let mrn_format = MrnFormat::of(cfg);
     let extra: Vec<Regex> = cfg.mrn_labels.iter().filter_map(|l| Regex::new(&format!("(?i){l}")).ok()).collect();
-    (mrn_re, extra)
+    (mrn_format, extra)
 }
 
 /// Reads the patient identifiers of an OCR'd page: from its text, then from
 /// the positions of its words (headings and values of forms and tables,
 /// see `extract/cells.rs`), which can only add values.
 pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfig) -> Extracted {
-    let (mrn_re, extra) = compiled(cfg);
+    let (mrn_format, extra) = compiled(cfg);
     let mut from_cells = Extracted::default();
-    let captions_under = !words.is_empty() && cells::read_cells(words, cfg, &mrn_re, &extra, &mut from_cells);
-    let mut out = extract_text(text, cfg, &mrn_re, &extra, !captions_under);
+    let captions_under = !words.is_empty() && cells::read_cells(words, cfg, &mrn_format, &extra, &mut from_cells);
+    let mut out = extract_text(text, cfg, &mrn_format, &extra, !captions_under);
     let name = std::mem::take(&mut from_cells.name);
     out.merge_unique(from_cells);
     if out.name.is_empty() {
@@ -530,7 +553,7 @@ pub fn extract_page(text: &str, words: &[crate::model::Word], cfg: &ExtractConfi
         });
     }
     drop_corrected_duplicates(&mut out);
-    out.mrn_like = mrn_like(text, &mrn_re, &out);
+    out.mrn_like = mrn_like(text, cfg, &mrn_format, &out);
     out.dates_anywhere = dates_anywhere(text, cfg);
     out
 }
@@ -573,8 +596,8 @@ pub fn second_look(
     if !births.is_empty() && clean_birth && birth_agrees {
         return None;
     }
-    let (mrn_re, extra) = compiled(cfg);
-    let band = cells::header_band(words, cfg, &mrn_re, &extra);
+    let (mrn_format, extra) = compiled(cfg);
+    let band = cells::header_band(words, cfg, &mrn_format, &extra);
     // No clean MRN: the header is also where a number in the MRN format
     // stands without a label (OCR drops a column of light labels beside
     // bold values), unless that takes in most of the page.
@@ -584,7 +607,7 @@ pub fn second_look(
     // The first of six characters or more: a letterhead's ZIP code fits a
     // short MRN format too.
     let like = found.mrn_like.iter().find(|m| m.len() >= 6).or(found.mrn_like.first());
-    let Some(like) = like.and_then(|m| cells::band_around(words, m)) else {
+    let Some(like) = like.and_then(|m| cells::band_around(words, m, &mrn_format)) else {
         return band;
     };
     let Some(band) = band else { return Some(like) };
@@ -771,18 +794,26 @@ fn dates_anywhere(text: &str, cfg: &ExtractConfig) -> Vec<Date> {
     out
 }
 
-/// Every token of `text` that fits the MRN format, is not a date and is not
-/// already this page's MRN or an account number.
-fn mrn_like(text: &str, mrn_re: &Regex, found: &Extracted) -> Vec<String> {
+/// Every MRN of the site's format printed anywhere in `text` (see
+/// [`mrn::printed_anywhere`]: `023-417-36` and `0621 9984` too) that is not
+/// a date and not already this page's MRN or an account number. Those
+/// printed as one plain word come first: a phone number (`010-7784`) is
+/// also a number in groups.
+fn mrn_like(text: &str, cfg: &ExtractConfig, mrn_format: &MrnFormat, found: &Extracted) -> Vec<String> {
+    let mut anywhere = mrn::printed_anywhere(text, mrn_format);
+    anywhere.sort_by_key(|(printed, _)| printed.contains(|c: char| !c.is_alphanumeric()));
     let mut out: Vec<String> = Vec::new();
-    for token in text.split_whitespace() {
-        let t = token.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-        if t.len() < 5 || !t.chars().any(|c| c.is_ascii_digit()) || !mrn_re.is_match(t) {
+    for (printed, key) in anywhere {
+        if printed.chars().filter(char::is_ascii_alphanumeric).count() < 5
+            || !printed.contains(|c: char| c.is_ascii_digit())
+            || read_date(printed, cfg, false).is_some()
+        {
             continue;
         }
-        let known = found.mrn.iter().any(|m| m.value == t) || found.account.iter().any(|a| a == t);
-        if !known && !out.iter().any(|x| x == t) {
-            out.push(t.to_string());
+        let known = found.mrn.iter().any(|m| m.value == key)
+            || found.account.iter().any(|a| mrn_format.normalise(a).as_ref() == Some(&key));
+        if !known && !out.contains(&key) {
+            out.push(key);
         }
     }
     out
@@ -801,13 +832,19 @@ pub fn extract(text: &str, cfg: &ExtractConfig) -> Extracted {
 
 /// The text pass. `values_below`: a label's value may be on the line under
 /// it (false on forms that print their captions under the values).
-fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex], values_below: bool) -> Extracted {
+fn extract_text(
+    text: &str,
+    cfg: &ExtractConfig,
+    mrn_format: &MrnFormat,
+    extra: &[Regex],
+    values_below: bool,
+) -> Extracted {
     let mut out = Extracted::default();
     let joined: Vec<std::borrow::Cow<str>> = text.lines().map(join_split_words).collect();
     let lines: Vec<&str> = joined.iter().map(|l| l.as_ref()).collect();
     if values_below {
-        pair_label_columns(&lines, extra, cfg, mrn_re, &mut out);
-        pair_label_rows(&lines, extra, cfg, mrn_re, &mut out);
+        pair_label_columns(&lines, extra, cfg, mrn_format, &mut out);
+        pair_label_rows(&lines, extra, cfg, mrn_format, &mut out);
     }
     let (mut family, mut given): (Option<String>, Option<String>) = (None, None);
     for (i, line) in lines.iter().enumerate() {
@@ -835,7 +872,7 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
             // line, may also run on into the next line ("DOB: Jun ." /
             // "21, 1970"): then the two parts are read together.
             let identifier = matches!(kind, Kind::Mrn | Kind::Birth);
-            let reads = identifier && reads_as(kind, &value, cfg, mrn_re);
+            let reads = identifier && reads_as(kind, &value, cfg, mrn_format);
             let starts_line = line[..start].trim().is_empty();
             let look_below = (value.is_empty() && next == line.len()
                 || starts_line && (identifier && !reads || value.is_empty() && kind == Kind::Name))
@@ -848,7 +885,7 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
                 };
                 let run_on = lines.get(i + 1).filter(|n| runs_on && !n.trim().is_empty()).map(|n| {
                     let v = format!("{value} {}", head_of(n));
-                    (reads_as(kind, &v, cfg, mrn_re), v)
+                    (reads_as(kind, &v, cfg, mrn_format), v)
                 });
                 let below = lines[i + 1..].iter().take(3).find(|l| !l.trim().is_empty()).filter(|_| look_below);
                 match (run_on, below) {
@@ -866,13 +903,13 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
                             let words: Vec<&str> = n.split_whitespace().collect();
                             (1..=3.min(words.len()))
                                 .map(|k| words[words.len() - k..].join(" "))
-                                .find(|v| reads_as(kind, v, cfg, mrn_re))
+                                .find(|v| reads_as(kind, v, cfg, mrn_format))
                         };
                         let v = match starts_line || !identifier || !columns {
                             true => head_of(n),
                             false => tail().unwrap_or_else(|| head_of(n)),
                         };
-                        if !identifier || value.is_empty() || reads_as(kind, &v, cfg, mrn_re) {
+                        if !identifier || value.is_empty() || reads_as(kind, &v, cfg, mrn_format) {
                             value = v;
                         }
                     }
@@ -886,17 +923,17 @@ fn extract_text(text: &str, cfg: &ExtractConfig, mrn_re: &Regex, extra: &[Regex]
                 Kind::FamilyName | Kind::GivenName if someone_elses_name => {}
                 Kind::FamilyName if family.is_none() => family = Some(value),
                 Kind::GivenName if given.is_none() => given = Some(value),
-                _ => take(kind, &value, cfg, mrn_re, &mut out),
+                _ => take(kind, &value, cfg, mrn_format, &mut out),
             }
         }
         if values_below {
-            labels_across_lines(line, lines.get(i + 1).copied().unwrap_or(""), extra, cfg, mrn_re, &mut out);
+            labels_across_lines(line, lines.get(i + 1).copied().unwrap_or(""), extra, cfg, mrn_format, &mut out);
         }
     }
     // A name in two fields: the family name's first word, the given name's words.
     if let (Some(f), Some(g)) = (family, given) {
         let f = f.split_whitespace().next().unwrap_or("").trim_end_matches(',');
-        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_re, &mut out);
+        take(Kind::Name, &format!("{f}, {g}"), cfg, mrn_format, &mut out);
     }
     if out.name.is_empty() && values_below {
         if let Some(n) = name_under_bare_label(&lines, extra) {
@@ -933,9 +970,9 @@ fn name_under_bare_label(lines: &[&str], extra: &[Regex]) -> Option<Name> {
 }
 
 /// Whether a labelled value reads as an MRN or a date of birth (corrected or not).
-fn reads_as(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex) -> bool {
+fn reads_as(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_format: &MrnFormat) -> bool {
     match kind {
-        Kind::Mrn => read_mrn(value, mrn_re).is_some(),
+        Kind::Mrn => read_mrn(value, mrn_format).is_some(),
         Kind::Birth => read_date(value, cfg, true).is_some(),
         _ => true,
     }
@@ -949,7 +986,7 @@ fn labels_across_lines(
     next: &str,
     extra: &[Regex],
     cfg: &ExtractConfig,
-    mrn_re: &Regex,
+    mrn_format: &MrnFormat,
     out: &mut Extracted,
 ) {
     let quote = |c: char| c.is_whitespace() || "\"'“”‘’`".contains(c);
@@ -964,7 +1001,7 @@ fn labels_across_lines(
             continue;
         }
         let until = found.get(j + 1).map(|x| x.0).unwrap_or(joined.len());
-        take(kind, value_of(&joined, end, until), cfg, mrn_re, out);
+        take(kind, value_of(&joined, end, until), cfg, mrn_format, out);
     }
 }
 
@@ -976,7 +1013,13 @@ fn drop_corrected_duplicates(out: &mut Extracted) {
 
 /// Labels printed in a column with their values in a second column below
 /// ("Patient:", "MRN:", "DOB:" then the three values): paired by position.
-fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+fn pair_label_columns(
+    lines: &[&str],
+    extra: &[Regex],
+    cfg: &ExtractConfig,
+    mrn_format: &MrnFormat,
+    out: &mut Extracted,
+) {
     let label_only = |l: &str| -> Option<Kind> {
         let t = l.trim();
         let found = find_labels(t, extra);
@@ -1013,11 +1056,11 @@ fn pair_label_columns(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_
             let needed = kinds.iter().rposition(|k| *k != Kind::Ignore).map_or(0, |p| p + 1);
             if values.len() >= needed.max(2) {
                 for (kind, value) in kinds.iter().zip(values) {
-                    take(*kind, value.trim(), cfg, mrn_re, out);
+                    take(*kind, value.trim(), cfg, mrn_format, out);
                 }
             } else if let Some(row) = values.first() {
                 // The headings stacked, their values side by side on one line.
-                parse_value_row(&kinds, row, cfg, mrn_re, out);
+                parse_value_row(&kinds, row, cfg, mrn_format, out);
             }
         }
         i = j.max(i + 1);
@@ -1176,7 +1219,7 @@ fn heading_row(line: &str) -> Option<Vec<(usize, usize, Kind)>> {
 /// direction is the page's, not each row's: in rows of headings stacked
 /// over rows of values, the line above a row of headings is the values of
 /// the row before.
-fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_format: &MrnFormat, out: &mut Extracted) {
     let values = |l: &&&str| find_labels(l, extra).is_empty() && l.chars().any(|c| c.is_ascii_digit());
     // Each row of headings read from the line below and from the line above
     // (the next and the previous line with text, without labels of their
@@ -1188,7 +1231,7 @@ fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re:
         let kinds: Vec<Kind> = found.iter().map(|f| f.2).collect();
         let parse = |values: &str| {
             let mut e = Extracted::default();
-            parse_value_row(&kinds, values, cfg, mrn_re, &mut e);
+            parse_value_row(&kinds, values, cfg, mrn_format, &mut e);
             let clean = e.mrn.iter().filter(|m| !m.corrected).count()
                 + [&e.birth_date, &e.service_date].iter().flat_map(|d| d.iter()).filter(|d| !d.corrected).count();
             (clean + e.name.len() + e.account.len(), e)
@@ -1209,7 +1252,7 @@ fn pair_label_rows(lines: &[&str], extra: &[Regex], cfg: &ExtractConfig, mrn_re:
 /// Reads a row of values in the order of `kinds`, each taken by what it
 /// looks like: a name runs up to the first digit, an MRN or account is one
 /// token, a date is whatever date form comes first.
-fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_format: &MrnFormat, out: &mut Extracted) {
     // Box rules and OCR's specks between the values.
     let mut v: String = values.replace(['|', '*', '»', ':', ';', '‘', '’', '_'], " ");
     for (i, &kind) in kinds.iter().enumerate() {
@@ -1243,7 +1286,7 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
                 {
                     end = at;
                 }
-                take(Kind::Name, t[..end].trim().trim_end_matches(['.', ',', '-', ' ']), cfg, mrn_re, out);
+                take(Kind::Name, t[..end].trim().trim_end_matches(['.', ',', '-', ' ']), cfg, mrn_format, out);
                 t[end..].to_string()
             }
             Kind::Birth | Kind::Service => match read_date_at(&t, cfg, kind == Kind::Birth) {
@@ -1272,7 +1315,7 @@ fn parse_value_row(kinds: &[Kind], values: &str, cfg: &ExtractConfig, mrn_re: &R
             _ => {
                 let token = t.split_whitespace().next().unwrap_or("");
                 if matches!(kind, Kind::Mrn | Kind::Account) {
-                    take(kind, token.trim_end_matches([',', '.']), cfg, mrn_re, out);
+                    take(kind, token.trim_end_matches([',', '.']), cfg, mrn_format, out);
                 }
                 t[token.len()..].to_string()
             }
@@ -1349,7 +1392,7 @@ fn unlabelled_name(lines: &[&str], extra: &[Regex]) -> Option<Name> {
 }
 
 /// Records one labelled value.
-fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut Extracted) {
+fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_format: &MrnFormat, out: &mut Extracted) {
     match kind {
         Kind::Mrn => {
             // A date is never an MRN ("2015-10-18" is not 20151018).
@@ -1357,7 +1400,7 @@ fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut 
             if read_date(first, cfg, false).is_some() {
                 return;
             }
-            if let Some(m) = read_mrn(value, mrn_re) {
+            if let Some(m) = read_mrn(value, mrn_format) {
                 push_unique(&mut out.mrn, m);
             }
         }
@@ -1395,8 +1438,8 @@ fn take(kind: Kind, value: &str, cfg: &ExtractConfig, mrn_re: &Regex, out: &mut 
         }
         Kind::AccountMrn => {
             if let Some((acct, mrn)) = value.split_once('/') {
-                take(Kind::Account, acct.trim(), cfg, mrn_re, out);
-                take(Kind::Mrn, mrn.trim(), cfg, mrn_re, out);
+                take(Kind::Account, acct.trim(), cfg, mrn_format, out);
+                take(Kind::Mrn, mrn.trim(), cfg, mrn_format, out);
             }
         }
         Kind::FamilyName | Kind::GivenName | Kind::Ignore => {}
@@ -1409,59 +1452,6 @@ fn push_unique<T: PartialEq>(v: &mut Vec<Found<T>>, f: Found<T>) {
     } else {
         v.push(f);
     }
-}
-
-/// An MRN: the first token (letters and digits; spaces and hyphens inside
-/// it dropped) that fits the site's format, read as printed or, failing
-/// that, with letter/digit confusions undone.
-fn read_mrn(value: &str, format: &Regex) -> Option<Found<String>> {
-    // The first token (hyphens inside it dropped), joined with the groups of
-    // digits that follow it after a single space ("0048 2913").
-    // Specks and rule fragments before it ("_° 06219984", "_70318846"), but
-    // not the marks OCR makes of a 1 ("|", "!").
-    let speck = |c: char| !c.is_alphanumeric() && !matches!(c, '|' | '!');
-    let value = value.trim_start_matches(|c: char| speck(c) || c == ' ');
-    let mut words = value.split(' ').filter(|w| !w.is_empty());
-    let first = words.next()?;
-    let head = first.find(|c: char| !(c.is_alphanumeric() || c == '-')).unwrap_or(first.len());
-    if first[head..].starts_with([',', '.', ':', ';']) && first[head..].contains(|c: char| c.is_ascii_digit()) {
-        // Digits broken by other marks ("23,522.03:"): a dot leader OCR
-        // read as digits, not a number; the value is what follows it.
-        let after = &value[value.find(first)? + first.len()..];
-        return if after.trim().is_empty() { None } else { read_mrn(after, format) };
-    }
-    let mut printed: String = first[..head].chars().filter(|c| *c != '-').collect();
-    if printed.chars().any(|c| c.is_ascii_digit()) && !value[value.find(first)? + first.len()..].starts_with("  ") {
-        for w in words {
-            if w.chars().all(|c| c.is_ascii_digit()) && printed.len() + w.len() <= 12 {
-                printed.push_str(w);
-            } else {
-                break;
-            }
-        }
-    }
-    if printed.is_empty() || printed.len() > 16 {
-        return None;
-    }
-    let token = printed.to_uppercase();
-    // A leading letter that OCR makes of a digit (O, l, I, S, B, Z) is not
-    // trusted as a prefix: read as a digit, it is a corrected candidate.
-    let confusable = |c: char| "OoQDlI|SsBZzG".contains(c);
-    let prefix_is_confusable = printed.chars().next().is_some_and(confusable)
-        && printed.chars().take_while(|c| c.is_ascii_alphabetic()).all(confusable);
-    if format.is_match(&token) && !prefix_is_confusable {
-        return Some(Found { value: token, corrected: false });
-    }
-    // Undo letter-for-digit confusions (on the printed case: l is 1, L is not),
-    // keeping as few leading letters as the format needs.
-    let prefix_len = printed.chars().take_while(|c| c.is_ascii_alphabetic()).count().min(3);
-    for keep in 0..=prefix_len {
-        let fixed = format!("{}{}", &printed[..keep], digits_for_letters(&printed[keep..])).to_uppercase();
-        if fixed != token && format.is_match(&fixed) {
-            return Some(Found { value: fixed, corrected: true });
-        }
-    }
-    None
 }
 
 /// The four-digit year of a value that looks like a date but does not read

@@ -29,10 +29,15 @@ pub struct ActionForm {
     page: String,
     #[serde(default)]
     to: String,
+    /// Where to go after: `types` (the next type check).
+    #[serde(default)]
+    then: String,
 }
 
 /// Where an action leads.
 enum Then {
+    /// The next document waiting for a type check, with a message.
+    NextTypeCheck(String),
     /// The next document waiting (or the queue), with a message.
     Next(String),
     /// This document again (or another), with a message.
@@ -96,6 +101,11 @@ pub async fn act(
             app.sessions.set_flash(&auth.token, done);
             Redirect::to(&format!("/doc/{doc}")).into_response()
         }
+        Then::NextTypeCheck(done) => {
+            app.claims.release_own(&id, &auth.user);
+            app.sessions.set_flash(&auth.token, done);
+            Redirect::to(&format!("/types?after={id}")).into_response()
+        }
     })
 }
 
@@ -125,7 +135,15 @@ fn apply(app: &App, auth: &Auth, id: &str, action: &str, f: ActionForm) -> crate
         }
         "retype" => {
             review::retype(store, id, f.doc_type.trim(), user, &app.taxonomy)?;
-            Then::Show(id.to_string(), format!("Document {id}: type changed."))
+            if f.then == "types" {
+                Then::NextTypeCheck(format!("Document {id}: type set."))
+            } else {
+                Then::Show(id.to_string(), format!("Document {id}: type changed."))
+            }
+        }
+        "confirm-type" => {
+            review::confirm_type(store, id, user)?;
+            Then::NextTypeCheck(format!("Document {id}: type confirmed."))
         }
         "split" => {
             let at: u32 = f.at.trim().parse().map_err(|_| bad("no page to split at"))?;

@@ -41,8 +41,23 @@ fn loggable_path(request: &Request) -> String {
 
 /// The actions' names in routes (`/doc/{id}/{action}` ...): logged as they are.
 const ACTIONS: &[&str] = &[
-    "file", "reject", "retype", "split", "merge", "move", "skip", "reopen", "assign", "add", "disable", "password",
-    "ingest", "export", "app.css", "app.js",
+    "file",
+    "reject",
+    "retype",
+    "split",
+    "merge",
+    "move",
+    "skip",
+    "reopen",
+    "assign",
+    "add",
+    "disable",
+    "password",
+    "ingest",
+    "export",
+    "app.css",
+    "app.js",
+    "confirm-type",
 ];
 
 fn is_id(s: &str) -> bool {

@@ -22,6 +22,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .route("/logout", post(auth::logout))
         .route("/queue", get(queue))
         .route("/queue/next", get(next_in_queue))
+        .route("/types", get(next_type_check))
         .route("/doc/{id}", get(document))
         .route("/page/{file}/{page}/image", get(page_image))
         .route("/patients/search", post(actions::search_patients))
@@ -263,6 +264,35 @@ fn queue_page(app: &App, auth: &Auth, f: QueueFilter) -> crate::Result<QueuePage
     })
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct TypesQuery {
+    /// Skip to the type check after this document.
+    #[serde(default)]
+    after: String,
+}
+
+/// GET /types: the next document filed with an unverified type (after
+/// `after`, wrapping round), or the queue when none is left.
+async fn next_type_check(State(app): State<Arc<App>>, auth: Auth, Query(q): Query<TypesQuery>) -> Response {
+    let app2 = app.clone();
+    let found = tokio::task::spawn_blocking(move || crate::review::type_checks(&app2.store, usize::MAX)).await;
+    match found {
+        Ok(Ok((list, _))) => {
+            let ids: Vec<&str> = list.iter().map(|t| t.document_id.as_str()).collect();
+            let at = ids.iter().position(|id| *id == q.after).map(|i| i + 1).unwrap_or(0);
+            match ids.get(at).or(ids.first()).filter(|id| **id != q.after || ids.len() == 1) {
+                Some(id) => Redirect::to(&format!("/doc/{id}")).into_response(),
+                None => {
+                    app.sessions.set_flash(&auth.token, "No document waits for a type check.".into());
+                    Redirect::to("/queue").into_response()
+                }
+            }
+        }
+        Ok(Err(e)) => failed(&app, &auth, e),
+        Err(_) => failed(&app, &auth, crate::Error::Config("the type checks could not be read".into())),
+    }
+}
+
 /// GET /queue/next: the oldest document waiting that no one else holds.
 async fn next_in_queue(State(app): State<Arc<App>>, auth: Auth) -> Response {
     match next_document(&app, &auth.user, None) {
@@ -383,6 +413,9 @@ struct DocumentPage {
     prev_id: Option<String>,
     staff: Vec<String>,
     data_json: String,
+    /// Filed with an unverified type: the choices of the type check
+    /// (number, code, name, probability), the classifier's first first.
+    type_check: Vec<(usize, String, String, String)>,
 }
 
 async fn document(State(app): State<Arc<App>>, auth: Auth, Path(id): Path<String>) -> Response {
@@ -534,6 +567,24 @@ fn document_page(app: &App, auth: &Auth, id: &str) -> crate::Result<Option<Docum
     let data = serde_json::json!({
         "pages": pages.iter().map(|p| page_data(app, p)).collect::<crate::Result<Vec<_>>>()?,
     });
+    let display = |code: &str| app.taxonomy.get(code).map(|t| t.display.clone()).unwrap_or_else(|| code.to_string());
+    let type_check: Vec<(usize, String, String, String)> =
+        if status == "filed" && pages.iter().any(|p| p.type_unverified) {
+            let mut ranked: Vec<(String, f32)> =
+                pages.iter().find(|p| p.type_unverified).map(|p| p.type_ranked.clone()).unwrap_or_default();
+            if let Some(t) = &doc_type {
+                if !ranked.iter().any(|(c, _)| c == t) {
+                    ranked.insert(0, (t.clone(), 0.0));
+                }
+            }
+            ranked
+                .iter()
+                .enumerate()
+                .map(|(i, (c, p))| (i + 1, c.clone(), display(c), format!("{:.0}%", p * 100.0)))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let nav = Nav::new(app, auth, "doc");
     Ok(Some(DocumentPage {
         nav,
@@ -568,6 +619,7 @@ fn document_page(app: &App, auth: &Auth, id: &str) -> crate::Result<Option<Docum
         next_id: next_document(app, &auth.user, Some(id))?,
         prev_id: previous_document(app, id)?,
         staff,
+        type_check,
         // Inside a <script> element: no "</" may close it early.
         data_json: serde_json::to_string(&data).unwrap_or_default().replace("</", "<\\/"),
     }))

@@ -959,7 +959,13 @@ impl Store {
 /// A patient of the master patient index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientRecord {
+    /// The MRN in the one form pages' readings are compared in
+    /// ([`crate::extract::MrnFormat::normalise`]); the key.
     pub mrn: String,
+    /// The MRN as the imported index printed it, when that is not `mrn`
+    /// (`MRN-004738`); shown to technicians.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed_mrn: Option<String>,
     pub family_name: String,
     pub given_name: String,
     /// `YYYY-MM-DD`.
@@ -1001,12 +1007,22 @@ fn index_key(prefix: &str, mrn: &str) -> Vec<u8> {
 }
 
 impl Store {
-    /// Adds or updates patients, all or none. Returns (added, updated).
-    pub fn import_patients(&self, patients: &[PatientRecord]) -> Result<(usize, usize)> {
+    /// Adds or updates patients, and removes the patients keyed `replaced`
+    /// (keyed in another form of their MRN before), all or none. Returns
+    /// (added, updated).
+    pub fn import_patients(&self, patients: &[PatientRecord], replaced: &[String]) -> Result<(usize, usize)> {
         let encoded: Vec<Vec<u8>> = patients.iter().map(to_json).collect();
         (&self.h.patients, &self.h.patient_dob, &self.h.patient_name)
             .transaction(|(tree, by_dob, by_name)| {
                 let (mut added, mut updated) = (0, 0);
+                for key in replaced {
+                    if let Some(old) = tree.remove(key.as_bytes())? {
+                        let old: PatientRecord = serde_json::from_slice(&old)
+                            .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable patient: {e}")))?;
+                        by_dob.remove(index_key(&old.birth_date, &old.mrn))?;
+                        by_name.remove(index_key(&old.family_name, &old.mrn))?;
+                    }
+                }
                 for (p, value) in patients.iter().zip(&encoded) {
                     match tree.insert(p.mrn.as_bytes(), value.as_slice())? {
                         Some(old) => {

@@ -149,3 +149,63 @@ pub fn by_page(pages: &[Value]) -> std::collections::BTreeMap<(String, u64), Val
         .map(|p| ((p["source"].as_str().unwrap().to_string(), p["page"].as_u64().unwrap()), p.clone()))
         .collect()
 }
+
+/// A born-digital PDF of one page per text (Helvetica, a line per line of
+/// the text): chartmill reads its text layer, without OCR. Dashes are
+/// written as WinAnsi's en and em dash.
+pub fn text_pdf(pages: &[&str]) -> Vec<u8> {
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" "),
+            pages.len()
+        )
+        .into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+    ];
+    for (i, text) in pages.iter().enumerate() {
+        let mut content = Vec::new();
+        for (j, line) in text.lines().enumerate() {
+            content.extend(format!("BT /F1 10 Tf 1 0 0 1 50 {} Tm (", 750 - 14 * j).as_bytes());
+            for c in line.chars() {
+                match c {
+                    '\\' | '(' | ')' => content.extend([b'\\', c as u8]),
+                    '–' => content.push(0x96),
+                    '—' => content.push(0x97),
+                    c if c.is_ascii() => content.push(c as u8),
+                    _ => content.push(b'?'),
+                }
+            }
+            content.extend(b") Tj ET\n");
+        }
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+                5 + 2 * i
+            )
+            .into_bytes(),
+        );
+        let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+        stream.extend(content);
+        stream.extend(b"endstream");
+        objects.push(stream);
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend(o);
+        out.extend(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}

@@ -16,5 +16,6 @@ mod remote;
 mod resume;
 mod review;
 mod samples;
+mod typecheck;
 mod users;
 mod web;

@@ -174,6 +174,8 @@
         : "no patient found";
       if (answer.results.length) { document.activeElement.blur(); }
     });
+    const other = $("#type-other-select");
+    if (other) other.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); send($("#type-other")); } });
     const retype = $("#retype-type");
     if (retype) retype.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); send($("#retype-form")); } });
   }
@@ -207,6 +209,14 @@
     if (!doc) return;
     const act = doc.dataset.canAct === "true";
     const handled = () => e.preventDefault();
+    // The type check: one key per document.
+    if (doc.dataset.typeCheck === "true") {
+      const choice = /^[1-9]$/.test(key) ? $("#type-choice-" + key) : null;
+      if (choice) { send(choice); handled(); return; }
+      if (key === "Enter" || key === "y") { send($("#type-choice-1")); handled(); return; }
+      if (key === "t") { $("#type-other-select").focus(); handled(); return; }
+      if (key === "n") { location.href = "/types?after=" + doc.dataset.id; handled(); return; }
+    }
     switch (key) {
       case "j": case "ArrowDown": case "PageDown": goPage(index + 1); handled(); break;
       case "k": case "ArrowUp": case "PageUp": goPage(index - 1); handled(); break;
