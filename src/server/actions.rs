@@ -122,7 +122,10 @@ fn apply(app: &App, auth: &Auth, id: &str, action: &str, f: ActionForm) -> crate
             // The type counts as a person's only when they changed it.
             let current = review::pages_of(store, &review::parse_target(id)?)?.iter().find_map(|p| p.doc_type.clone());
             let doc_type = Some(f.doc_type.trim()).filter(|t| !t.is_empty() && Some(*t) != current.as_deref());
-            review::resolve(store, id, &f.mrn, doc_type, user, &app.taxonomy)?;
+            // The index's key (what a candidate or a search result carries is one already).
+            let mrn =
+                crate::extract::normalise_mrn(&f.mrn, &app.identifiers).unwrap_or_else(|| f.mrn.trim().to_string());
+            review::resolve(store, id, &mrn, doc_type, user, &app.taxonomy)?;
             Then::Next(format!("Document {id} filed."))
         }
         "reject" => {
@@ -211,8 +214,16 @@ pub async fn search_patients(
     auth.check_csrf(&f.csrf)?;
     let store = app.store.clone();
     let user = auth.user.clone();
+    let app2 = app.clone();
     let found = tokio::task::spawn_blocking(move || -> crate::Result<Vec<crate::store::PatientRecord>> {
-        let mrn = f.mrn.trim().to_uppercase().replace(['-', ' '], "");
+        // As the index is keyed: the site's one MRN rule.
+        let typed = f.mrn.trim();
+        let mrn = if typed.is_empty() {
+            String::new()
+        } else {
+            crate::extract::normalise_mrn(typed, &app2.identifiers)
+                .ok_or_else(|| crate::Error::Config("that is not an MRN of the site's format".into()))?
+        };
         let name = f.name.trim().to_uppercase();
         let dob = f.dob.trim().to_string();
         let mut found = if !mrn.is_empty() {
@@ -248,7 +259,8 @@ pub async fn search_patients(
                 .take(FOUND_SHOWN)
                 .map(|p| {
                     serde_json::json!({
-                        "mrn": p.mrn, "name": format!("{}, {}", p.family_name, p.given_name),
+                        "mrn": p.mrn, "printed": p.printed_mrn.as_deref().unwrap_or(&p.mrn),
+                        "name": format!("{}, {}", p.family_name, p.given_name),
                         "dob": p.birth_date, "sex": p.sex,
                     })
                 })

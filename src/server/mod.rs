@@ -40,6 +40,8 @@ pub struct App {
     pub(crate) sessions: auth::Sessions,
     pub(crate) claims: claims::Claims,
     pub(crate) jobs: jobs::Jobs,
+    /// The site's identifier rules (an MRN typed in a search is read by them).
+    pub(crate) identifiers: crate::extract::ExtractConfig,
     /// The site configuration file the server was started with.
     pub(crate) config_path: Option<std::path::PathBuf>,
     pub(crate) opts: Options,
@@ -56,6 +58,7 @@ impl App {
         Ok(App {
             store,
             taxonomy,
+            identifiers: site.identifiers.clone(),
             jobs: jobs::Jobs::default(),
             config_path,
             sessions: auth::Sessions::default(),

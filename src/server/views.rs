@@ -349,6 +349,8 @@ struct CandidateView {
     why: String,
     /// What the "file to" line shows once picked.
     label: String,
+    /// The MRN as the index's source printed it.
+    printed: String,
     /// "agree" or "differ": the candidate's name and birth date against
     /// those read on the pages ("" when nothing was read).
     name_check: &'static str,
@@ -519,10 +521,12 @@ fn document_page(app: &App, auth: &Auth, id: &str) -> crate::Result<Option<Docum
             };
             let Some(found) = found else { continue };
             let (name_check, dob_check) = checks(&read, &found.family_name, &found.birth_date);
+            let printed = found.printed_mrn.clone().unwrap_or_else(|| c.mrn.clone());
             candidates.push(CandidateView {
                 name_check,
                 dob_check,
-                label: format!("{} · {name} · {dob}", c.mrn),
+                label: format!("{printed} · {name} · {dob}"),
+                printed,
                 mrn: c.mrn.clone(),
                 name,
                 dob,

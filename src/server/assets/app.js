@@ -159,9 +159,9 @@
         const tr = document.createElement("tr");
         tr.className = "found";
         tr.dataset.mrn = p.mrn;
-        tr.dataset.label = `${p.mrn} · ${p.name} · ${p.dob}`;
+        tr.dataset.label = `${p.printed} · ${p.name} · ${p.dob}`;
         const n = offset + i + 1;
-        for (const v of [n <= 9 ? String(n) : "", p.mrn, p.name, p.dob, p.sex, "search"]) {
+        for (const v of [n <= 9 ? String(n) : "", p.printed, p.name, p.dob, p.sex, "search"]) {
           const td = document.createElement("td");
           if (v === String(n) && n <= 9) { const k = document.createElement("kbd"); k.textContent = v; td.appendChild(k); }
           else td.textContent = v;
