@@ -669,22 +669,17 @@ pub fn read_new_password_here(from_stdin: bool) -> Result<String> {
 /// `chartmill users ...`: every change is in the audit trail (never a password).
 pub fn users(con: &mut Console, store_path: &Path, cmd: crate::cli::UsersCommand) -> Result<u8> {
     use crate::cli::UsersCommand::*;
-    use crate::users::{self, UserRecord};
-    let bad = |e: users::UserError| Error::Config(e.to_string());
-    let audit = |store: &crate::store::Store, by: Option<String>, action: &str, target: &str, after| {
-        crate::review::record(store, &crate::review::user(by), action, target, serde_json::Value::Null, after)
-    };
+    use crate::users;
     match cmd {
         Add { name, role, password_stdin, user } => {
-            users::check_name(&name).map_err(bad)?;
+            // Checked before the password is asked for; `users::add` checks again.
+            users::check_name(&name).map_err(|e| Error::Config(e.to_string()))?;
             let store = con.store(store_path, Open::Create)?;
             if store.user(&name)?.is_some() {
                 return Err(Error::Config(format!("there is a user {name} already")));
             }
             let password = read_new_password(con, password_stdin)?;
-            let record = users::new_user(&name, role, &password, crate::model::now()).map_err(bad)?;
-            store.put_user(&record)?;
-            audit(&store, user, "user add", &name, serde_json::json!({"role": role.name()}))?;
+            users::add(&store, &crate::review::user(user), &name, role, &password)?;
             errln!(con, "user {name} added ({})", role.name());
         }
         List => {
@@ -701,20 +696,16 @@ pub fn users(con: &mut Console, store_path: &Path, cmd: crate::cli::UsersCommand
         }
         Disable { name, user } => {
             let store = con.store(store_path, Open::Existing)?;
-            let mut u: UserRecord = store.user(&name)?.ok_or_else(|| Error::Config(format!("no user {name}")))?;
-            u.disabled = true;
-            store.put_user(&u)?;
-            audit(&store, user, "user disable", &name, serde_json::Value::Null)?;
+            users::disable(&store, &crate::review::user(user), &name)?;
             errln!(con, "user {name} disabled");
         }
         ResetPassword { name, password_stdin, user } => {
             let store = con.store(store_path, Open::Existing)?;
-            let mut u: UserRecord = store.user(&name)?.ok_or_else(|| Error::Config(format!("no user {name}")))?;
+            if store.user(&name)?.is_none() {
+                return Err(Error::Config(format!("no user {name}")));
+            }
             let password = read_new_password(con, password_stdin)?;
-            u.password_hash = users::hash_password(&password).map_err(bad)?;
-            (u.failed_logins, u.locked_until, u.password_changed_at) = (0, None, crate::model::now());
-            store.put_user(&u)?;
-            audit(&store, user, "user reset-password", &name, serde_json::Value::Null)?;
+            users::set_password(&store, &crate::review::user(user), &name, &password)?;
             errln!(con, "user {name}: password set");
         }
     }
