@@ -111,6 +111,9 @@ pub enum Command {
         /// Model to evaluate [default: the configured one]
         #[arg(long)]
         model: Option<PathBuf>,
+        /// With --data: write each text's prediction (alone and from its document) to this JSONL file
+        #[arg(long, value_name = "FILE.jsonl", requires = "data")]
+        predictions: Option<PathBuf>,
         #[arg(long)]
         json: bool,
         #[arg(long, short)]
@@ -415,8 +418,9 @@ impl Cli {
                 data.iter_mut().for_each(abs);
                 abs(out);
             }
-            Command::Eval { data, truth, dir, model, json: _, jobs: _ } => {
+            Command::Eval { data, truth, dir, model, predictions, json: _, jobs: _ } => {
                 data.iter_mut().for_each(abs);
+                opt(predictions);
                 opt(truth);
                 opt(dir);
                 opt(model);
@@ -517,11 +521,11 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
                 crate::train::TrainConfig { epochs, heldout_fraction: heldout, seed, dims_log2, ..Default::default() };
             crate::commands::train(con, &site, &store_path, &data, from_store, &out, &cfg)
         }
-        Command::Eval { data, truth, dir, model, json, jobs } => {
+        Command::Eval { data, truth, dir, model, predictions, json, jobs } => {
             let model = crate::commands::load_model(&site, model.as_deref())?;
             match (truth, dir) {
                 (Some(truth), Some(dir)) => crate::commands::eval_scans(con, &site, &model, &truth, &dir, jobs, json),
-                _ => crate::commands::eval_text(con, &site, &model, &data, json),
+                _ => crate::commands::eval_text(con, &site, &model, &data, predictions.as_deref(), json),
             }
         }
         Command::Ingest { dirs, batch, jobs, max_pixels, max_file_bytes, progress_every, quiet } => {

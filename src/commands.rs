@@ -54,7 +54,7 @@ pub fn train(
             let page = page?;
             if let (Some(code), Some(_)) = (&page.doc_type, &page.doc_type_by) {
                 if taxonomy.contains(code) && !page.text.trim().is_empty() {
-                    examples.push(Example { label: code.clone(), text: page.text.clone() });
+                    examples.push(Example::new(code.clone(), page.text.clone()));
                     n += 1;
                 }
             }
@@ -106,8 +106,17 @@ fn print_metrics(con: &mut Console, m: &train::Metrics, json: bool) {
     }
 }
 
-/// `chartmill eval --data FILE.csv`.
-pub fn eval_text(con: &mut Console, site: &SiteConfig, model: &Model, data: &[PathBuf], json: bool) -> Result<u8> {
+/// `chartmill eval --data FILE.csv`. When the texts are pages of documents
+/// (a `document` column), each page is also typed from its whole document,
+/// as ingest types it, and first and later pages are scored apart.
+pub fn eval_text(
+    con: &mut Console,
+    site: &SiteConfig,
+    model: &Model,
+    data: &[PathBuf],
+    predictions: Option<&Path>,
+    json: bool,
+) -> Result<u8> {
     if data.is_empty() {
         return Err(Error::Config("give --data FILE.csv, or --truth FILE DIR".into()));
     }
@@ -116,10 +125,33 @@ pub fn eval_text(con: &mut Console, site: &SiteConfig, model: &Model, data: &[Pa
     for path in data {
         examples.extend(crate::dataset::read_csv(path, &taxonomy)?);
     }
+    let paged = examples.iter().any(|e| e.document.is_some());
     let started = std::time::Instant::now();
     let m = train::evaluate(model, &examples);
     let per_page = started.elapsed().as_secs_f64() * 1000.0 / examples.len().max(1) as f64;
-    print_metrics(con, &m, json);
+    let predicted = (paged || predictions.is_some()).then(|| train::predict_pages(model, &examples));
+    if let (Some(path), Some(p)) = (predictions, &predicted) {
+        let mut lines = String::new();
+        for row in p {
+            lines.push_str(&serde_json::to_string(row).unwrap_or_default());
+            lines.push('\n');
+        }
+        std::fs::write(path, lines).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+    }
+    match predicted.filter(|_| paged) {
+        Some(p) => {
+            let pm = train::score_pages(&p);
+            if json {
+                outln!(con, "{}", serde_json::to_string_pretty(&pm).unwrap_or_default());
+            } else {
+                outln!(con, "== every page typed from its whole document (as ingest types it)");
+                out!(con, "{}", train::render(&pm.in_document));
+                outln!(con, "\n== first pages: macro-F1 {:.3} ({} pages); later pages: macro-F1 {:.3} ({} pages); each page alone: macro-F1 {:.3}",
+                    pm.first_pages.macro_f1, pm.first_pages.total, pm.later_pages.macro_f1, pm.later_pages.total, pm.alone.macro_f1);
+            }
+        }
+        None => print_metrics(con, &m, json),
+    }
     if !json {
         outln!(con, "\nclassification time: {per_page:.2} ms per text");
     }
@@ -166,16 +198,19 @@ pub fn eval_scans(
         let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
         let mut missing = 0usize;
         let mut previous: Option<(u64, u32)> = None;
-        let files: BTreeMap<u64, String> = store.files().filter_map(|f| f.ok()).map(|f| (f.id, f.source)).collect();
+        let files: BTreeMap<u64, crate::model::FileRecord> =
+            store.files().filter_map(|f| f.ok()).map(|f| (f.id, f)).collect();
         let mut seen = 0usize;
         for page in store.pages() {
             let page = page?;
             let starts = previous != Some((page.file_id, page.document_seq));
             previous = Some((page.file_id, page.document_seq));
-            let Some(source) = files.get(&page.file_id) else {
+            let Some(file) = files.get(&page.file_id) else {
                 continue;
             };
-            let Some((truth_type, truth_start)) = expected.get(&(source.clone(), page.page)) else {
+            // A page of a folder's page files is known by its own file.
+            let key = file.page_file_source(page.page).unwrap_or_else(|| (file.source.clone(), page.page));
+            let Some((truth_type, truth_start)) = expected.get(&key) else {
                 continue;
             };
             seen += 1;
@@ -367,7 +402,12 @@ pub fn review(con: &mut Console, site: &SiteConfig, store_path: &Path, cmd: crat
             let file = store.file(pages[0].file_id)?;
             let path = file.as_ref().map(|f| String::from_utf8_lossy(&f.path).into_owned()).unwrap_or_default();
             for p in &pages {
-                outln!(con, "== page {} ({} page {})  status {}", p.page_id(), path, p.page, p.status.name());
+                // A page of a folder's page files names its file: `page-*.tif page 3 (page-3.tif)`.
+                let from = match file.as_ref().filter(|f| !f.members.is_empty()) {
+                    Some(f) => format!(" ({})", f.page_origin(p.page)),
+                    None => String::new(),
+                };
+                outln!(con, "== page {} ({} page {}{from})  status {}", p.page_id(), path, p.page, p.status.name());
                 outln!(
                     con,
                     "type {} ({:.2})  ocr confidence {}",

@@ -61,6 +61,7 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// [documents]
 /// separator_texts = ["DOCUMENT SEPARATOR SHEET"]
 /// patch_sheets = true                      # patch-code sheets (tall bars, no text)
+/// page_files = true                        # a folder's page-1.tif, page-2.tif, ...: one multi-page file
 ///
 /// [identifiers]
 /// date_order = "month_first"               # or "day_first", for 03/04/1962
@@ -128,6 +129,9 @@ pub struct DocumentsConfig {
     pub type_change_confidence: f32,
     /// Recognise patch-code separator sheets (tall black bars, no text).
     pub patch_sheets: bool,
+    /// Read a folder's numbered page files (`page-1.tif`, `page-2.tif`, ...)
+    /// as one multi-page file, so documents span them (see `walk::page_sequences`).
+    pub page_files: bool,
 }
 
 impl Default for DocumentsConfig {
@@ -136,6 +140,7 @@ impl Default for DocumentsConfig {
             separator_texts: vec!["DOCUMENT SEPARATOR SHEET".into()],
             type_change_confidence: 0.8,
             patch_sheets: true,
+            page_files: true,
         }
     }
 }

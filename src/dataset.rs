@@ -1,5 +1,6 @@
 //! Labelled text for training and evaluation: CSV files with a `doc_type`
-//! column and the text in `text` (or `transcription`, as in MTSamples).
+//! column and the text in `text` (or `transcription`, as in MTSamples), and
+//! optionally a `document` column when the texts are pages of documents.
 
 use crate::error::{Error, Result};
 use crate::train::Example;
@@ -14,6 +15,7 @@ pub fn read_csv(path: &Path, taxonomy: &crate::taxonomy::Taxonomy) -> Result<Vec
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let label_col = col("doc_type").ok_or_else(|| bad("no doc_type column".into()))?;
     let text_col = col("text").or_else(|| col("transcription")).ok_or_else(|| bad("no text column".into()))?;
+    let document_col = col("document");
     let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;
@@ -26,7 +28,8 @@ pub fn read_csv(path: &Path, taxonomy: &crate::taxonomy::Taxonomy) -> Result<Vec
         if text.trim().is_empty() {
             continue;
         }
-        out.push(Example { label, text });
+        let document = document_col.and_then(|c| row.get(c)).map(str::trim).filter(|d| !d.is_empty());
+        out.push(Example { label, text, document: document.map(str::to_string) });
     }
     Ok(out)
 }

@@ -100,6 +100,7 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
             duplicate_of: None,
             registered_at: now(),
             finished_at: None,
+            members: Vec::new(),
         };
         let Registered::New(mut rec) = store.register_file(rec)? else {
             continue;

@@ -150,12 +150,52 @@ const TITLES: &[&str] = &[
     "insurance",
 ];
 
-/// Whether one of the first lines is a document title (and not a "continued" header).
+/// Nouns that make a short line a document's title ("Operation Record",
+/// "INTERVAL NOTE", "Imaging Study"), however the rest is worded. Section
+/// headings ("Physical Examination", "Assessment and Plan") have none.
+const TITLE_NOUNS: &[&str] = &[
+    "report",
+    "note",
+    "notes",
+    "record",
+    "summary",
+    "consultation",
+    "consult",
+    "letter",
+    "visit",
+    "study",
+    "referral",
+    "consent",
+    "prescription",
+];
+
+/// Lines at the top of a page where a title is looked for: below a
+/// letterhead and a patient block of a few lines each.
+const TITLE_LINES: usize = 12;
+
+/// Whether one of the first lines is a document title (and not a
+/// "continued" header): one of the known titles in the first six lines, or
+/// a short line of words without digits or a colon, one of them a title
+/// noun, in the first twelve.
 pub fn has_title(text: &str) -> bool {
-    text.lines().filter(|l| !l.trim().is_empty()).take(6).any(|l| {
-        let l = l.to_lowercase();
-        !l.contains("continued") && TITLES.iter().any(|t| l.contains(t))
-    })
+    let lines: Vec<String> =
+        text.lines().filter(|l| !l.trim().is_empty()).take(TITLE_LINES).map(str::to_lowercase).collect();
+    let known = lines.iter().take(6).any(|l| !l.contains("continued") && TITLES.iter().any(|t| l.contains(t)));
+    known || lines.iter().any(|l| title_like(l))
+}
+
+/// A short line that reads as a title: 1 to 5 words of letters (`&`, `-`
+/// and punctuation allowed), one of them a title noun, or a history and
+/// physical however worded; nothing else.
+fn title_like(lower: &str) -> bool {
+    let words: Vec<&str> = lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic())).collect();
+    let only_words =
+        lower.split_whitespace().all(|w| w.chars().all(|c| c.is_alphabetic() || matches!(c, '&' | '-' | '.' | ',')));
+    let h_and_p = words.contains(&"history") && words.contains(&"physical");
+    (1..=5).contains(&words.len())
+        && only_words
+        && !lower.contains("continued")
+        && (h_and_p || words.iter().any(|w| TITLE_NOUNS.contains(w)))
 }
 
 /// Whether a page looks like the first page of a document on its own
@@ -178,6 +218,29 @@ mod tests {
 
     fn class(code: &str, confidence: f32) -> Classification {
         Classification { code: code.into(), confidence, ranked: vec![] }
+    }
+
+    #[test]
+    fn titles_are_found_however_worded() {
+        let page = |title: &str| {
+            format!("Elk Harbor Health System\n8230 Copper Road\nName: Doe, Jane\nMRN: 123\n{title}\nBody text.")
+        };
+        for t in
+            ["Operation Record", "INTERVAL NOTE", "History & Physical Examination", "DISCHARGE SUMMARY", "Office Visit"]
+        {
+            assert!(has_title(&page(t)), "{t}");
+        }
+        for t in [
+            "Operative Note (continued)",
+            "Surgical Services",
+            "Report dated 03/04/2020",
+            "PLAN: see the note",
+            "The operation went well and the patient recovered.",
+            "PHYSICAL EXAMINATION",
+            "assessment and plan",
+        ] {
+            assert!(!has_title(&page(t)), "{t}");
+        }
     }
 
     #[test]

@@ -92,6 +92,52 @@ pub struct FileRecord {
     pub duplicate_of: Option<u64>,
     pub registered_at: i64,
     pub finished_at: Option<i64>,
+    /// For a folder's page files read as one file (`walk::EntryKind::Sequence`):
+    /// each file, in page order, with the pages it gave. Empty for any other file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<PageFile>,
+}
+
+/// One page file of a sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageFile {
+    /// The file name, lossily made UTF-8 (the file is in the record's folder).
+    pub name: String,
+    /// Its pages (0 until it is opened; 1 for a file that cannot be opened).
+    pub pages: u32,
+}
+
+impl FileRecord {
+    /// Where page `page` of a sequence of page files comes from: the page
+    /// file and the page in it. `None` for any other file.
+    pub fn page_file(&self, page: u32) -> Option<(&PageFile, u32)> {
+        let mut first = 1;
+        for m in &self.members {
+            if page < first + m.pages {
+                return Some((m, page - first + 1));
+            }
+            first += m.pages;
+        }
+        None
+    }
+
+    /// The page file of page `page` as a source (relative to the folder
+    /// ingested, as `source` is), and the page in it.
+    pub fn page_file_source(&self, page: u32) -> Option<(String, u32)> {
+        let (m, k) = self.page_file(page)?;
+        let folder = std::path::Path::new(&self.source).parent().unwrap_or(std::path::Path::new(""));
+        Some((folder.join(&m.name).to_string_lossy().into_owned(), k))
+    }
+
+    /// Page `page` as a person finds it: `page-3.tif`, or `page-3.tif page
+    /// 2` in a page file of several pages; `page 5` in any other file.
+    pub fn page_origin(&self, page: u32) -> String {
+        match self.page_file(page) {
+            Some((m, _)) if m.pages == 1 => m.name.clone(),
+            Some((m, k)) => format!("{} page {k}", m.name),
+            None => format!("page {page}"),
+        }
+    }
 }
 
 /// What a page's review status is.
@@ -480,4 +526,44 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_a_sequence_says_which_page_file_it_came_from() {
+        let mut f = FileRecord {
+            id: 1,
+            batch: 1,
+            path: b"/in/chart/page-*.tif".to_vec(),
+            source: "chart/page-*.tif".into(),
+            size: 0,
+            mtime: 0,
+            sha256: None,
+            format: Some(Format::Tiff),
+            status: FileStatus::Done,
+            pages: 4,
+            error: None,
+            duplicate_of: None,
+            registered_at: 0,
+            finished_at: None,
+            members: [("page-1.tif", 1), ("page-2.tif", 2), ("page-10.tif", 1)]
+                .map(|(name, pages)| PageFile { name: name.into(), pages })
+                .to_vec(),
+        };
+        assert_eq!(f.page_file_source(1), Some(("chart/page-1.tif".into(), 1)));
+        assert_eq!(f.page_file_source(3), Some(("chart/page-2.tif".into(), 2)));
+        assert_eq!(f.page_file_source(4), Some(("chart/page-10.tif".into(), 1)));
+        assert_eq!(f.page_file_source(5), None);
+        assert_eq!([1, 2, 4].map(|n| f.page_origin(n)), ["page-1.tif", "page-2.tif page 1", "page-10.tif"]);
+        f.members.clear();
+        assert_eq!((f.page_file_source(1), f.page_origin(3)), (None, "page 3".to_string()));
+        // Records written before sequences existed read as files without page files.
+        let mut old = serde_json::to_value(&f).unwrap();
+        assert!(old.get("members").is_none(), "an ordinary file's record is as it was");
+        old.as_object_mut().unwrap().remove("members");
+        assert_eq!(serde_json::from_value::<FileRecord>(old).unwrap(), f);
+    }
 }

@@ -164,8 +164,9 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     store.put_batch(&batch)?;
     let store_path = std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
 
+    let walk_options = walk::Options { page_files: cfg.documents.page_files };
     // A cheap first walk gives the progress bar its length.
-    let total = walk::walk(&cfg.roots, &store_path).count() as u64;
+    let total = walk::walk(&cfg.roots, &store_path, walk_options).count() as u64;
     log::info!(
         "batch {} (id {}, run {}): {total} entries to look at, {} jobs",
         batch.name,
@@ -195,7 +196,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let _ = crate::report::write_snapshot(store);
     let last_snapshot = Mutex::new(Instant::now());
     let outcome: Result<()> = pool.install(|| {
-        walk::walk(&cfg.roots, &store_path).par_bridge().try_for_each(|entry| {
+        walk::walk(&cfg.roots, &store_path, walk_options).par_bridge().try_for_each(|entry| {
             let source = entry.source.clone();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_entry(&ctx, entry)))
                 .unwrap_or_else(|_| {
@@ -268,6 +269,7 @@ fn new_record(ctx: &Ctx, entry: &Entry, size: u64, mtime: i64) -> FileRecord {
         duplicate_of: None,
         registered_at: now(),
         finished_at: None,
+        members: Vec::new(),
     }
 }
 
@@ -290,9 +292,19 @@ fn record_final(ctx: &Ctx, mut rec: FileRecord, status: FileStatus, error: Strin
 /// One walked entry, start to finish. Only store errors are returned; every
 /// input problem is recorded against the file.
 fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
-    ctx.tally.seen.fetch_add(1, Ordering::Relaxed);
     use std::os::unix::ffi::OsStrExt;
     let existing = ctx.store.file_at(entry.path.as_os_str().as_bytes())?;
+    if let EntryKind::Sequence { members } = &entry.kind {
+        // Page files an earlier run stored one by one (before sequences, or
+        // with `page_files` off) go on one by one: no page is stored twice.
+        if existing.is_none() && stored_one_by_one(ctx, members)? {
+            for m in members {
+                process_entry(ctx, member_entry(&entry, m))?;
+            }
+            return Ok(());
+        }
+    }
+    ctx.tally.seen.fetch_add(1, Ordering::Relaxed);
     let (format, size, mtime) = match entry.kind {
         EntryKind::Problem(ref why) => {
             if existing.is_some() {
@@ -301,6 +313,7 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
             }
             return record_final(ctx, new_record(ctx, &entry, 0, 0), FileStatus::Failed, why.clone());
         }
+        EntryKind::Sequence { ref members } => return process_sequence(ctx, &entry, members, existing),
         EntryKind::File { format, size, mtime } => (format, size, mtime),
     };
     let unchanged = existing.as_ref().filter(|e| e.size == size && e.mtime == mtime);
@@ -333,21 +346,48 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
         return record_final(ctx, rec, FileStatus::Failed, InputError::Empty.to_string());
     }
     let sha = hex(&Sha256::digest(&bytes));
-    let rec = match unchanged {
-        // A crash left this file half done: same content, carry on.
-        Some(e) if e.sha256.as_deref() == Some(sha.as_str()) => e.clone(),
-        _ => {
-            rec.sha256 = Some(sha);
-            match ctx.store.register_file(rec)? {
-                Registered::New(r) => r,
-                Registered::Duplicate(_) => {
-                    ctx.tally.duplicate.fetch_add(1, Ordering::Relaxed);
-                    return Ok(());
-                }
-            }
-        }
+    let Some(rec) = register(ctx, rec, unchanged, sha)? else {
+        return Ok(());
     };
     process_file(ctx, rec, &bytes)
+}
+
+/// Whether a page file of this sequence is in the store as a file of its own.
+fn stored_one_by_one(ctx: &Ctx, members: &[walk::Member]) -> Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    for m in members {
+        if ctx.store.file_at(m.path.as_os_str().as_bytes())?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A page file of `sequence` as an entry of its own.
+fn member_entry(sequence: &Entry, m: &walk::Member) -> Entry {
+    let folder = std::path::Path::new(&sequence.source).parent().unwrap_or(std::path::Path::new(""));
+    Entry {
+        path: m.path.clone(),
+        source: folder.join(&m.name).to_string_lossy().into_owned(),
+        kind: EntryKind::File { format: Some(m.format), size: m.size, mtime: m.mtime },
+    }
+}
+
+/// The record to carry on with for content `sha`: the one a crash left half
+/// done if its content is the same, else `rec` registered anew; `None` when
+/// the content is already in the store under another path (a duplicate).
+fn register(ctx: &Ctx, mut rec: FileRecord, unchanged: Option<&FileRecord>, sha: String) -> Result<Option<FileRecord>> {
+    if let Some(e) = unchanged.filter(|e| e.sha256.as_deref() == Some(sha.as_str())) {
+        return Ok(Some(e.clone()));
+    }
+    rec.sha256 = Some(sha);
+    match ctx.store.register_file(rec)? {
+        Registered::New(r) => Ok(Some(r)),
+        Registered::Duplicate(_) => {
+            ctx.tally.duplicate.fetch_add(1, Ordering::Relaxed);
+            Ok(None)
+        }
+    }
 }
 
 /// Reads a file whole, checking it is the file the walk saw and that it did
@@ -355,25 +395,46 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
 /// changed is recorded as such; its size and time differ from the record,
 /// so the next run reads it again.
 fn read_whole(path: &std::path::Path, walked_size: u64, walked_mtime: i64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::with_capacity(walked_size as usize);
+    read_checked(path, walked_size, walked_mtime, |chunk| bytes.extend_from_slice(chunk))?;
+    Ok(bytes)
+}
+
+/// Reads a file from start to end, handing each piece read to `sink`, with
+/// the checks of [`read_whole`]. Returns how many bytes were read.
+fn read_checked(
+    path: &std::path::Path,
+    walked_size: u64,
+    walked_mtime: i64,
+    mut sink: impl FnMut(&[u8]),
+) -> Result<u64, InputError> {
     use std::io::Read;
     use std::os::unix::fs::MetadataExt;
     let unreadable = |e: std::io::Error| InputError::Unreadable(crate::error::io_reason(&e));
     let mut file = std::fs::File::open(path).map_err(unreadable)?;
     let before = file.metadata().map_err(unreadable)?;
-    let mut bytes = Vec::with_capacity(before.len() as usize);
-    file.read_to_end(&mut bytes).map_err(unreadable)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut read = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(unreadable(e)),
+        };
+        sink(&buf[..n]);
+        read += n as u64;
+    }
     let after = file.metadata().map_err(unreadable)?;
     let stamp = |m: &std::fs::Metadata| (m.len(), m.mtime(), m.mtime_nsec());
     if before.len() != walked_size
         || before.mtime() != walked_mtime
         || stamp(&before) != stamp(&after)
-        || bytes.len() as u64 != after.len()
+        || read != after.len()
     {
-        return Err(InputError::Unreadable(
-            "the file changed while it was being read (still being copied?); the next run reads it again".into(),
-        ));
+        return Err(changed_while_read());
     }
-    Ok(bytes)
+    Ok(read)
 }
 
 fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
@@ -406,53 +467,230 @@ fn process_file(ctx: &Ctx, mut rec: FileRecord, bytes: &[u8]) -> Result<()> {
     }
     let stored = ctx.store.stored_pages(rec.id)?;
     let todo: Vec<u32> = (1..=count).filter(|p| !stored.contains(p)).collect();
-    // A PDF's text-layer pages keep their original page: the file is stored once.
-    let kept_pdf: Mutex<Option<String>> = Mutex::new(None);
+    let source = Source { bytes, pages: count, kept: Mutex::new(None) };
     todo.into_par_iter().try_for_each(|n| {
-        let (mut page, words, keep) =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_page(ctx, &rec, &opened, n)))
-                .unwrap_or_else(|_| {
-                    let mut page = page_record(&rec, n);
-                    page.status = PageStatus::Failed;
-                    page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
-                    (page, Vec::new(), Keep::Nothing)
-                });
-        // The image is on disk, synced, before the record naming it commits.
-        let t = Instant::now();
-        page.image = match keep {
-            Keep::Nothing => None,
-            Keep::Encoded(e) => Some(e.stored_as(ctx.store.put_image(&e.bytes)?)),
-            Keep::SourcePdf => {
-                let mut kept = kept_pdf.lock().unwrap_or_else(|p| p.into_inner());
-                let sha = match kept.as_ref() {
-                    Some(sha) => sha.clone(),
-                    None => kept.insert(ctx.store.put_image(bytes)?).clone(),
-                };
-                // Each page counts its share of the file.
-                Some(crate::model::StoredImage::pdf_page(sha, bytes.len() as u64 / count.max(1) as u64, n))
-            }
-        };
-        page.timings.image_ms += ms(t.elapsed());
-        let page = classify_page(ctx.cfg, page);
-        log_page(&rec, &page);
-        let failed = page.status == PageStatus::Failed;
-        if ctx.store.put_page(&page, &words)? {
-            ctx.tally.pages.fetch_add(1, Ordering::Relaxed);
-            match page.status {
-                PageStatus::Failed => {
-                    ctx.tally.pages_failed.fetch_add(1, Ordering::Relaxed);
-                    let why = page.error.clone().unwrap_or_default();
-                    ctx.tally.problem(&format!("{} page {n}", rec.source), why);
-                }
-                PageStatus::Blank => {
-                    ctx.tally.pages_blank.fetch_add(1, Ordering::Relaxed);
-                }
-                _ => {}
-            }
-        }
-        ctx.progress.page_done(failed);
-        Ok::<(), crate::Error>(())
+        let page = contained_page(ctx, &rec, &opened, n, n);
+        store_page(ctx, &rec, n, page, Some((&source, n)))
     })?;
+    finish_file(ctx, rec)
+}
+
+/// One page file of a sequence, as its first reading found it.
+struct Part {
+    /// SHA-256 of its bytes.
+    digest: Vec<u8>,
+    /// Its pages (1 for a file that cannot be opened).
+    pages: u32,
+    /// Why it cannot be opened, its name first.
+    error: Option<String>,
+}
+
+/// A folder's page files read as one file (see [`walk::page_sequences`]):
+/// each read once, in order, for the hash of the whole and its page count;
+/// then each page read from its own page file, one page file's bytes at a
+/// time per worker; then documents cut over all of them. A page file that
+/// cannot be opened is one failed page, its error naming the file.
+fn process_sequence(ctx: &Ctx, entry: &Entry, members: &[walk::Member], existing: Option<FileRecord>) -> Result<()> {
+    let size: u64 = members.iter().map(|m| m.size).sum();
+    let mtime = members.iter().map(|m| m.mtime).max().unwrap_or(0);
+    let same_files = |e: &FileRecord| e.members.iter().map(|m| &m.name).eq(members.iter().map(|m| &m.name));
+    let unchanged = existing.as_ref().filter(|e| e.size == size && e.mtime == mtime && same_files(e));
+    if let Some(e) = unchanged {
+        if e.status != FileStatus::Pending {
+            ctx.tally.already.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+    }
+    let mut rec = new_record(ctx, entry, size, mtime);
+    rec.format = members.first().map(|m| m.format);
+    rec.members = members.iter().map(|m| crate::model::PageFile { name: m.name.clone(), pages: 0 }).collect();
+    if size == 0 {
+        return record_final(ctx, rec, FileStatus::Failed, InputError::Empty.to_string());
+    }
+    let limit = ctx.cfg.max_file_bytes;
+    let mut whole = Sha256::new();
+    let mut parts = Vec::with_capacity(members.len());
+    for m in members {
+        let mut digest = Sha256::new();
+        let mut bytes = (m.size <= limit).then(|| Vec::with_capacity(m.size as usize));
+        let read = read_checked(&m.path, m.size, m.mtime, |chunk| {
+            whole.update(chunk);
+            digest.update(chunk);
+            if let Some(b) = bytes.as_mut() {
+                b.extend_from_slice(chunk);
+            }
+        });
+        if let Err(err) = read {
+            // Most likely a page file still being written: the next run reads the folder again.
+            return record_final(ctx, rec, FileStatus::Failed, format!("{}: {err}", m.name));
+        }
+        if parts.is_empty() {
+            // The file's format: its first page file's, by content as for any file.
+            rec.format = bytes.as_deref().and_then(crate::model::Format::sniff).or(rec.format);
+        }
+        let opened = match &bytes {
+            None => Err(InputError::FileTooLarge { size: m.size, limit }),
+            Some(b) => open_page_file(b, m.format, &ctx.cfg.limits).map(|o| o.page_count()),
+        };
+        let (pages, error) = match opened {
+            Ok(pages) => (pages, None),
+            Err(e) => (1, Some(format!("{}: {e}", m.name))),
+        };
+        parts.push(Part { digest: digest.finalize().to_vec(), pages, error });
+    }
+    let sha = hex(&whole.finalize());
+    let Some(mut rec) = register(ctx, rec, unchanged, sha)? else {
+        return Ok(());
+    };
+    let count: u32 = parts.iter().map(|p| p.pages).sum();
+    if rec.pages != count || rec.members.iter().zip(&parts).any(|(m, p)| m.pages != p.pages) {
+        rec.pages = count;
+        for (m, p) in rec.members.iter_mut().zip(&parts) {
+            m.pages = p.pages;
+        }
+        ctx.store.update_file(&rec)?;
+    }
+    log::debug!("file {} (id {}): {} page files, {size} bytes, {count} pages", rec.source, rec.id, members.len());
+    let stored = ctx.store.stored_pages(rec.id)?;
+    let mut work = Vec::new();
+    let mut first = 1;
+    for (i, p) in parts.iter().enumerate() {
+        let todo: Vec<u32> = (first..first + p.pages).filter(|n| !stored.contains(n)).collect();
+        if !todo.is_empty() {
+            work.push((i, first, todo));
+        }
+        first += p.pages;
+    }
+    let rec = rec;
+    work.into_par_iter().try_for_each(|(i, first, todo)| {
+        let (m, part) = (&members[i], &parts[i]);
+        let fail_all = |why: String| {
+            todo.iter().try_for_each(|&n| {
+                let mut page = page_record(&rec, n);
+                page.status = PageStatus::Failed;
+                page.error = Some(why.clone());
+                store_page(ctx, &rec, n, (page, Vec::new(), Keep::Nothing), None)
+            })
+        };
+        if let Some(why) = &part.error {
+            return fail_all(why.clone());
+        }
+        // Read again for its pages: it must be what was hashed.
+        let bytes = match read_whole(&m.path, m.size, m.mtime) {
+            Ok(b) if Sha256::digest(&b).as_slice() == part.digest.as_slice() => b,
+            Ok(_) => return fail_all(format!("{}: {}", m.name, changed_while_read())),
+            Err(e) => return fail_all(format!("{}: {e}", m.name)),
+        };
+        let opened = match open_page_file(&bytes, m.format, &ctx.cfg.limits) {
+            Ok(o) => o,
+            Err(e) => return fail_all(format!("{}: {e}", m.name)),
+        };
+        let source = Source { bytes: &bytes, pages: opened.page_count(), kept: Mutex::new(None) };
+        todo.into_par_iter().try_for_each(|n| {
+            let at = n - first + 1;
+            let (mut page, words, keep) = contained_page(ctx, &rec, &opened, at, n);
+            if let Some(e) = page.error.as_mut() {
+                *e = format!("{}: {e}", m.name);
+            }
+            store_page(ctx, &rec, n, (page, words, keep), Some((&source, at)))
+        })
+    })?;
+    finish_file(ctx, rec)
+}
+
+/// Why a file's bytes are not the bytes read a moment before.
+fn changed_while_read() -> InputError {
+    InputError::Unreadable(
+        "the file changed while it was being read (still being copied?); the next run reads it again".into(),
+    )
+}
+
+/// Opens a page file by its content (as [`process_file`] does a file),
+/// else by its name.
+fn open_page_file<'a>(
+    bytes: &'a [u8],
+    named: crate::model::Format,
+    limits: &Limits,
+) -> Result<decode::Opened<'a>, InputError> {
+    decode::open(crate::model::Format::sniff(bytes).unwrap_or(named), bytes, limits)
+}
+
+/// The file a page was decoded from, for a page that keeps its page of the
+/// source PDF (a text-layer page): its bytes, its pages, and its SHA-256
+/// once stored (the PDF is stored once, whatever its pages).
+struct Source<'a> {
+    bytes: &'a [u8],
+    pages: u32,
+    kept: Mutex<Option<String>>,
+}
+
+/// Page `at` of `opened`, processed as page `n` of `file`; a panic is the
+/// page's failure.
+fn contained_page(
+    ctx: &Ctx,
+    file: &FileRecord,
+    opened: &decode::Opened,
+    at: u32,
+    n: u32,
+) -> (PageRecord, Vec<Word>, Keep) {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_page(ctx, file, opened, at, n))).unwrap_or_else(
+        |_| {
+            let mut page = page_record(file, n);
+            page.status = PageStatus::Failed;
+            page.error = Some(InputError::Panic(format!("processing page {n}")).to_string());
+            (page, Vec::new(), Keep::Nothing)
+        },
+    )
+}
+
+/// Stores page `n` of `rec` as processed: its image first (on disk,
+/// synced, before the record naming it commits), then the record, counted.
+/// `source`: the file it was decoded from, and its page there.
+fn store_page(
+    ctx: &Ctx,
+    rec: &FileRecord,
+    n: u32,
+    (mut page, words, keep): (PageRecord, Vec<Word>, Keep),
+    source: Option<(&Source, u32)>,
+) -> Result<()> {
+    let t = Instant::now();
+    page.image = match (keep, source) {
+        (Keep::Encoded(e), _) => Some(e.stored_as(ctx.store.put_image(&e.bytes)?)),
+        (Keep::SourcePdf, Some((source, at))) => {
+            let mut kept = source.kept.lock().unwrap_or_else(|p| p.into_inner());
+            let sha = match kept.as_ref() {
+                Some(sha) => sha.clone(),
+                None => kept.insert(ctx.store.put_image(source.bytes)?).clone(),
+            };
+            // Each page counts its share of the file.
+            Some(crate::model::StoredImage::pdf_page(sha, source.bytes.len() as u64 / source.pages.max(1) as u64, at))
+        }
+        (Keep::Nothing | Keep::SourcePdf, _) => None,
+    };
+    page.timings.image_ms += ms(t.elapsed());
+    let page = classify_page(ctx.cfg, page);
+    log_page(rec, &page);
+    let failed = page.status == PageStatus::Failed;
+    if ctx.store.put_page(&page, &words)? {
+        ctx.tally.pages.fetch_add(1, Ordering::Relaxed);
+        match page.status {
+            PageStatus::Failed => {
+                ctx.tally.pages_failed.fetch_add(1, Ordering::Relaxed);
+                let why = page.error.clone().unwrap_or_default();
+                ctx.tally.problem(&format!("{} page {n}", rec.source), why);
+            }
+            PageStatus::Blank => {
+                ctx.tally.pages_blank.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+    ctx.progress.page_done(failed);
+    Ok(())
+}
+
+/// Cuts a file whose pages are all stored into documents, and marks it done.
+fn finish_file(ctx: &Ctx, mut rec: FileRecord) -> Result<()> {
     assemble_documents(ctx, &rec)?;
     log::debug!("file {} (id {}): done", rec.source, rec.id);
     rec.status = FileStatus::Done;
@@ -772,11 +1010,11 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
         (None, None) => p.status.name().to_string(),
     };
     log::debug!(
-        "page {}:{} ({} page {}): {}x{} at {} dpi; decode {} ms, ocr {} ms{}; {} chars; {outcome}",
+        "page {}:{} ({} {}): {}x{} at {} dpi; decode {} ms, ocr {} ms{}; {} chars; {outcome}",
         file.id,
         p.page,
         file.source,
-        p.page,
+        file.page_origin(p.page),
         p.width,
         p.height,
         p.dpi,
@@ -838,13 +1076,20 @@ enum Keep {
     SourcePdf,
 }
 
-/// Decodes, prepares and reads one page, and encodes the image the store
-/// keeps of it. Never fails: a failure is a page with status `Failed` and
-/// its reason.
-fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -> (PageRecord, Vec<Word>, Keep) {
+/// Decodes, prepares and reads page `at` of `opened` as page `n` of `file`
+/// (the same number but in a sequence of page files), and encodes the image
+/// the store keeps of it. Never fails: a failure is a page with status
+/// `Failed` and its reason.
+fn process_page(
+    ctx: &Ctx,
+    file: &FileRecord,
+    opened: &decode::Opened,
+    at: u32,
+    n: u32,
+) -> (PageRecord, Vec<Word>, Keep) {
     let mut rec = page_record(file, n);
     let t0 = Instant::now();
-    let raw = opened.page(n, &ctx.cfg.limits);
+    let raw = opened.page(at, &ctx.cfg.limits);
     rec.timings.decode_ms = ms(t0.elapsed());
     let fail = |mut rec: PageRecord, e: InputError, keep: Keep| {
         rec.status = PageStatus::Failed;
@@ -930,6 +1175,11 @@ pub fn reimage_file(
     limits: &Limits,
 ) -> Result<(u64, Option<String>)> {
     use std::os::unix::ffi::OsStrExt;
+    if !file.members.is_empty() {
+        // Stores of schema version 1 hold no sequences of page files; a
+        // sequence's path names no file to read.
+        return Ok((0, Some("a folder of page files is not read again by migrate".into())));
+    }
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&file.path));
     let bytes = match std::fs::read(path) {
         Ok(b) => b,

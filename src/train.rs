@@ -134,11 +134,59 @@ pub fn ocr_noise(text: &str, rng: &mut Rng, rate: f64) -> String {
     out
 }
 
+/// Characters of running text on a typeset page with its header.
+pub const PAGE_CHARS: usize = 1800;
+
+/// Cuts a text into pages of about `chars` characters, as a typesetter
+/// would: at paragraph ends, a paragraph longer than a page at a sentence
+/// end (or a line end), never inside a word. A short text is one page.
+pub fn pages_of(text: &str, chars: usize) -> Vec<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for para in text.trim().split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        let mut rest = para;
+        while rest.len() > chars {
+            let window = &rest[..rest.floor_char_boundary(chars)];
+            let cut = window.rfind(". ").map(|i| i + 1).or_else(|| window.rfind('\n')).filter(|&i| i > chars / 3);
+            let cut = cut.or_else(|| window.rfind(' ')).unwrap_or(window.len()).max(1);
+            let cut = rest.floor_char_boundary(cut).max(rest.ceil_char_boundary(1));
+            parts.push(rest[..cut].trim());
+            rest = rest[cut..].trim();
+        }
+        if !rest.is_empty() {
+            parts.push(rest);
+        }
+    }
+    let mut pages: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for p in parts {
+        if !current.is_empty() && current.len() + p.len() > chars {
+            pages.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push_str("\n\n");
+        }
+        current.push_str(p);
+    }
+    if !current.is_empty() {
+        pages.push(current);
+    }
+    pages
+}
+
 /// A labelled text.
 #[derive(Debug, Clone)]
 pub struct Example {
     pub label: String,
     pub text: String,
+    /// The document this text is a page of, when pages are given apart
+    /// (evaluation then also types each page from its whole document).
+    pub document: Option<String>,
+}
+
+impl Example {
+    pub fn new(label: impl Into<String>, text: impl Into<String>) -> Example {
+        Example { label: label.into(), text: text.into(), document: None }
+    }
 }
 
 /// Stratified split: about `fraction` of each class goes to the second part.
@@ -172,26 +220,32 @@ pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &T
     let class_of = |label: &str| classes.iter().position(|c| c == label);
     let mut rng = Rng::new(cfg.seed);
 
-    // Examples as features: each text as given, plus OCR-damaged copies.
+    // Examples as features: each text as given, its pages when it is longer
+    // than a page (later pages read unlike first pages), plus OCR-damaged
+    // copies.
     let mut data: Vec<(usize, Features)> = Vec::new();
     for e in train {
         let Some(y) = class_of(&e.label) else {
             continue;
         };
         data.push((y, features(&e.text, cfg.dims_log2)));
+        let pages = pages_of(&e.text, PAGE_CHARS);
+        if pages.len() > 1 {
+            data.extend(pages.iter().map(|p| (y, features(p, cfg.dims_log2))));
+        }
         for copy in 0..cfg.noisy_copies {
             let rate = 0.02 + 0.04 * copy as f64;
             data.push((y, features(&ocr_noise(&e.text, &mut rng, rate), cfg.dims_log2)));
         }
     }
-    // Class weights: rarer classes count more (square root of inverse frequency).
+    // Class weights: every class counts as much in all (inverse frequency),
+    // so a rare type is not given up for a frequent one.
     let mut counts = vec![0usize; k];
     for (y, _) in &data {
         counts[*y] += 1;
     }
     let n = data.len().max(1) as f32;
-    let class_weight: Vec<f32> =
-        counts.iter().map(|&c| if c == 0 { 0.0 } else { (n / (k as f32 * c as f32)).sqrt() }).collect();
+    let class_weight: Vec<f32> = counts.iter().map(|&c| if c == 0 { 0.0 } else { n / (k as f32 * c as f32) }).collect();
 
     let mut w = vec![0.0f32; k * dims];
     let mut g2 = vec![1e-6f32; k * dims];
@@ -229,9 +283,18 @@ pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &T
         temperature: 1.0,
         provenance: Provenance::default(),
     };
+    // Calibrated on pages as well as whole texts: ingest classifies pages.
     let held: Vec<(usize, Vec<f32>)> = heldout
         .iter()
-        .filter_map(|e| Some((class_of(&e.label)?, model.logits(&features(&e.text, cfg.dims_log2)))))
+        .flat_map(|e| {
+            let pages = pages_of(&e.text, PAGE_CHARS);
+            let mut texts = vec![e.text.clone()];
+            if pages.len() > 1 {
+                texts.extend(pages);
+            }
+            texts.into_iter().map(move |t| (e.label.clone(), t))
+        })
+        .filter_map(|(label, text)| Some((class_of(&label)?, model.logits(&features(&text, cfg.dims_log2)))))
         .collect();
     if !held.is_empty() {
         model.temperature = fit_temperature(&held);
@@ -355,6 +418,78 @@ pub fn evaluate(model: &Model, examples: &[Example]) -> Metrics {
     score(&pairs)
 }
 
+/// One page's type, alone and from its whole document.
+#[derive(Debug, Clone, Serialize)]
+pub struct PagePrediction {
+    pub document: String,
+    /// 1-based position of the page in its document.
+    pub page: usize,
+    pub truth: String,
+    pub alone: Classification,
+    pub in_document: Classification,
+}
+
+/// Classifies pages given apart (examples with a `document`), each alone
+/// and from all the pages of its document together, as ingest types a
+/// document ([`Model::classify_pages`]). Examples without a document are
+/// documents of one page. Pages keep their order in `examples`.
+pub fn predict_pages(model: &Model, examples: &[Example]) -> Vec<PagePrediction> {
+    let mut order: Vec<String> = Vec::new();
+    let mut pages: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (i, e) in examples.iter().enumerate() {
+        let key = e.document.clone().unwrap_or_else(|| format!("#{i}"));
+        let entry = pages.entry(key.clone()).or_default();
+        if entry.is_empty() {
+            order.push(key);
+        }
+        entry.push(i);
+    }
+    let mut out = Vec::with_capacity(examples.len());
+    for key in order {
+        let idx = &pages[&key];
+        let texts: Vec<&str> = idx.iter().map(|&i| examples[i].text.as_str()).collect();
+        let whole = model.classify_pages(&texts);
+        for (k, &i) in idx.iter().enumerate() {
+            out.push(PagePrediction {
+                document: key.clone(),
+                page: k + 1,
+                truth: examples[i].label.clone(),
+                alone: model.classify(&examples[i].text),
+                in_document: whole.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Page-level metrics of [`predict_pages`]: every page typed from its
+/// document (as the record types it), also for first and later pages
+/// apart, and every page typed alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageMetrics {
+    pub in_document: Metrics,
+    pub first_pages: Metrics,
+    pub later_pages: Metrics,
+    pub alone: Metrics,
+}
+
+pub fn score_pages(predictions: &[PagePrediction]) -> PageMetrics {
+    let pick = |keep: &dyn Fn(&PagePrediction) -> bool, alone: bool| {
+        let pairs: Vec<(String, Classification)> = predictions
+            .iter()
+            .filter(|p| keep(p))
+            .map(|p| (p.truth.clone(), if alone { p.alone.clone() } else { p.in_document.clone() }))
+            .collect();
+        score(&pairs)
+    };
+    PageMetrics {
+        in_document: pick(&|_| true, false),
+        first_pages: pick(&|p| p.page == 1, false),
+        later_pages: pick(&|p| p.page > 1, false),
+        alone: pick(&|_| true, true),
+    }
+}
+
 /// The metrics as text: accuracy, macro-F1, per class, confusion, reliability.
 pub fn render(m: &Metrics) -> String {
     let mut s =
@@ -392,10 +527,23 @@ mod tests {
     }
 
     #[test]
+    fn texts_are_cut_into_pages_at_paragraphs_and_sentences() {
+        assert_eq!(pages_of("short", 100), vec!["short"]);
+        let text = format!("{}\n\n{}\n\n{}", "a".repeat(60), "b".repeat(60), "c".repeat(30));
+        assert_eq!(pages_of(&text, 100), vec!["a".repeat(60), format!("{}\n\n{}", "b".repeat(60), "c".repeat(30))]);
+        let long = "The patient is well. ".repeat(20);
+        let pages = pages_of(&long, 100);
+        assert!(pages.len() >= 4 && pages.iter().all(|p| p.len() <= 100 && p.ends_with('.')), "{pages:?}");
+        assert_eq!(pages.join(" ").split_whitespace().count(), long.split_whitespace().count());
+        // No character boundary is broken, no text lost, whatever the input.
+        let odd = "é".repeat(300);
+        assert_eq!(pages_of(&odd, 100).concat(), odd);
+    }
+
+    #[test]
     fn split_is_stratified() {
-        let ex: Vec<Example> = (0..40)
-            .map(|i| Example { label: if i % 4 == 0 { "a".into() } else { "b".into() }, text: i.to_string() })
-            .collect();
+        let ex: Vec<Example> =
+            (0..40).map(|i| Example::new(if i % 4 == 0 { "a" } else { "b" }, i.to_string())).collect();
         let (keep, held) = split(ex, 0.25, 3);
         assert_eq!(keep.len() + held.len(), 40);
         assert_eq!(held.iter().filter(|e| e.label == "a").count(), 3);
@@ -406,14 +554,14 @@ mod tests {
     fn a_tiny_model_learns_and_is_calibrated_to_something_sane() {
         let mut ex = Vec::new();
         for i in 0..30 {
-            ex.push(Example {
-                label: "lab_report".into(),
-                text: format!("LABORATORY REPORT sodium {i} potassium chloride mmol/L reference range"),
-            });
-            ex.push(Example {
-                label: "consent".into(),
-                text: format!("CONSENT FOR SURGERY I authorize the procedure risks benefits signature witness {i}"),
-            });
+            ex.push(Example::new(
+                "lab_report",
+                format!("LABORATORY REPORT sodium {i} potassium chloride mmol/L reference range"),
+            ));
+            ex.push(Example::new(
+                "consent",
+                format!("CONSENT FOR SURGERY I authorize the procedure risks benefits signature witness {i}"),
+            ));
         }
         let (tr, held) = split(ex, 0.2, 1);
         let classes = vec!["consent".to_string(), "lab_report".to_string()];

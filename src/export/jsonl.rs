@@ -11,10 +11,14 @@ use std::io::Write;
 /// The export object of one page. The schema is documented in the README;
 /// fields are only ever added.
 pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
+    // A page of a folder's page files names its own file; `sequence` names
+    // the folder's pages read as one file, and the page's place in them.
+    let (source, number) = file.page_file_source(page.page).unwrap_or_else(|| (file.source.clone(), page.page));
+    let sequence = (!file.members.is_empty()).then(|| json!({"source": file.source, "page": page.page}));
     json!({
         "page_id": page.page_id(),
-        "source": file.source,
-        "page": page.page,
+        "source": source,
+        "page": number,
         "batch": batch,
         "status": page.status.name(),
         "doc_type": page.doc_type,
@@ -30,6 +34,7 @@ pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
         "document_id": page.document_id(),
         "error": page.error,
         "sha256": file.sha256,
+        "sequence": sequence,
         "rotation": page.rotation,
         "dpi": page.dpi,
         "timings": page.timings,

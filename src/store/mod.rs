@@ -1358,6 +1358,7 @@ mod tests {
             duplicate_of: None,
             registered_at: 0,
             finished_at: None,
+            members: Vec::new(),
         }
     }
 

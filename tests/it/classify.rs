@@ -112,7 +112,7 @@ fn confidence_is_calibrated_on_a_held_out_split() {
     let mut rng = Rng::new(5);
     let noisy: Vec<_> = held
         .iter()
-        .map(|e| chartmill::train::Example { label: e.label.clone(), text: ocr_noise(&e.text, &mut rng, 0.05) })
+        .map(|e| chartmill::train::Example::new(e.label.clone(), ocr_noise(&e.text, &mut rng, 0.05)))
         .collect();
     let m = chartmill::train::evaluate(&model, &noisy);
     assert!(m.total >= 100, "{} held-out texts", m.total);
