@@ -157,53 +157,56 @@ fn headings(line: &str) -> Vec<String> {
     out
 }
 
-/// The feature vector of a text.
-pub fn features(text: &str, dims_log2: u32) -> Features {
-    let mask = (1u64 << dims_log2) - 1;
-    let mut counts: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
-    let mut prev: Option<String> = None;
-    let mut add_n = |parts: &[&[u8]], n: f32| {
-        *counts.entry((fnv1a(parts) & mask) as u32).or_insert(0.0) += n;
-    };
+/// Every feature of a text, in order: its hash parts, how much it counts,
+/// and what a person would call it (the word, the heading, the letter's
+/// mark) for [`Model::explain`].
+fn each_feature(text: &str, mut f: impl FnMut(&[&[u8]], f32, &str)) {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     for line in &lines {
         // The marks of a letter: a salutation, a reference line, a closing.
         if let Some(mark) = letter_mark(line) {
-            add_n(&[b"s", mark.as_bytes()], STRUCTURE_WEIGHT);
+            f(&[b"s", mark.as_bytes()], STRUCTURE_WEIGHT, mark);
         }
         // Section headings ("HISTORY OF PRESENT ILLNESS:", "IMPRESSION:")
         // say much about a document's type: capitalised runs count apart,
         // and more than a word of the running text.
         for heading in headings(line) {
-            add_n(&[b"h", heading.as_bytes()], STRUCTURE_WEIGHT);
+            f(&[b"h", heading.as_bytes()], STRUCTURE_WEIGHT, &heading.to_uppercase());
         }
     }
-    let mut add = |parts: &[&[u8]]| {
-        *counts.entry((fnv1a(parts) & mask) as u32).or_insert(0.0) += 1.0;
-    };
+    let mut prev: Option<String> = None;
     for (i, line) in lines.iter().enumerate() {
         let title_line = i < TITLE_LINES && is_title(line);
         for w in words(line) {
             if w.len() < 2 {
                 continue;
             }
-            add(&[b"w", w.as_bytes()]);
+            f(&[b"w", w.as_bytes()], 1.0, &w);
             if title_line {
-                add(&[b"t", w.as_bytes()]);
+                f(&[b"t", w.as_bytes()], 1.0, &w);
             }
             if let Some(p) = &prev {
-                add(&[b"b", p.as_bytes(), w.as_bytes()]);
+                f(&[b"b", p.as_bytes(), w.as_bytes()], 1.0, &w);
             }
             let padded: Vec<char> = std::iter::once(' ').chain(w.chars()).chain(std::iter::once(' ')).collect();
             for n in 3..=5 {
                 for gram in padded.windows(n) {
                     let s: String = gram.iter().collect();
-                    add(&[b"c", s.as_bytes()]);
+                    f(&[b"c", s.as_bytes()], 1.0, &w);
                 }
             }
             prev = Some(w);
         }
     }
+}
+
+/// The feature vector of a text.
+pub fn features(text: &str, dims_log2: u32) -> Features {
+    let mask = (1u64 << dims_log2) - 1;
+    let mut counts: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+    each_feature(text, |parts, n, _| {
+        *counts.entry((fnv1a(parts) & mask) as u32).or_insert(0.0) += n;
+    });
     // Sublinear term frequency, then unit length; sorted first so the sum
     // (and so every value) is the same from run to run.
     let mut feats: Features = counts.into_iter().map(|(k, v)| (k, 1.0 + v.ln())).collect();
@@ -261,6 +264,50 @@ impl Model {
         self.decide(softmax(&self.logits(&feats), self.temperature))
     }
 
+    /// The words that decided between `code` and `against` (usually the
+    /// runner-up) on a document's pages: each word, section heading or
+    /// letter's mark with how much it moved the score of `code` above that
+    /// of `against` (its features' weights times their values, a feature
+    /// shared by several words split between them, pages weighted as in
+    /// [`Model::classify_pages`]); the `n` that moved it most, biggest first.
+    pub fn explain(&self, pages: &[&str], code: &str, against: &str, n: usize) -> Vec<(String, f32)> {
+        let (Some(c), Some(r)) =
+            (self.classes.iter().position(|x| x == code), self.classes.iter().position(|x| x == against))
+        else {
+            return Vec::new();
+        };
+        let dims = self.dims();
+        let mask = (1u64 << self.dims_log2) - 1;
+        let mut by_name: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
+        let mut total = 0.0f32;
+        for text in pages {
+            let feats = features(text, self.dims_log2);
+            if feats.is_empty() {
+                continue;
+            }
+            let weight = (text.len() as f32).sqrt();
+            total += weight;
+            let value: std::collections::HashMap<u32, f32> = feats.into_iter().collect();
+            // How many times each slot occurs, so its value is shared out.
+            let mut occurrences: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+            each_feature(text, |parts, k, _| *occurrences.entry((fnv1a(parts) & mask) as u32).or_insert(0.0) += k);
+            each_feature(text, |parts, k, name| {
+                let slot = (fnv1a(parts) & mask) as u32;
+                let v = value.get(&slot).copied().unwrap_or(0.0) * k / occurrences[&slot];
+                let w = self.weights[c * dims + slot as usize] - self.weights[r * dims + slot as usize];
+                *by_name.entry(name.to_string()).or_insert(0.0) += weight * v * w;
+            });
+        }
+        if total == 0.0 {
+            return Vec::new();
+        }
+        let mut out: Vec<(String, f32)> =
+            by_name.into_iter().map(|(k, v)| (k, v / total)).filter(|(_, v)| *v > 0.0).collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.truncate(n);
+        out
+    }
+
     /// Classifies a document from all its pages together: the mean of the
     /// pages' logits, weighted by how much text each page has, so a near-empty
     /// continuation page does not outvote the page with the title.
@@ -289,6 +336,36 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_words_that_decided_are_the_ones_the_model_weighs() {
+        // A model of two classes over 2^12 slots whose only weights are the
+        // features of "biopsy" (for pathology) and "fracture" (for radiology).
+        let dims_log2 = 12;
+        let mut weights = vec![0.0f32; 2 << dims_log2];
+        for (class, word) in [(0usize, "biopsy"), (1, "fracture")] {
+            for (slot, _) in features(word, dims_log2) {
+                weights[(class << dims_log2) + slot as usize] = 1.0;
+            }
+        }
+        let model = Model {
+            classes: vec!["pathology_report".into(), "radiology_report".into()],
+            dims_log2,
+            weights,
+            bias: vec![0.0, 0.0],
+            temperature: 1.0,
+            provenance: Provenance::default(),
+        };
+        let text = "Needle biopsy of the liver.\nNo fracture seen. Biopsy margins clear.";
+        let c = model.classify_pages(&[text]);
+        assert_eq!(c.code, "pathology_report");
+        let why = model.explain(&[text], "pathology_report", "radiology_report", 3);
+        assert_eq!(why.first().map(|w| w.0.as_str()), Some("biopsy"), "{why:?}");
+        assert!(why.iter().all(|(w, v)| w != "fracture" && *v > 0.0), "{why:?}");
+        let against = model.explain(&[text], "radiology_report", "pathology_report", 3);
+        assert_eq!(against.first().map(|w| w.0.as_str()), Some("fracture"), "{against:?}");
+        assert!(model.explain(&[text], "consent", "radiology_report", 3).is_empty());
+    }
 
     #[test]
     fn letters_are_marked() {

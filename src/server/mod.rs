@@ -37,6 +37,9 @@ pub struct Options {
 pub struct App {
     pub(crate) store: Arc<Store>,
     pub(crate) taxonomy: Taxonomy,
+    /// The site's document-type model: the document view shows the words
+    /// that decided a type.
+    pub(crate) model: Arc<crate::classify::Model>,
     pub(crate) sessions: auth::Sessions,
     pub(crate) claims: claims::Claims,
     pub(crate) jobs: jobs::Jobs,
@@ -55,9 +58,11 @@ impl App {
         opts: Options,
     ) -> Result<App> {
         let taxonomy = site.taxonomy()?;
+        let model = Arc::new(crate::commands::load_model(&site, None)?);
         Ok(App {
             store,
             taxonomy,
+            model,
             identifiers: site.identifiers.clone(),
             jobs: jobs::Jobs::default(),
             config_path,

@@ -383,6 +383,27 @@ struct PageView {
     status: &'static str,
 }
 
+/// The words of a document that made the model choose `code` over its
+/// runner-up, and the runner-up's name: `("biopsy, margins, ...", "Radiology report")`.
+fn words_that_decided(
+    model: &crate::classify::Model,
+    taxonomy: &crate::taxonomy::Taxonomy,
+    pages: &[PageRecord],
+    code: &str,
+) -> Option<(String, String)> {
+    // The first pages say it: a view of a long document stays quick.
+    let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).filter(|t| !t.trim().is_empty()).take(20).collect();
+    let ranked = model.classify_pages(&texts).ranked;
+    let against = ranked.iter().map(|r| r.0.as_str()).find(|c| *c != code)?;
+    let words = model.explain(&texts, code, against, 8);
+    if words.is_empty() {
+        return None;
+    }
+    let words: Vec<String> = words.into_iter().map(|w| w.0).collect();
+    let display = taxonomy.get(against).map(|t| t.display.clone()).unwrap_or_else(|| against.to_string());
+    Some((words.join(", "), display))
+}
+
 #[derive(Template)]
 #[template(path = "document.html")]
 struct DocumentPage {
@@ -395,6 +416,8 @@ struct DocumentPage {
     doc_type: Option<String>,
     type_display: String,
     type_confidence: Option<String>,
+    /// The words that decided the type, and the type they decided against.
+    type_why: Option<(String, String)>,
     filed_to: Option<String>,
     claimed_by: Option<String>,
     supervisor: bool,
@@ -549,6 +572,10 @@ fn document_page(app: &App, auth: &Auth, id: &str) -> crate::Result<Option<Docum
     } else {
         pages.iter().find_map(|p| p.doc_type_confidence).map(|c| format!("{:.0}% sure", c * 100.0))
     };
+    let type_why = doc_type
+        .as_deref()
+        .filter(|_| pages.iter().all(|p| p.doc_type_by.is_none()))
+        .and_then(|code| words_that_decided(&app.model, &app.taxonomy, &pages, code));
     let first_page = pages[0].page;
     let mut docs_of_file: Vec<(u32, u32)> = Vec::new(); // (first page, seq)
     for p in all.iter().filter(|p| p.status != PageStatus::Separator) {
@@ -604,6 +631,7 @@ fn document_page(app: &App, auth: &Auth, id: &str) -> crate::Result<Option<Docum
         doc_type,
         type_display,
         type_confidence,
+        type_why,
         filed_to,
         claimed_by,
         supervisor,

@@ -207,7 +207,11 @@ fn sessions_csrf_roles_and_lockout_are_checked_on_the_server() {
     assert_eq!(http(&addr, "POST", &path, &tom, &[("csrf", &lou_token), ("reason", "not ours")]).status, 403);
 
     // Tom opens the document: it is his; Lou cannot change it meanwhile.
-    assert_eq!(http(&addr, "GET", &format!("/doc/{doc}"), &tom, &[]).status, 200);
+    // It shows the words its type was read from.
+    let view = http(&addr, "GET", &format!("/doc/{doc}"), &tom, &[]);
+    assert_eq!(view.status, 200);
+    let why = view.body.split("id=\"type-why\"").nth(1).expect("the words that decided the type");
+    assert!(why.contains("Read from: ") && why.contains("rather than"), "{why}");
     let r = http(&addr, "POST", &path, &lou, &[("csrf", &lou_token), ("reason", "not ours")]);
     assert_eq!(r.status, 409, "{}", r.body);
     let r = http(&addr, "POST", &path, &tom, &[("csrf", &token), ("reason", "not ours")]);
