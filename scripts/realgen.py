@@ -18,6 +18,13 @@ Written for scripts/eval-realworld (issue 24), independently of the
 training-data generators: its layouts, labels and titles are its own.
 
   scripts/realgen.py --data TEXTS.csv --out DIR --seed S [--docs N] [--page-files-share 0.25]
+                     [--site SITE [--outside-share 0.15]]
+
+--site gives batches the look of one site: every batch made with the same
+site seed has the same two hospitals (names, letterheads) and, per document
+type, the same form (layout, title wording, fonts, labels, page numbers),
+except a share of records from elsewhere; texts, patients and scans follow
+--seed and --data. Without --site every document has a look of its own.
 
 Everything is decided by --seed: the same arguments give the same files.
 Needs python3 with Pillow and numpy (Debian: python3-pil python3-numpy).
@@ -1105,6 +1112,7 @@ def render_unit(job):
             "folder": unit["name"] if unit["kind"] == "folder" else None,
             "folder_index": i if unit["kind"] == "folder" else None,
             "title": spec["title"], "font": f"{spec['font']} {spec['pt']}pt",
+            "site_form": spec.get("site_form", False),
         })
     return unit["index"], truth
 
@@ -1257,21 +1265,85 @@ def plan_style(rng, row, patient, org, clinicians, fams, layout_hint=None):
     other = rng.choice(clinicians)
     s["cc"] = f"{other['given']} {other['family']}, {other['degree']}"
     s["sig_indent"] = rng.choice([0, 0, 0.45])
+    s["other"] = other
+    plan_closing(rng, s, text)
+    s["paras"] = paragraphs(truncate(text, 9000))
+    s["text_chars"] = len(text)
+    return s
+
+
+def plan_closing(rng, s, text):
+    """How the document ends (and a letter opens), for its layout."""
+    other = s["other"]
     low = text.lower()
     has_close = any(w in low[-400:] for w in ("sincerely", "regards", "thank you for"))
-    if layout == "letter":
+    if s["layout"] == "letter":
         s["signature"] = None if has_close else "closing"
         s["salutation"] = None if "dear " in low[:400] else f"Dear Dr. {other['family']}:"
-        s["letter_date"] = svc.strftime("%B %d, %Y").replace(" 0", " ")
+        s["letter_date"] = s["service_date"].strftime("%B %d, %Y").replace(" 0", " ")
         s["recipient"] = [f"{other['given']} {other['family']}, {other['degree']}", invent_org(rng)["name"],
                           f"{rng.randint(10, 999)} {invent_place(rng).split()[0]} {rng.choice(STREET_KIND)}",
                           f"{invent_place(rng)}, {rng.choice(STATES)} {rng.randint(10000, 99950):05d}"]
     else:
         s["signature"] = wchoice(rng, [("esign", 3), ("dictated", 3), ("cc", 1), (None, 1)])
         s["salutation"] = None
-    s["paras"] = paragraphs(truncate(text, 9000))
-    s["text_chars"] = len(text)
-    return s
+
+
+# --------------------------------------------------------------------------
+# A site (--site): the same hospitals and, for each document type, the same
+# form (layout, title, fonts, labels, page numbers) from batch to batch,
+# while the texts, patients, dates and scans vary with --seed.
+
+# What a site's form fixes of a document's look.
+FORM_KEYS = ("layout", "title", "font", "pt", "leading", "para_gap", "bold_headings", "title_pt", "title_align",
+             "title_underline", "title_first", "margin_left", "margin_right", "margin_top", "margin_bottom", "dept",
+             "labels", "name_style", "caps", "dob_format", "svc_format", "typed_date_label", "clin_title", "cont",
+             "cont_continued", "cont_right", "pagenum", "pagenum_first", "pagenum_pos", "confidential",
+             "sig_indent", "signature")
+
+
+class Site:
+    """A site's hospitals (each with its letterhead) and its forms, one per
+    document type, all decided by the site's seed alone."""
+
+    def __init__(self, seed, fams):
+        self.seed, self.fams = seed, fams
+        rng = random.Random(f"realgen-site-{seed}")
+        families = sorted(fams)
+        prop = [f for f in families if f not in MONO]
+        self.orgs = []
+        for _ in range(2):
+            org = invent_org(rng)
+            org["letterhead"] = rng.choice(["centered", "logo_left", "right", "band", "plain"])
+            org["header_font"] = rng.choice(prop)
+            self.orgs.append(org)
+        self.clinicians = invent_clinicians(rng, 4, set())
+        self.forms = {}
+
+    def form(self, doc_type):
+        if doc_type not in self.forms:
+            rng = random.Random(f"realgen-site-{self.seed}-{doc_type}")
+            nobody = {"mrn": "0000000", "birth_date": dt.date(1970, 1, 1), "sex": "U"}
+            row = {"doc_type": doc_type, "text": "", "name": ""}
+            s = plan_style(rng, row, nobody, self.orgs[0], self.clinicians, self.fams)
+            self.forms[doc_type] = {k: s[k] for k in FORM_KEYS}
+        return self.forms[doc_type]
+
+    def apply(self, rng, s, text):
+        """Gives a planned document the site's form for its type and its
+        hospital's letterhead."""
+        was_letter = s["layout"] == "letter"
+        s.update(self.form(s["doc_type"]))
+        s["letterhead"], s["header_font"] = s["org"]["letterhead"], s["org"]["header_font"]
+        s["site_form"] = True
+        if s["layout"] == "letter" and not was_letter:
+            plan_closing(rng, s, text)
+        elif s["layout"] == "letter":
+            # a letter's closing follows its text
+            has_close = any(w in text.lower()[-400:] for w in ("sincerely", "regards", "thank you for"))
+            s["signature"] = None if has_close else "closing"
+        else:
+            s["salutation"] = None
 
 
 def plan(args):
@@ -1290,6 +1362,7 @@ def plan(args):
     outside = [p for p in patients if not p["in_index"]]
     clinicians = invent_clinicians(rng, 14, {p["family_name"] for p in patients})
     orgs = [invent_org(rng) for _ in range(7)]
+    site = Site(args.site, fams) if args.site is not None else None
 
     # which documents go into page-file folders, and how documents share files
     order = list(range(n))
@@ -1328,6 +1401,8 @@ def plan(args):
     doc_no = 0
     for ui, (kind, members) in enumerate(units, 1):
         unit_org = rng.choice(orgs)
+        if site:
+            unit_org = rng.choice(site.orgs)
         same_patient = rng.random() < 0.5
         prev = None
         specs = []
@@ -1342,7 +1417,14 @@ def plan(args):
             docs_left -= 1
             trap_budget -= not patient["in_index"]
             org = unit_org if rng.random() < 0.7 else rng.choice(orgs)
+            # at a site, its own hospitals' documents on its forms, and
+            # records from elsewhere (--outside-share) as they come
+            elsewhere = site is not None and rng.random() < args.outside_share
+            if site:
+                org = rng.choice(orgs) if elsewhere else unit_org if rng.random() < 0.8 else rng.choice(site.orgs)
             spec = plan_style(rng, docs[di], patient, org, clinicians, fams)
+            if site and not elsewhere:
+                site.apply(rng, spec, docs[di]["text"])
             doc_no += 1
             spec["id"] = f"D{doc_no:04d}"
             spec["source_name"] = docs[di]["name"]
@@ -1425,6 +1507,12 @@ def main():
     ap.add_argument("--page-files-share", type=float, default=0.25)
     ap.add_argument("--patients", type=int, default=60, help="patients in the index")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--site", type=int, default=None,
+                    help="a site's look: the same hospitals, letterheads and per-type forms (layout, title, "
+                         "fonts, labels) for every batch made with this site seed, while --seed varies the "
+                         "texts' order, patients, dates and scans")
+    ap.add_argument("--outside-share", type=float, default=0.15,
+                    help="with --site: share of documents from elsewhere, in their own looks")
     args = ap.parse_args()
 
     jobs, patients, fams = plan(args)

@@ -83,9 +83,12 @@ pub enum Command {
     Train {
         #[arg(long, value_name = "FILE.csv")]
         data: Vec<PathBuf>,
-        /// Also learn from pages whose type a technician set
+        /// Also learn from the store's pages whose type a technician set (retype, confirm-type, resolve --type)
         #[arg(long)]
         from_store: bool,
+        /// With --from-store: how many times each stored page counts
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "from_store")]
+        store_weight: u32,
         /// Where to write the model
         #[arg(long, default_value = "models/doctype.json")]
         out: PathBuf,
@@ -414,7 +417,16 @@ impl Cli {
             Command::Patients(PatientsCommand::Import { file, map: _, user: _ }) => abs(file),
             Command::Patients(PatientsCommand::Show { .. } | PatientsCommand::Search { .. }) => {}
             Command::Review(_) => {}
-            Command::Train { data, from_store: _, out, heldout: _, seed: _, epochs: _, dims_log2: _ } => {
+            Command::Train {
+                data,
+                from_store: _,
+                store_weight: _,
+                out,
+                heldout: _,
+                seed: _,
+                epochs: _,
+                dims_log2: _,
+            } => {
                 data.iter_mut().for_each(abs);
                 abs(out);
             }
@@ -516,9 +528,10 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
         Command::Patients(cmd) => crate::commands::patients(con, &site, &store_path, cmd),
         Command::Review(cmd) => crate::commands::review(con, &site, &store_path, cmd),
         Command::Audit { since, user } => crate::commands::audit(con, &store_path, since, user),
-        Command::Train { data, from_store, out, heldout, seed, epochs, dims_log2 } => {
+        Command::Train { data, from_store, store_weight, out, heldout, seed, epochs, dims_log2 } => {
             let cfg =
                 crate::train::TrainConfig { epochs, heldout_fraction: heldout, seed, dims_log2, ..Default::default() };
+            let from_store = from_store.then_some(store_weight);
             crate::commands::train(con, &site, &store_path, &data, from_store, &out, &cfg)
         }
         Command::Eval { data, truth, dir, model, predictions, json, jobs } => {

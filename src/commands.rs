@@ -29,13 +29,17 @@ fn describe(path: &Path, rows: usize) -> String {
     format!("{name} ({rows} rows, sha256 {sha}...)")
 }
 
-/// `chartmill train`.
+/// `chartmill train`: from labelled CSV files (`data`) and, with
+/// `from_store` (the weight of each stored page), from the pages of the
+/// store whose type a technician set (`review retype`, `review
+/// confirm-type`, `review resolve --type`): the text of each scanned page as
+/// OCR read it, the text ingest classifies.
 pub fn train(
     con: &mut Console,
     site: &SiteConfig,
     store: &Path,
     data: &[PathBuf],
-    from_store: bool,
+    from_store: Option<u32>,
     out: &Path,
     cfg: &TrainConfig,
 ) -> Result<u8> {
@@ -47,31 +51,52 @@ pub fn train(
         sources.push(describe(path, rows.len()));
         examples.extend(rows);
     }
-    if from_store {
+    let mut labelled: Vec<Example> = Vec::new();
+    if let Some(weight) = from_store {
+        if weight == 0 {
+            return Err(Error::Config("--store-weight must be at least 1".into()));
+        }
         let store = con.store(store, Open::Existing)?;
-        let mut n = 0;
+        let mut by_type: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
         for page in store.pages() {
             let page = page?;
             if let (Some(code), Some(_)) = (&page.doc_type, &page.doc_type_by) {
                 if taxonomy.contains(code) && !page.text.trim().is_empty() {
-                    examples.push(Example::new(code.clone(), page.text.clone()));
-                    n += 1;
+                    labelled.push(Example::page(code.clone(), page.text.clone()));
+                    *by_type.entry(code.clone()).or_default() += 1;
                 }
             }
         }
-        sources.push(format!("store {} ({n} pages typed by technicians)", store.path().display()));
+        let types: Vec<String> = by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        let counted = if weight > 1 { format!("; each counted {weight} times") } else { String::new() };
+        sources.push(format!(
+            "store {} ({} pages typed by technicians{}{counted})",
+            store.path().display(),
+            labelled.len(),
+            if types.is_empty() { String::new() } else { format!(": {}", types.join(", ")) }
+        ));
+        errln!(con, "{}", sources.last().expect("just pushed"));
     }
-    if examples.is_empty() {
+    if examples.is_empty() && labelled.is_empty() {
         return Err(Error::Config("no training examples: give --data FILE.csv or --from-store".into()));
     }
-    let mut classes: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
-    classes.sort();
-    classes.dedup();
     if !(10..=22).contains(&cfg.dims_log2) {
         return Err(Error::Config("--dims-log2 must be between 10 and 22".into()));
     }
+    let mut classes: Vec<String> = examples.iter().chain(&labelled).map(|e| e.label.clone()).collect();
+    classes.sort();
+    classes.dedup();
     let started = std::time::Instant::now();
-    let (fit, held) = train::split(examples, cfg.heldout_fraction, cfg.seed);
+    // A site's labelled pages are few and its own: all are learned, each
+    // as many times as it counts, none held out (calibration and metrics
+    // come from the data), unless there is no other data.
+    let (mut fit, held) = match examples.is_empty() {
+        true => train::split(std::mem::take(&mut labelled), cfg.heldout_fraction, cfg.seed),
+        false => train::split(examples, cfg.heldout_fraction, cfg.seed),
+    };
+    for _ in 0..from_store.unwrap_or(0) {
+        fit.extend(labelled.iter().cloned());
+    }
     errln!(con, "training on {} examples ({} held out), {} types", fit.len(), held.len(), classes.len());
     let mut model = train::train(&fit, &held, &classes, cfg);
     model.provenance.trained_at = crate::report::format_utc(crate::model::now());

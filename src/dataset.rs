@@ -29,7 +29,7 @@ pub fn read_csv(path: &Path, taxonomy: &crate::taxonomy::Taxonomy) -> Result<Vec
             continue;
         }
         let document = document_col.and_then(|c| row.get(c)).map(str::trim).filter(|d| !d.is_empty());
-        out.push(Example { label, text, document: document.map(str::to_string) });
+        out.push(Example { document: document.map(str::to_string), ..Example::new(label, text) });
     }
     Ok(out)
 }

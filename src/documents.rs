@@ -5,7 +5,10 @@
 //! 1. the page before it was a separator sheet;
 //! 2. it says "Page k of N" with k > 1: never (a continuation page);
 //! 3. it says "Page 1 of N", or the page before it said "Page N of N" (the
-//!    last page of its document);
+//!    last page of its document), or the page before it ended with a
+//!    signature (an electronic signature, "Dictated by", a transcription
+//!    stamp `D: ... T: ...`, a letter's "Sincerely") and this page has a
+//!    patient block (an MRN or a date-of-birth label);
 //! 4. it carries a medical record number (read by [`crate::extract`]) other
 //!    than the current document's;
 //! 5. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
@@ -41,6 +44,8 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
     let mut prev_class: Option<&Classification> = None;
     // The last page with text said "Page N of N".
     let mut after_last = false;
+    // The last page with text ended with a signature.
+    let mut after_signed = false;
     for (i, p) in pages.iter().enumerate() {
         if p.separator {
             after_separator = true;
@@ -57,6 +62,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
                 Some((k, _)) if k > 1 => false,
                 Some((1, _)) => true,
                 _ if after_last => true,
+                _ if after_signed && (mrn.is_some() || has_dob_label(p.text)) => true,
                 _ => {
                     let other_patient = matches!((&mrn, &current_mrn), (Some(a), Some(b)) if a != b);
                     let first_page_look = opens_document(p.text, mrn.is_some());
@@ -83,6 +89,7 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
         if has_text {
             prev_class = p.class;
             after_last = page_of(p.text).is_some_and(|(k, n)| k == n);
+            after_signed = ends_signed(p.text);
         }
         after_separator = false;
     }
@@ -198,6 +205,121 @@ fn title_like(lower: &str) -> bool {
         && (h_and_p || words.iter().any(|w| TITLE_NOUNS.contains(w)))
 }
 
+/// Printed titles that name a document's type, as records departments and
+/// EHRs title their documents (LOINC document names and their common
+/// synonyms): a phrase looked for in a title line, and the type it names.
+const TYPED_TITLES: &[(&str, &str)] = &[
+    ("history and physical", "history_physical"),
+    ("history & physical", "history_physical"),
+    ("h&p", "history_physical"),
+    ("h & p", "history_physical"),
+    ("admission history", "history_physical"),
+    ("admission note", "history_physical"),
+    ("discharge summary", "discharge_summary"),
+    ("discharge note", "discharge_summary"),
+    ("discharge report", "discharge_summary"),
+    ("operative report", "operative_report"),
+    ("operative note", "operative_report"),
+    ("operation report", "operative_report"),
+    ("report of operation", "operative_report"),
+    ("procedure note", "operative_report"),
+    ("procedure report", "operative_report"),
+    ("surgical report", "operative_report"),
+    ("progress note", "progress_note"),
+    ("clinic note", "progress_note"),
+    ("office note", "progress_note"),
+    ("office visit", "progress_note"),
+    ("follow-up note", "progress_note"),
+    ("follow up note", "progress_note"),
+    ("soap note", "progress_note"),
+    ("consultation", "consultation"),
+    ("consult note", "consultation"),
+    ("consult report", "consultation"),
+    ("emergency department", "emergency_note"),
+    ("emergency room", "emergency_note"),
+    ("emergency note", "emergency_note"),
+    ("ed note", "emergency_note"),
+    ("er report", "emergency_note"),
+    ("radiology report", "radiology_report"),
+    ("imaging report", "radiology_report"),
+    ("pathology report", "pathology_report"),
+    ("surgical pathology", "pathology_report"),
+    ("cytology report", "pathology_report"),
+    ("laboratory report", "lab_report"),
+    ("laboratory results", "lab_report"),
+    ("lab report", "lab_report"),
+    ("lab results", "lab_report"),
+    ("informed consent", "consent"),
+    ("consent for", "consent"),
+    ("medication administration record", "medication_record"),
+    ("letter", "correspondence"),
+];
+
+/// How sure a type read from a printed title is: a person reads the title
+/// first, and titles are right far more often than the text's guess.
+pub const TITLE_CONFIDENCE: f32 = 0.9;
+
+/// The type a page's printed title names: a short title line in its first
+/// lines holding one of `TYPED_TITLES` (the longest phrase found wins);
+/// `None` without one, or when two title lines name different types.
+pub fn title_type(text: &str) -> Option<&'static str> {
+    let mut found: Option<(&str, &'static str)> = None;
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(TITLE_LINES) {
+        let lower = line.trim().to_lowercase();
+        let words = lower.split_whitespace().count();
+        if !(1..=6).contains(&words) || lower.contains(':') || lower.contains("continued") {
+            continue;
+        }
+        if lower.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let padded = format!(" {} ", lower.replace(|c: char| !c.is_alphanumeric() && c != '&' && c != '-', " "));
+        let best = TYPED_TITLES
+            .iter()
+            .filter(|(phrase, _)| padded.contains(&format!(" {phrase} ")))
+            .max_by_key(|(phrase, _)| phrase.len());
+        match (found, best) {
+            (Some((_, a)), Some(&(_, b))) if a != b => return None,
+            (None, Some(&(phrase, code))) => found = Some((phrase, code)),
+            _ => {}
+        }
+    }
+    found.map(|f| f.1)
+}
+
+/// A document's classification with its printed title taken into account:
+/// a title that names a type decides it (with [`TITLE_CONFIDENCE`], or the
+/// model's confidence if higher and the same), the model's ranking after it.
+pub fn typed_by_title(c: Classification, first_page: &str) -> Classification {
+    let Some(code) = title_type(first_page) else {
+        return c;
+    };
+    let confidence = if c.code == code { c.confidence.max(TITLE_CONFIDENCE) } else { TITLE_CONFIDENCE };
+    let mut ranked = vec![(code.to_string(), confidence)];
+    ranked.extend(c.ranked.into_iter().filter(|r| r.0 != code).take(2));
+    Classification { code: code.to_string(), confidence, ranked }
+}
+
+/// Lines at the bottom of a page where a signature is looked for (below it
+/// there may be a footer: a page number, a confidentiality notice).
+const SIGNATURE_LINES: usize = 6;
+
+/// Whether a page ends with its document's signature: an electronic
+/// signature, "Dictated by", a transcription stamp (`D: 06/05/2021 T:
+/// 06/05/2021`) or a letter's closing, in its last lines.
+pub fn ends_signed(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.iter().rev().take(SIGNATURE_LINES).any(|l| {
+        let l = l.trim().to_lowercase();
+        let stamp = (l.starts_with("d:") || l.starts_with("dd:")) && (l.contains(" t:") || l.contains(" dt:"));
+        stamp
+            || l.starts_with("sincerely")
+            || ["electronically signed", "signed by", "dictated by", "authenticated by", "e-signed"]
+                .iter()
+                .any(|m| l.contains(m))
+    })
+}
+
 /// Whether a page looks like the first page of a document on its own
 /// evidence: "Page 1 of N", or a title in its first lines together with a
 /// patient block (an MRN, `mrn_found`, or a date-of-birth label). A change of
@@ -218,6 +340,58 @@ mod tests {
 
     fn class(code: &str, confidence: f32) -> Classification {
         Classification { code: code.into(), confidence, ranked: vec![] }
+    }
+
+    #[test]
+    fn a_signed_page_ends_its_document_when_a_patient_block_follows() {
+        let signed =
+            "the patient will follow up in two weeks.\nElectronically signed by A. Doctor, M.D. on 08/19/2010\nPage 2";
+        let stamped =
+            "Naene Yelling, MD\nSurgical Services\nD: 06/05/2021 T: 06/05/2021 Job #289245\nyn/tk\nCONFIDENTIAL";
+        assert!(ends_signed(signed) && ends_signed(stamped));
+        assert!(!ends_signed("Patient signature: ________\nWitness: ________\nthe plan is to continue"));
+        let c = class("progress_note", 0.9);
+        let next_with_block = "Stone Springs Hospital\nDOB: 01/02/1960\nCHIEF COMPLAINT: cough";
+        let next_without = "was seen again the next day and did well.";
+        let views = |a: &'static str, b: &'static str| {
+            vec![
+                PageView { text: a, class: Some(&c), separator: false, mrn: Some("123") },
+                PageView { text: b, class: Some(&c), separator: false, mrn: None },
+            ]
+        };
+        // Same patient, same type: the signature and the new patient block split.
+        assert_eq!(boundaries(&views(signed, next_with_block), 0.6), vec![true, true]);
+        assert_eq!(boundaries(&views(stamped, next_with_block), 0.6), vec![true, true]);
+        // A page after a signature without a header of its own stays (an addendum).
+        assert_eq!(boundaries(&views(signed, next_without), 0.6), vec![true, false]);
+    }
+
+    #[test]
+    fn a_printed_title_names_the_type() {
+        let page = |title: &str| {
+            format!("Elk Harbor Health System\nName: Doe, Jane\nMRN: 123\n{title}\nCHIEF COMPLAINT: cough")
+        };
+        assert_eq!(title_type(&page("ADMISSION HISTORY & PHYSICAL")), Some("history_physical"));
+        assert_eq!(title_type(&page("Report of Operation")), Some("operative_report"));
+        assert_eq!(title_type(&page("DISCHARGE SUMMARY")), Some("discharge_summary"));
+        assert_eq!(title_type(&page("Emergency Department Record")), Some("emergency_note"));
+        assert_eq!(title_type(&page("Referral Letter")), Some("correspondence"));
+        // Not a title: in a sentence, after a colon, continued, or none at all.
+        assert_eq!(title_type("The consultation went well and the patient was discharged home today."), None);
+        assert_eq!(title_type(&page("REASON FOR CONSULTATION: chest pain")), None);
+        assert_eq!(title_type(&page("Operative Note (continued)")), None);
+        assert_eq!(title_type(&page("Surgical Services")), None);
+        // Two titles naming different types say nothing.
+        assert_eq!(title_type("PROGRESS NOTE\nDISCHARGE SUMMARY\ntext"), None);
+        let model = Classification {
+            code: "radiology_report".into(),
+            confidence: 0.97,
+            ranked: vec![("radiology_report".into(), 0.97), ("history_physical".into(), 0.02)],
+        };
+        let c = typed_by_title(model.clone(), &page("ADMISSION HISTORY & PHYSICAL"));
+        assert_eq!((c.code.as_str(), c.confidence), ("history_physical", TITLE_CONFIDENCE));
+        assert_eq!(c.ranked.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["history_physical", "radiology_report"]);
+        assert_eq!(typed_by_title(model.clone(), "no title here"), model);
     }
 
     #[test]

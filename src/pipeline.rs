@@ -771,7 +771,9 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     for (seq, span) in spans.iter().enumerate() {
         let seq = seq as u32 + 1;
         let texts: Vec<&str> = span.iter().map(|&i| pages[i].text.as_str()).filter(|t| !t.trim().is_empty()).collect();
-        let class = (!texts.is_empty()).then(|| ctx.cfg.model.classify_pages(&texts));
+        // A printed title decides the type; the text's guess otherwise.
+        let class = (!texts.is_empty())
+            .then(|| crate::documents::typed_by_title(ctx.cfg.model.classify_pages(&texts), texts[0]));
         // Identifiers of every page; the filing decision for the document.
         let extracted: Vec<crate::extract::Extracted> = span.iter().map(|&i| found[i].clone()).collect();
         let evidence = crate::filing::Evidence {
@@ -866,8 +868,9 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
 /// - a document holding a page that names no one and is not numbered as a
 ///   continuation ("Page 2 of 3"): it could belong to either patient;
 /// - a document that starts a new patient without looking like a first page
-///   (no separator sheet before it, no "Page 1 of N", no title with a patient
-///   block), and the document before it: only the change of MRN split them,
+///   (no separator sheet before it, no "Page 1 of N", no title with a
+///   patient block; a signature ending the page before is not enough), and
+///   the document before it: only the change of MRN split them,
 ///   so the pages may be one patient's record misfiled into another's.
 pub const REASON_SEVERAL_PATIENTS: &str = "two patients in one file";
 
@@ -1279,6 +1282,20 @@ mod tests {
         assert_eq!(reviewed(&mut pages, false), vec![true, true, false]);
         assert_eq!(pages[0].review_reasons, vec![REASON_SEVERAL_PATIENTS.to_string()]);
         assert!(pages[0].patient.is_none());
+    }
+
+    #[test]
+    fn a_signed_page_before_is_no_evidence_of_a_new_patients_first_page() {
+        let mut pages = vec![
+            page(
+                1,
+                1,
+                Some("11111111"),
+                "PROGRESS NOTE\nMRN: 11111111\nplan as above\nElectronically signed by A. Doctor, MD",
+            ),
+            page(2, 2, Some("22222222"), "MRN: 22222222 DOB: 03/04/1970\nassessment and plan"),
+        ];
+        assert_eq!(reviewed(&mut pages, false), vec![true, true]);
     }
 
     #[test]

@@ -181,11 +181,33 @@ pub struct Example {
     /// The document this text is a page of, when pages are given apart
     /// (evaluation then also types each page from its whole document).
     pub document: Option<String>,
+    /// The text is one scanned page as OCR read it (a stored page a
+    /// technician typed): what ingest classifies, so it is learned as it
+    /// is, never cut into pages.
+    pub one_page: bool,
 }
 
 impl Example {
     pub fn new(label: impl Into<String>, text: impl Into<String>) -> Example {
-        Example { label: label.into(), text: text.into(), document: None }
+        Example { label: label.into(), text: text.into(), document: None, one_page: false }
+    }
+
+    /// One page as OCR read it (see [`Example::one_page`]).
+    pub fn page(label: impl Into<String>, text: impl Into<String>) -> Example {
+        Example { one_page: true, ..Example::new(label, text) }
+    }
+
+    /// The text, and its pages when it is longer than a page and not one
+    /// page already (later pages read unlike first pages).
+    fn texts(&self) -> Vec<String> {
+        let mut texts = vec![self.text.clone()];
+        if !self.one_page {
+            let pages = pages_of(&self.text, PAGE_CHARS);
+            if pages.len() > 1 {
+                texts.extend(pages);
+            }
+        }
+        texts
     }
 }
 
@@ -221,18 +243,14 @@ pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &T
     let mut rng = Rng::new(cfg.seed);
 
     // Examples as features: each text as given, its pages when it is longer
-    // than a page (later pages read unlike first pages), plus OCR-damaged
-    // copies.
+    // than a page and not a scanned page already (`Example::texts`), plus
+    // OCR-damaged copies.
     let mut data: Vec<(usize, Features)> = Vec::new();
     for e in train {
         let Some(y) = class_of(&e.label) else {
             continue;
         };
-        data.push((y, features(&e.text, cfg.dims_log2)));
-        let pages = pages_of(&e.text, PAGE_CHARS);
-        if pages.len() > 1 {
-            data.extend(pages.iter().map(|p| (y, features(p, cfg.dims_log2))));
-        }
+        data.extend(e.texts().iter().map(|t| (y, features(t, cfg.dims_log2))));
         for copy in 0..cfg.noisy_copies {
             let rate = 0.02 + 0.04 * copy as f64;
             data.push((y, features(&ocr_noise(&e.text, &mut rng, rate), cfg.dims_log2)));
@@ -286,14 +304,7 @@ pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &T
     // Calibrated on pages as well as whole texts: ingest classifies pages.
     let held: Vec<(usize, Vec<f32>)> = heldout
         .iter()
-        .flat_map(|e| {
-            let pages = pages_of(&e.text, PAGE_CHARS);
-            let mut texts = vec![e.text.clone()];
-            if pages.len() > 1 {
-                texts.extend(pages);
-            }
-            texts.into_iter().map(move |t| (e.label.clone(), t))
-        })
+        .flat_map(|e| e.texts().into_iter().map(move |t| (e.label.clone(), t)))
         .filter_map(|(label, text)| Some((class_of(&label)?, model.logits(&features(&text, cfg.dims_log2)))))
         .collect();
     if !held.is_empty() {
@@ -538,6 +549,14 @@ mod tests {
         // No character boundary is broken, no text lost, whatever the input.
         let odd = "é".repeat(300);
         assert_eq!(pages_of(&odd, 100).concat(), odd);
+    }
+
+    #[test]
+    fn a_scanned_page_is_learned_whole_and_a_long_text_also_by_its_pages() {
+        let long = "The wound bed is clean. ".repeat(200);
+        let texts = Example::new("a", long.clone()).texts();
+        assert!(texts.len() > 2 && texts[0] == long, "{}", texts.len());
+        assert_eq!(Example::page("a", long.clone()).texts(), vec![long]);
     }
 
     #[test]

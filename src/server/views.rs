@@ -395,13 +395,16 @@ fn words_that_decided(
     let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).filter(|t| !t.trim().is_empty()).take(20).collect();
     let ranked = model.classify_pages(&texts).ranked;
     let against = ranked.iter().map(|r| r.0.as_str()).find(|c| *c != code)?;
+    let display = |code: &str| taxonomy.get(code).map(|t| t.display.clone()).unwrap_or_else(|| code.to_string());
+    if texts.first().and_then(|t| crate::documents::title_type(t)) == Some(code) {
+        return Some(("its printed title".into(), display(against)));
+    }
     let words = model.explain(&texts, code, against, 8);
     if words.is_empty() {
         return None;
     }
     let words: Vec<String> = words.into_iter().map(|w| w.0).collect();
-    let display = taxonomy.get(against).map(|t| t.display.clone()).unwrap_or_else(|| against.to_string());
-    Some((words.join(", "), display))
+    Some((words.join(", "), display(against)))
 }
 
 #[derive(Template)]

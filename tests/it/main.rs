@@ -12,6 +12,7 @@ mod extract;
 mod filing;
 mod harness;
 mod leaks;
+mod learning;
 mod page_files;
 mod remote;
 mod resume;
