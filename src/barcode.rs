@@ -1,0 +1,383 @@
+//! Barcodes on a page, and what a site's patterns make of them.
+//!
+//! Reading is pure (pixels in, barcodes out, no I/O): [`read`] finds the
+//! Code 128, Code 39, QR and DataMatrix symbols of a page with rxing, a pure
+//! Rust port of ZXing, and never panics (rxing runs inside
+//! [`crate::error::contain_panic`]). What a barcode means is the site's:
+//! `[[barcodes]]` rules ([`BarcodeRule`]) map its text to an MRN (with a
+//! date of birth when the site's labels carry both), a document type, a
+//! cover sheet or a separator sheet ([`Rules::meaning`]). Without rules,
+//! barcodes are read and kept on the page record and mean nothing.
+//!
+//! A barcode's text on a patient label is PHI: it goes to the store (the
+//! page record) and, as identifiers, to the exports; never to a log or an
+//! error message.
+
+use crate::extract::{Date, DateOrder, ExtractConfig, Extracted, Found};
+use image::GrayImage;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The symbologies chartmill reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Symbology {
+    Code128,
+    Code39,
+    Qr,
+    DataMatrix,
+}
+
+impl Symbology {
+    pub fn name(self) -> &'static str {
+        match self {
+            Symbology::Code128 => "code128",
+            Symbology::Code39 => "code39",
+            Symbology::Qr => "qr",
+            Symbology::DataMatrix => "data_matrix",
+        }
+    }
+
+    fn of(format: &rxing::BarcodeFormat) -> Option<Symbology> {
+        match format {
+            rxing::BarcodeFormat::CODE_128 => Some(Symbology::Code128),
+            rxing::BarcodeFormat::CODE_39 => Some(Symbology::Code39),
+            rxing::BarcodeFormat::QR_CODE => Some(Symbology::Qr),
+            rxing::BarcodeFormat::DATA_MATRIX => Some(Symbology::DataMatrix),
+            _ => None,
+        }
+    }
+}
+
+/// One barcode read on a page: its symbology, its text, and the box it was
+/// found in (pixels of the page as decoded, before OCR turned it: `x, y,
+/// w, h`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Barcode {
+    pub symbology: Symbology,
+    pub text: String,
+    pub bbox: [u32; 4],
+}
+
+/// Pages whose shorter side has at least this many pixels (a letter page
+/// scanned at 240 dpi or more) are read at two thirds of their size: a
+/// 300-dpi page at 200 dpi, where a label's narrowest bars (0.25 mm, three
+/// pixels at 300 dpi) are still two pixels, in about half the time.
+/// Pages from 3000 pixels (350 dpi and more) are halved first.
+const SHRINK_FROM: u32 = 2000;
+
+/// The barcodes of a page. Nothing found, or a reader failure, is an empty
+/// list: a barcode is extra evidence, never a reason for a page to fail.
+pub fn read(gray: &GrayImage) -> Vec<Barcode> {
+    let found = crate::error::contain_panic("reading barcodes", || Ok(read_unguarded(gray)));
+    found.unwrap_or_else(|e| {
+        log::debug!("barcodes: {e}");
+        Vec::new()
+    })
+}
+
+fn read_unguarded(gray: &GrayImage) -> Vec<Barcode> {
+    let (w, h) = gray.dimensions();
+    if w.min(h) < 20 {
+        return Vec::new();
+    }
+    let mut page = std::borrow::Cow::Borrowed(gray);
+    let mut scale = 1.0f32;
+    while page.width().min(page.height()) >= 3 * SHRINK_FROM / 2 {
+        page = std::borrow::Cow::Owned(halve(&page));
+        scale *= 2.0;
+    }
+    if page.width().min(page.height()) >= SHRINK_FROM {
+        page = std::borrow::Cow::Owned(two_thirds(&page));
+        scale *= 1.5;
+    }
+    let mut found = decode_all(page.into_owned());
+    for b in &mut found {
+        b.bbox = b.bbox.map(|v| (v as f32 * scale).round() as u32);
+    }
+    found
+}
+
+/// At most this many barcodes are read on a page.
+const MAX_PER_PAGE: usize = 8;
+
+/// Decodes every barcode of `work`, one after another: each one found is
+/// painted over before looking again (cheaper than rxing's search of the
+/// regions around a find).
+fn decode_all(mut work: GrayImage) -> Vec<Barcode> {
+    let mut out: Vec<Barcode> = Vec::new();
+    while out.len() < MAX_PER_PAGE {
+        let Some((symbology, text, points)) = decode_one(&work) else { break };
+        let Some([x, y, w, h]) = extent(&work, &points, symbology) else { break };
+        if out.iter().any(|b| b.symbology == symbology && b.text == text) {
+            // Painted over and found again: its box was not where rxing said.
+            break;
+        }
+        for yy in y..y + h {
+            for xx in x..x + w {
+                work.put_pixel(xx, yy, image::Luma([255]));
+            }
+        }
+        out.push(Barcode { symbology, text, bbox: [x, y, w, h] });
+    }
+    out
+}
+
+/// The first barcode rxing finds in `gray`: symbology, text, and the
+/// points it reports (a 1D code's two ends on the row read; a 2D code's
+/// corners or finder patterns).
+fn decode_one(gray: &GrayImage) -> Option<(Symbology, String, Vec<(f32, f32)>)> {
+    use rxing::Reader;
+    let (w, h) = gray.dimensions();
+    let source = rxing::Luma8Source::new_with_slice(gray.as_raw(), w, h).ok()?;
+    let mut bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
+    let hints = rxing::DecodeHints {
+        PossibleFormats: Some(
+            [
+                rxing::BarcodeFormat::CODE_128,
+                rxing::BarcodeFormat::CODE_39,
+                rxing::BarcodeFormat::QR_CODE,
+                rxing::BarcodeFormat::DATA_MATRIX,
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        TryHarder: Some(true),
+        ..Default::default()
+    };
+    let r = rxing::MultiUseMultiFormatReader::default().decode_with_hints(&mut bitmap, &hints).ok()?;
+    let symbology = Symbology::of(r.getBarcodeFormat())?;
+    let text = r.getText().to_string();
+    let points = r.getPoints().iter().map(|p| (p.x, p.y)).collect();
+    (!text.is_empty()).then_some((symbology, text, points))
+}
+
+/// The box of a symbol in `gray` (`x, y, w, h`, clipped to the image) from
+/// the points rxing reports: a 2D symbol's, widened by a sixth for the
+/// modules beyond its finder patterns; a 1D symbol's row, grown across its
+/// bars while they go on.
+fn extent(gray: &GrayImage, points: &[(f32, f32)], symbology: Symbology) -> Option<[u32; 4]> {
+    let (w, h) = gray.dimensions();
+    let xs = points.iter().map(|p| p.0.clamp(0.0, (w - 1) as f32));
+    let ys = points.iter().map(|p| p.1.clamp(0.0, (h - 1) as f32));
+    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    if points.is_empty() {
+        return None;
+    }
+    let (mut x0, mut x1, mut y0, mut y1) = (x0 as u32, x1 as u32, y0 as u32, y1 as u32);
+    match symbology {
+        Symbology::Qr | Symbology::DataMatrix => {
+            let pad = (x1 - x0).max(y1 - y0) / 6 + 4;
+            (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
+            (x1, y1) = ((x1 + pad).min(w - 1), (y1 + pad).min(h - 1));
+        }
+        Symbology::Code128 | Symbology::Code39 => {
+            let inked = |pixels: &mut dyn Iterator<Item = u8>| {
+                let (mut dark, mut all) = (0u32, 0u32);
+                for p in pixels {
+                    all += 1;
+                    dark += u32::from(p < 128);
+                }
+                all > 0 && dark * 5 >= all
+            };
+            if x1 - x0 >= y1 - y0 {
+                // Bars upright: grow up and down while the row has bars.
+                let row = |y: u32| (x0..=x1).map(move |x| gray.get_pixel(x, y).0[0]);
+                while y0 > 0 && inked(&mut row(y0 - 1)) {
+                    y0 -= 1;
+                }
+                while y1 + 1 < h && inked(&mut row(y1 + 1)) {
+                    y1 += 1;
+                }
+            } else {
+                let col = |x: u32| (y0..=y1).map(move |y| gray.get_pixel(x, y).0[0]);
+                while x0 > 0 && inked(&mut col(x0 - 1)) {
+                    x0 -= 1;
+                }
+                while x1 + 1 < w && inked(&mut col(x1 + 1)) {
+                    x1 += 1;
+                }
+            }
+            (x0, y0) = (x0.saturating_sub(2), y0.saturating_sub(2));
+            (x1, y1) = ((x1 + 2).min(w - 1), (y1 + 2).min(h - 1));
+        }
+    }
+    Some([x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+}
+
+/// `gray` at two thirds of its size (300 dpi to 200): each pixel the
+/// area-weighted mean of the one and a half pixels it covers, both ways.
+fn two_thirds(gray: &GrayImage) -> GrayImage {
+    let (sw, sh) = gray.dimensions();
+    let (w, h) = (sw / 3 * 2, sh / 3 * 2);
+    let src = gray.as_raw();
+    let stride = sw as usize;
+    // Rows first: w columns of each source row, weights 2:1 and 1:2, times 3.
+    let mut rows = vec![0u16; w as usize * sh as usize];
+    for y in 0..sh as usize {
+        let r = &src[y * stride..y * stride + stride];
+        let o = &mut rows[y * w as usize..(y + 1) * w as usize];
+        for i in 0..(w / 2) as usize {
+            let (a, b, c) = (r[3 * i] as u16, r[3 * i + 1] as u16, r[3 * i + 2] as u16);
+            o[2 * i] = 2 * a + b;
+            o[2 * i + 1] = b + 2 * c;
+        }
+    }
+    let mut out = vec![0u8; w as usize * h as usize];
+    let wu = w as usize;
+    for j in 0..(h / 2) as usize {
+        let (a, b, c) = (&rows[3 * j * wu..], &rows[(3 * j + 1) * wu..], &rows[(3 * j + 2) * wu..]);
+        for x in 0..wu {
+            let (a, b, c) = (a[x] as u32, b[x] as u32, c[x] as u32);
+            out[2 * j * wu + x] = ((2 * a + b + 4) / 9) as u8;
+            out[(2 * j + 1) * wu + x] = ((b + 2 * c + 4) / 9) as u8;
+        }
+    }
+    GrayImage::from_raw(w, h, out).expect("the buffer has the size asked for")
+}
+
+/// `gray` at half its size, each pixel the mean of four.
+fn halve(gray: &GrayImage) -> GrayImage {
+    let (w, h) = (gray.width() / 2, gray.height() / 2);
+    let src = gray.as_raw();
+    let stride = gray.width() as usize;
+    let mut out = Vec::with_capacity(w as usize * h as usize);
+    for y in 0..h as usize {
+        let (r0, r1) = (&src[2 * y * stride..], &src[(2 * y + 1) * stride..]);
+        for x in 0..w as usize {
+            let sum = r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16;
+            out.push(((sum + 2) / 4) as u8);
+        }
+    }
+    GrayImage::from_raw(w, h, out).expect("the buffer has the size asked for")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` as `format`, `module` pixels a module, black on white.
+    pub(crate) fn symbol(format: rxing::BarcodeFormat, text: &str, module: u32) -> GrayImage {
+        use rxing::Writer;
+        let m = rxing::MultiFormatWriter.encode(text, &format, 0, 0).expect("encodable");
+        let (w, h) = (m.width(), m.height());
+        let tall = if h == 1 { 50 } else { 1 };
+        GrayImage::from_fn(w * module, h * tall.max(module), |x, y| {
+            let on = m.get(x / module, (y / tall.max(module)).min(h - 1));
+            image::Luma([if on { 0 } else { 255 }])
+        })
+    }
+
+    /// A white page, `w` by `h`, with `parts` pasted at their places.
+    pub(crate) fn page(w: u32, h: u32, parts: &[(&GrayImage, u32, u32)]) -> GrayImage {
+        let mut page = GrayImage::from_pixel(w, h, image::Luma([255]));
+        for (img, x0, y0) in parts {
+            image::imageops::replace(&mut page, *img, *x0 as i64, *y0 as i64);
+        }
+        page
+    }
+
+    /// A 300-dpi letter page of faint text-like marks with `parts` on it.
+    fn letter(parts: &[(&GrayImage, u32, u32)]) -> GrayImage {
+        let mut p = page(2550, 3300, parts);
+        // Lines of "text": short dark dashes, so the page is not empty.
+        for line in 0..50u32 {
+            let y = 400 + line * 45;
+            if y + 12 >= 2700 {
+                break;
+            }
+            for word in 0..25u32 {
+                let x = 150 + word * 90 + (line * 7 % 30);
+                for yy in y..y + 12 {
+                    for xx in x..x + 60 {
+                        if p.get_pixel(xx, yy).0[0] == 255 && (xx + yy) % 3 != 0 {
+                            p.put_pixel(xx, yy, image::Luma([40]));
+                        }
+                    }
+                }
+            }
+        }
+        p
+    }
+
+    fn rotate90(img: &GrayImage) -> GrayImage {
+        image::imageops::rotate90(img)
+    }
+
+    /// Salt and pepper: one pixel in `every` flipped, deterministically.
+    fn noisy(mut img: GrayImage, every: u32) -> GrayImage {
+        let mut seed: u32 = 12345;
+        for p in img.pixels_mut() {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            if (seed >> 8) % every == 0 {
+                p.0[0] = 255 - p.0[0];
+            }
+        }
+        img
+    }
+
+    fn texts(found: &[Barcode]) -> Vec<(Symbology, &str)> {
+        let mut t: Vec<(Symbology, &str)> = found.iter().map(|b| (b.symbology, b.text.as_str())).collect();
+        t.sort_by_key(|x| x.0.name());
+        t
+    }
+
+    #[test]
+    fn each_symbology_is_read_on_a_300_dpi_page() {
+        use rxing::BarcodeFormat as F;
+        // Module sizes a label printer gives at 300 dpi: 0.25 mm bars, 0.5 mm cells.
+        let c128 = symbol(F::CODE_128, "MRN00482913", 3);
+        let c39 = symbol(F::CODE_39, "SEPARATOR", 3);
+        let qr = symbol(F::QR_CODE, "MRN:00482913|DOB:1962-03-14", 5);
+        let dm = symbol(F::DATA_MATRIX, "DOCTYPE:LAB", 6);
+        let p = letter(&[(&c128, 1500, 120), (&c39, 150, 3000), (&qr, 2100, 2900), (&dm, 150, 100)]);
+        let found = read(&p);
+        assert_eq!(
+            texts(&found),
+            vec![
+                (Symbology::Code128, "MRN00482913"),
+                (Symbology::Code39, "SEPARATOR"),
+                (Symbology::DataMatrix, "DOCTYPE:LAB"),
+                (Symbology::Qr, "MRN:00482913|DOB:1962-03-14"),
+            ]
+        );
+        // Boxes in the page's pixels, around where each was put.
+        let qr_box = found.iter().find(|b| b.symbology == Symbology::Qr).unwrap().bbox;
+        assert!(qr_box[0].abs_diff(2100) < 80 && qr_box[1].abs_diff(2900) < 80, "{qr_box:?}");
+        let c128_box = found.iter().find(|b| b.symbology == Symbology::Code128).unwrap().bbox;
+        assert!(c128_box[1].abs_diff(120) < 20 && c128_box[3] >= 40, "{c128_box:?}");
+    }
+
+    #[test]
+    fn sideways_and_noisy_labels_are_read() {
+        use rxing::BarcodeFormat as F;
+        let c128 = rotate90(&symbol(F::CODE_128, "MRN00482913", 3));
+        let dm = rotate90(&symbol(F::DATA_MATRIX, "DOCTYPE:LAB", 6));
+        let p = noisy(letter(&[(&c128, 2300, 600), (&dm, 1200, 3000)]), 400);
+        assert_eq!(
+            texts(&read(&p)),
+            vec![(Symbology::Code128, "MRN00482913"), (Symbology::DataMatrix, "DOCTYPE:LAB")]
+        );
+        // The whole page turned: a page scanned sideways.
+        let qr = symbol(F::QR_CODE, "MRN:00482913|DOB:1962-03-14", 5);
+        let c39 = symbol(F::CODE_39, "SEPARATOR", 3);
+        let p = rotate90(&noisy(letter(&[(&qr, 200, 200), (&c39, 1000, 3000)]), 400));
+        assert_eq!(
+            texts(&read(&p)),
+            vec![(Symbology::Code39, "SEPARATOR"), (Symbology::Qr, "MRN:00482913|DOB:1962-03-14")]
+        );
+    }
+
+    #[test]
+    fn pages_without_barcodes_and_odd_images_give_nothing() {
+        assert!(read(&letter(&[])).is_empty());
+        assert!(read(&GrayImage::new(0, 0)).is_empty());
+        assert!(read(&GrayImage::new(3, 5000)).is_empty());
+        assert!(read(&GrayImage::from_pixel(600, 800, image::Luma([0]))).is_empty());
+        assert!(read(&noisy(GrayImage::from_pixel(1000, 1000, image::Luma([255])), 2)).is_empty());
+        // A small image (a 100-dpi page) is read at its own size.
+        let c128 = symbol(rxing::BarcodeFormat::CODE_128, "MRN00482913", 2);
+        assert_eq!(texts(&read(&page(850, 1100, &[(&c128, 100, 100)]))), vec![(Symbology::Code128, "MRN00482913")]);
+    }
+}
