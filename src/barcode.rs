@@ -253,6 +253,237 @@ fn halve(gray: &GrayImage) -> GrayImage {
     GrayImage::from_raw(w, h, out).expect("the buffer has the size asked for")
 }
 
+/// What a barcode that matches a site's pattern means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Meaning {
+    /// A patient label: its `mrn` group (else the whole match) is an MRN
+    /// read cleanly; with `carries = ["mrn", "birth_date"]`, its
+    /// `birth_date` group is a date of birth read with it.
+    Mrn,
+    /// The page is of the rule's `doc_type` (a form's own barcode): its
+    /// document is typed so, with certainty.
+    DocType,
+    /// A cover sheet: a separator sheet (not a page of the record) whose
+    /// `doc_type` is the type of the document after it.
+    CoverSheet,
+    /// A separator sheet: it ends the document before it, and is not a
+    /// page of the record.
+    Separator,
+}
+
+/// One `[[barcodes]]` rule of the site configuration.
+///
+/// ```toml
+/// [[barcodes]]
+/// pattern = '^MRN[:\s]*(?P<mrn>\d{6,10})$'   # a regular expression on the barcode's text
+/// meaning = "mrn"                            # or "doc_type", "cover_sheet" (both with doc_type = "..."), "separator"
+/// carries = ["mrn", "birth_date"]            # mrn only: the label carries both (named groups mrn and birth_date)
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BarcodeRule {
+    pub pattern: String,
+    pub meaning: Meaning,
+    #[serde(default)]
+    pub doc_type: Option<String>,
+    /// The identifiers a patient label carries (`mrn`, `birth_date`);
+    /// `["mrn"]` when not given.
+    #[serde(default)]
+    pub carries: Vec<String>,
+}
+
+/// The site's rules, checked and compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    rules: Vec<(Regex, BarcodeRule)>,
+}
+
+impl Rules {
+    /// Checks and compiles `rules`: every pattern a valid regular
+    /// expression, every document type one of `taxonomy`'s, `carries`
+    /// only on MRN rules and only with the groups it names. The error
+    /// names the rule by its place (`barcodes[2]`, from 1).
+    pub fn new(rules: &[BarcodeRule], taxonomy: &crate::taxonomy::Taxonomy) -> Result<Rules, String> {
+        let mut out = Vec::new();
+        for (n, rule) in rules.iter().enumerate() {
+            let at = format!("barcodes[{}]", n + 1);
+            let re = Regex::new(&rule.pattern)
+                .map_err(|_| format!("{at}: pattern is not a valid regular expression"))?;
+            let groups: Vec<&str> = re.capture_names().flatten().collect();
+            match (rule.meaning, &rule.doc_type) {
+                (Meaning::DocType | Meaning::CoverSheet, None) => {
+                    return Err(format!("{at}: meaning \"{}\" needs a doc_type", meaning_name(rule.meaning)));
+                }
+                (Meaning::DocType | Meaning::CoverSheet, Some(t)) if !taxonomy.contains(t) => {
+                    return Err(format!("{at}: unknown document type '{t}' (see `chartmill types`)"));
+                }
+                (Meaning::Mrn | Meaning::Separator, Some(_)) => {
+                    return Err(format!("{at}: doc_type goes with meaning \"doc_type\" or \"cover_sheet\""));
+                }
+                _ => {}
+            }
+            if rule.meaning != Meaning::Mrn && !rule.carries.is_empty() {
+                return Err(format!("{at}: carries goes with meaning \"mrn\""));
+            }
+            if let Some(c) = rule.carries.iter().find(|c| !["mrn", "birth_date"].contains(&c.as_str())) {
+                return Err(format!("{at}: carries names '{c}'; a label carries \"mrn\" and \"birth_date\""));
+            }
+            if !rule.carries.is_empty() && !rule.carries.iter().any(|c| c == "mrn") {
+                return Err(format!("{at}: carries must name \"mrn\""));
+            }
+            if rule.carries.iter().any(|c| c == "birth_date") && !groups.contains(&"birth_date") {
+                return Err(format!("{at}: carries names birth_date but the pattern has no (?P<birth_date>...) group"));
+            }
+            out.push((re, rule.clone()));
+        }
+        Ok(Rules { rules: out })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// What a page's barcodes mean under these rules (every rule a barcode
+    /// matches applies). MRNs are in the index's form (`ids`'s MRN format;
+    /// a value the format refuses is no MRN), dates of birth in the site's
+    /// date order unless written year first.
+    pub fn meaning(&self, barcodes: &[Barcode], ids: &ExtractConfig) -> PageMeaning {
+        let mut m = PageMeaning::default();
+        for b in barcodes {
+            for (re, rule) in &self.rules {
+                let Some(caps) = re.captures(&b.text) else { continue };
+                match rule.meaning {
+                    Meaning::Mrn => {
+                        let value = caps.name("mrn").unwrap_or_else(|| caps.get(0).expect("a match has group 0"));
+                        let Some(mrn) = crate::extract::normalise_mrn(value.as_str(), ids) else { continue };
+                        push_unique(&mut m.mrn, mrn);
+                        // A date that does not read is no date of birth: the
+                        // MRN then needs the page's corroboration.
+                        let carried = rule.carries.iter().any(|c| c == "birth_date");
+                        if let Some(d) = caps.name("birth_date").filter(|_| carried) {
+                            if let Some(d) = parse_date(d.as_str(), ids.date_order) {
+                                push_unique(&mut m.birth_date, d);
+                            }
+                        }
+                    }
+                    Meaning::DocType => push_unique(&mut m.doc_type, rule.doc_type.clone().unwrap_or_default()),
+                    Meaning::CoverSheet => push_unique(&mut m.cover_sheet, rule.doc_type.clone().unwrap_or_default()),
+                    Meaning::Separator => m.separator = true,
+                }
+            }
+        }
+        m
+    }
+}
+
+fn meaning_name(m: Meaning) -> &'static str {
+    match m {
+        Meaning::Mrn => "mrn",
+        Meaning::DocType => "doc_type",
+        Meaning::CoverSheet => "cover_sheet",
+        Meaning::Separator => "separator",
+    }
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// A date of birth as a label's barcode writes it: `1962-03-14`,
+/// `19620314`, or `03/14/1962` (`.` or `-` too) in the site's order.
+fn parse_date(s: &str, order: DateOrder) -> Option<Date> {
+    let s = s.trim();
+    let digits: Vec<&str> = s.split(['-', '/', '.']).collect();
+    let iso = match digits.as_slice() {
+        [d] if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) => format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]),
+        [y, m, d] if y.len() == 4 => format!("{y}-{m}-{d}"),
+        [a, b, y] if y.len() == 4 => match order {
+            DateOrder::MonthFirst => format!("{y}-{a}-{b}"),
+            DateOrder::DayFirst => format!("{y}-{b}-{a}"),
+        },
+        _ => return None,
+    };
+    if !iso.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return None;
+    }
+    Date::parse_iso(&iso)
+}
+
+/// What a page's barcodes mean (see [`Rules::meaning`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageMeaning {
+    /// MRNs read from patient labels, in the index's form.
+    pub mrn: Vec<String>,
+    /// Dates of birth read with them, where the site's labels carry both.
+    pub birth_date: Vec<Date>,
+    /// The types of the page (a form's barcode).
+    pub doc_type: Vec<String>,
+    /// The types a cover sheet gives the document after it.
+    pub cover_sheet: Vec<String>,
+    pub separator: bool,
+}
+
+impl PageMeaning {
+    /// Whether the page is a separator sheet: a separator's barcode or a
+    /// cover sheet's.
+    pub fn is_separator(&self) -> bool {
+        self.separator || !self.cover_sheet.is_empty()
+    }
+
+    /// Adds the page's barcode MRNs (clean readings) and the dates of birth
+    /// read with them to what its text gave (`found`); the MRNs are also
+    /// noted as a barcode's (`Extracted::barcode_mrn`), for the filing
+    /// decision.
+    pub fn add_to(&self, found: &mut Extracted) {
+        for m in &self.mrn {
+            if !found.mrn.iter().any(|x| !x.corrected && x.value == *m) {
+                found.mrn.push(Found { value: m.clone(), corrected: false });
+            }
+            push_unique(&mut found.barcode_mrn, m.clone());
+        }
+        for d in &self.birth_date {
+            if !found.birth_date.iter().any(|x| !x.corrected && x.value == *d) {
+                found.birth_date.push(Found { value: *d, corrected: false });
+            }
+        }
+    }
+}
+
+/// The type a document's barcodes give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentType {
+    /// No barcode names a type: the classifier's.
+    None,
+    /// One type, from a form's barcode or the cover sheet before the document.
+    Certain(String),
+    /// Barcodes name two or more types.
+    Disagree,
+}
+
+/// Review reason (a type doubt): the barcodes of a document name two types.
+pub const REASON_TYPES_DISAGREE: &str = "document type barcodes disagree";
+
+/// The type the barcodes give the document made of the pages `span`
+/// (indices into `pages`): its pages' document-type barcodes, and the
+/// cover sheets among the separator sheets (`separator`) just before its
+/// first page.
+pub fn document_type(pages: &[PageMeaning], separator: impl Fn(usize) -> bool, span: &[usize]) -> DocumentType {
+    let mut types: Vec<&String> = Vec::new();
+    let first = span.first().copied().unwrap_or(0).min(pages.len());
+    let before = (0..first).rev().take_while(|&i| separator(i)).flat_map(|i| &pages[i].cover_sheet);
+    for t in before.chain(span.iter().filter_map(|&i| pages.get(i)).flat_map(|m| &m.doc_type)) {
+        push_unique(&mut types, t);
+    }
+    match types.as_slice() {
+        [] => DocumentType::None,
+        [t] => DocumentType::Certain((*t).clone()),
+        _ => DocumentType::Disagree,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,5 +610,103 @@ mod tests {
         // A small image (a 100-dpi page) is read at its own size.
         let c128 = symbol(rxing::BarcodeFormat::CODE_128, "MRN00482913", 2);
         assert_eq!(texts(&read(&page(850, 1100, &[(&c128, 100, 100)]))), vec![(Symbology::Code128, "MRN00482913")]);
+    }
+
+    fn rules(toml: &str) -> Rules {
+        #[derive(serde::Deserialize)]
+        struct Site {
+            barcodes: Vec<BarcodeRule>,
+        }
+        let site: Site = toml::from_str(toml).expect("rules");
+        Rules::new(&site.barcodes, &crate::taxonomy::Taxonomy::default()).expect("valid rules")
+    }
+
+    fn code(symbology: Symbology, text: &str) -> Barcode {
+        Barcode { symbology, text: text.into(), bbox: [0, 0, 10, 10] }
+    }
+
+    const SITE: &str = r#"
+[[barcodes]]
+pattern = '^MRN[:\s]*(?P<mrn>\d{6,10})$'
+meaning = "mrn"
+[[barcodes]]
+pattern = '^PT\|(?P<mrn>\d{8})\|(?P<birth_date>[0-9/-]+)$'
+meaning = "mrn"
+carries = ["mrn", "birth_date"]
+[[barcodes]]
+pattern = '^DOCTYPE:LAB$'
+meaning = "cover_sheet"
+doc_type = "lab_report"
+[[barcodes]]
+pattern = '^FORM-CONSENT-\d+$'
+meaning = "doc_type"
+doc_type = "consent"
+[[barcodes]]
+pattern = '^SEPARATOR$'
+meaning = "separator"
+"#;
+
+    #[test]
+    fn patterns_map_a_barcode_to_what_it_means() {
+        let r = rules(SITE);
+        let ids = ExtractConfig::default();
+        let m = r.meaning(&[code(Symbology::Code128, "MRN 00482913")], &ids);
+        assert_eq!(m, PageMeaning { mrn: vec!["00482913".into()], ..Default::default() });
+        // The MRN in the index's one form; a value the site's format refuses is no MRN.
+        assert_eq!(r.meaning(&[code(Symbology::Code128, "MRN:004829")], &ids).mrn, vec!["004829".to_string()]);
+        assert!(r.meaning(&[code(Symbology::Code128, "MRN 1234")], &ids).mrn.is_empty());
+        // A label that carries both: MRN and date of birth, in any common form.
+        for text in ["PT|00482913|1962-03-14", "PT|00482913|19620314", "PT|00482913|03/14/1962"] {
+            let m = r.meaning(&[code(Symbology::Qr, text)], &ids);
+            assert_eq!(m.mrn, vec!["00482913".to_string()], "{text}");
+            assert_eq!(m.birth_date, vec![Date { year: 1962, month: 3, day: 14 }], "{text}");
+        }
+        let day_first = ExtractConfig { date_order: DateOrder::DayFirst, ..Default::default() };
+        let m = r.meaning(&[code(Symbology::Qr, "PT|00482913|14/03/1962")], &day_first);
+        assert_eq!(m.birth_date, vec![Date { year: 1962, month: 3, day: 14 }]);
+        // A date that does not read: the MRN alone.
+        let m = r.meaning(&[code(Symbology::Qr, "PT|00482913|1962-13-45")], &ids);
+        assert_eq!((m.mrn.len(), m.birth_date.len()), (1, 0));
+        let m = r.meaning(&[code(Symbology::DataMatrix, "DOCTYPE:LAB"), code(Symbology::Code39, "SEPARATOR")], &ids);
+        assert_eq!(m.cover_sheet, vec!["lab_report".to_string()]);
+        assert!(m.separator && m.is_separator());
+        let m = r.meaning(&[code(Symbology::Code128, "FORM-CONSENT-7")], &ids);
+        assert_eq!((m.doc_type.clone(), m.is_separator()), (vec!["consent".to_string()], false));
+        // Text no rule matches, and no rules at all: nothing.
+        assert_eq!(r.meaning(&[code(Symbology::Qr, "https://example.org")], &ids), PageMeaning::default());
+        let none = Rules::default().meaning(&[code(Symbology::Code128, "MRN 00482913")], &ids);
+        assert_eq!(none, PageMeaning::default());
+    }
+
+    #[test]
+    fn an_mrn_that_is_not_carried_with_a_birth_date_adds_only_the_mrn() {
+        let r = rules("[[barcodes]]\npattern = '^(?P<mrn>\\d{8})/(?P<birth_date>\\d{8})$'\nmeaning = \"mrn\"\n");
+        let m = r.meaning(&[code(Symbology::Code128, "00482913/19620314")], &ExtractConfig::default());
+        assert_eq!((m.mrn.len(), m.birth_date.len()), (1, 0), "birth_date not in carries");
+        let mut found = crate::extract::extract("Patient: QUILLFEATHER, MARISOL", &ExtractConfig::default());
+        m.add_to(&mut found);
+        assert_eq!(found.mrn, vec![Found { value: "00482913".into(), corrected: false }]);
+        assert_eq!(found.barcode_mrn, vec!["00482913".to_string()]);
+        assert!(found.birth_date.is_empty());
+        // Printed too: one reading.
+        let mut found = crate::extract::extract("MRN: 00482913", &ExtractConfig::default());
+        m.add_to(&mut found);
+        assert_eq!(found.mrn.len(), 1);
+    }
+
+    #[test]
+    fn a_document_takes_its_type_from_its_form_or_the_cover_sheet_before_it() {
+        let lab = PageMeaning { cover_sheet: vec!["lab_report".into()], ..Default::default() };
+        let form = PageMeaning { doc_type: vec!["consent".into()], ..Default::default() };
+        let plain = PageMeaning::default();
+        let pages = [lab.clone(), plain.clone(), plain.clone(), form.clone(), plain.clone()];
+        let sep = |i: usize| i == 0;
+        assert_eq!(document_type(&pages, sep, &[1, 2]), DocumentType::Certain("lab_report".into()));
+        assert_eq!(document_type(&pages, sep, &[3, 4]), DocumentType::Certain("consent".into()));
+        assert_eq!(document_type(&pages, sep, &[1, 2, 3]), DocumentType::Disagree);
+        assert_eq!(document_type(&pages, sep, &[4]), DocumentType::None);
+        // A cover sheet types only the document right after it.
+        assert_eq!(document_type(&pages, |i| i == 0 || i == 1, &[2]), DocumentType::Certain("lab_report".into()));
+        assert_eq!(document_type(&pages, |_| false, &[1]), DocumentType::None);
     }
 }
