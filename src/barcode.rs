@@ -59,44 +59,282 @@ pub struct Barcode {
     pub bbox: [u32; 4],
 }
 
-/// Pages whose shorter side has at least this many pixels (a letter page
-/// scanned at 240 dpi or more) are read at two thirds of their size: a
-/// 300-dpi page at 200 dpi, where a label's narrowest bars (0.25 mm, three
-/// pixels at 300 dpi) are still two pixels, in about half the time.
-/// Pages from 3000 pixels (350 dpi and more) are halved first.
-const SHRINK_FROM: u32 = 2000;
-
-/// The barcodes of a page. Nothing found, or a reader failure, is an empty
-/// list: a barcode is extra evidence, never a reason for a page to fail.
-pub fn read(gray: &GrayImage) -> Vec<Barcode> {
-    let found = crate::error::contain_panic("reading barcodes", || Ok(read_unguarded(gray)));
+/// The barcodes of a page scanned at `dpi`. Nothing found, or a reader
+/// failure, is an empty list: a barcode is extra evidence, never a reason
+/// for a page to fail.
+///
+/// rxing reading a whole 300-dpi page for four symbologies costs about a
+/// seventh of the page's OCR time, so the page is first looked over for
+/// where a symbol can be ([`likely_regions`]: blocks of dense ink, which
+/// text is not), and only those regions are read, at full resolution. A
+/// page with too many such regions (a photograph, a dark scan) is read
+/// whole, at no more than 200 dpi.
+pub fn read(gray: &GrayImage, dpi: u32) -> Vec<Barcode> {
+    let found = crate::error::contain_panic("reading barcodes", || Ok(read_unguarded(gray, dpi)));
     found.unwrap_or_else(|e| {
         log::debug!("barcodes: {e}");
         Vec::new()
     })
 }
 
-fn read_unguarded(gray: &GrayImage) -> Vec<Barcode> {
+fn read_unguarded(gray: &GrayImage, dpi: u32) -> Vec<Barcode> {
     let (w, h) = gray.dimensions();
     if w.min(h) < 20 {
         return Vec::new();
     }
-    let mut page = std::borrow::Cow::Borrowed(gray);
-    let mut scale = 1.0f32;
-    while page.width().min(page.height()) >= 3 * SHRINK_FROM / 2 {
-        page = std::borrow::Cow::Owned(halve(&page));
-        scale *= 2.0;
+    let dpi = dpi.clamp(50, 1200);
+    let Some(regions) = likely_regions(gray, dpi) else { return read_whole(gray, dpi) };
+    let mut out: Vec<Barcode> = Vec::new();
+    for ([x, y, rw, rh], kind) in regions {
+        let crop = image::imageops::crop_imm(gray, x, y, rw, rh).to_image();
+        // The block is the symbol, in the middle of its box: rxing's quick
+        // look (the middle rows, the symbol about the centre) reads it.
+        // Sideways bars are turned upright first.
+        let found = match kind {
+            Block::Bars => decode_all(crop, &ONE_D, false),
+            Block::SidewaysBars => {
+                let turned = decode_all(image::imageops::rotate90(&crop), &ONE_D, false);
+                // Clockwise: the turned image's (x, y) is the crop's (y, height - 1 - x).
+                turned
+                    .into_iter()
+                    .map(|b| {
+                        let [tx, ty, tw, th] = b.bbox;
+                        Barcode { bbox: [ty, rh.saturating_sub(tx + tw), th, tw], ..b }
+                    })
+                    .collect()
+            }
+            Block::Modules => decode_all(crop, &TWO_D, false),
+        };
+        for mut b in found {
+            if !out.iter().any(|o| o.symbology == b.symbology && o.text == b.text) {
+                (b.bbox[0], b.bbox[1]) = (b.bbox[0] + x, b.bbox[1] + y);
+                out.push(b);
+            }
+        }
     }
-    if page.width().min(page.height()) >= SHRINK_FROM {
+    out
+}
+
+/// The whole page, at no more than 200 dpi (halved, then made two thirds
+/// of its size, as its resolution asks).
+fn read_whole(gray: &GrayImage, dpi: u32) -> Vec<Barcode> {
+    let mut page = std::borrow::Cow::Borrowed(gray);
+    let (mut scale, mut dpi) = (1.0f32, dpi);
+    while dpi >= 400 {
+        page = std::borrow::Cow::Owned(halve(&page));
+        (scale, dpi) = (scale * 2.0, dpi / 2);
+    }
+    if dpi >= 240 {
         page = std::borrow::Cow::Owned(two_thirds(&page));
         scale *= 1.5;
     }
-    let mut found = decode_all(page.into_owned());
+    let mut found = decode_all(page.into_owned(), &ALL, true);
     for b in &mut found {
         b.bbox = b.bbox.map(|v| (v as f32 * scale).round() as u32);
     }
     found
 }
+
+/// What a block of [`likely_regions`] looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    /// Upright bars: a 1D symbol.
+    Bars,
+    /// Bars lying down: a 1D symbol turned a quarter.
+    SidewaysBars,
+    /// Modules: a 2D symbol.
+    Modules,
+}
+
+/// More regions than this, or regions covering more than a quarter of the
+/// page, and the page is read whole.
+const MAX_REGIONS: usize = 24;
+
+/// Where a page's barcodes can be: boxes (`x, y, w, h`, pixels), and what
+/// they look like (bars, bars turned, modules), around
+/// blocks of cells (1 mm square) that look like a symbol's, at least 4 mm
+/// both ways. A symbol inks a third to four fifths of its area, and its
+/// bars or modules turn from ink to paper and back at least once a
+/// millimetre across (a 1D symbol's bars) or down, or both (a 2D
+/// symbol's modules). Printed text inks less than that; bold headings
+/// ink as much but turn less often; rules and boxes are thin. A box takes
+/// in 6 mm and a quarter of its smaller side more each side (the symbol's quiet
+/// zone, and edges of large modules that a cell did not take for a symbol's). `None` when the page
+/// has too many such blocks to be worth it (a photograph, a dark scan).
+fn likely_regions(gray: &GrayImage, dpi: u32) -> Option<Vec<([u32; 4], Block)>> {
+    let (w, h) = gray.dimensions();
+    let cell = (dpi / 25).max(4) as usize;
+    let (gw, gh) = (w as usize / cell, h as usize / cell);
+    if gw < 4 || gh < 4 {
+        return None;
+    }
+    let src = gray.as_raw();
+    let stride = w as usize;
+    // Ink: darker than half the paper (the brightest common level).
+    let mut histogram = [0usize; 256];
+    src.iter().step_by(61).for_each(|&p| histogram[p as usize] += 1);
+    let total: usize = histogram.iter().sum();
+    let mut seen = 0;
+    let paper = (0..256).rev().find(|&v| {
+        seen += histogram[v];
+        seen * 4 >= total
+    })?;
+    let ink = (paper / 2) as u8;
+    // Per cell, over every other row: ink, changes along the row, changes
+    // to the row under it.
+    let mut stats = vec![[0u32; 3]; gw * gh];
+    for y in (0..gh * cell).step_by(2) {
+        // The row two under: every edge between rows is crossed once.
+        let under = (y + 2).min(h as usize - 1);
+        let (row, next) = (&src[y * stride..y * stride + gw * cell], &src[under * stride..under * stride + gw * cell]);
+        let cells = &mut stats[(y / cell) * gw..(y / cell + 1) * gw];
+        let mut before = row[0] < ink;
+        for (c, (r, n)) in cells.iter_mut().zip(row.chunks_exact(cell).zip(next.chunks_exact(cell))) {
+            for (&p, &q) in r.iter().zip(n) {
+                let dark = p < ink;
+                c[0] += dark as u32;
+                c[1] += (dark != before) as u32;
+                c[2] += (dark != (q < ink)) as u32;
+                before = dark;
+            }
+        }
+    }
+    // Each cell judged with the eight around it (3 mm square): the share of
+    // ink of a symbol whose bars or modules are as wide as a cell does not
+    // then depend on where the cells fall on them.
+    let mut around = vec![[0f32; 3]; gw * gh];
+    for y in 0..gh {
+        for x in 0..gw {
+            let mut sum = [0u32; 3];
+            for ny in y.saturating_sub(1)..(y + 2).min(gh) {
+                for nx in x.saturating_sub(1)..(x + 2).min(gw) {
+                    let c = stats[ny * gw + nx];
+                    (sum[0], sum[1], sum[2]) = (sum[0] + c[0], sum[1] + c[1], sum[2] + c[2]);
+                }
+            }
+            let n = ((y + 2).min(gh) - y.saturating_sub(1)) * ((x + 2).min(gw) - x.saturating_sub(1));
+            // Back to one cell's worth.
+            around[y * gw + x] = sum.map(|v| v as f32 / n as f32);
+        }
+    }
+    let rows = cell.div_ceil(2) as u32;
+    let area = rows * cell as u32;
+    // 0: nothing; 1: bars (changes across, few down); 2: bars turned; 3: modules (both ways).
+    let kinds: Vec<u8> = around
+        .iter()
+        .map(|&[dark, across, down]| {
+            // Changes a millimetre (a cell), across and down.
+            let (across, down) = (across / rows as f32, down * cell as f32 / area as f32 / 2.0);
+            let inked = (0.3..=0.8).contains(&(dark / area as f32));
+            if !inked {
+                0
+            } else if across >= 0.5 && down * 3.0 <= across {
+                1
+            } else if down >= 0.5 && across * 3.0 <= down {
+                2
+            } else if across >= 0.25 && down >= 0.25 {
+                3
+            } else {
+                0
+            }
+        })
+        .collect();
+    let like: Vec<bool> = kinds.iter().map(|&k| k > 0).collect();
+    // Joined across a cell: a wide space of a Code 39, a quiet module row.
+    let mut joined = like.clone();
+    for y in 0..gh {
+        for x in 0..gw {
+            if like[y * gw + x] {
+                for (nx, ny) in [(x.wrapping_sub(1), y), (x + 1, y), (x, y.wrapping_sub(1)), (x, y + 1)] {
+                    if nx < gw && ny < gh {
+                        joined[ny * gw + nx] = true;
+                    }
+                }
+            }
+        }
+    }
+    let least = (4 * dpi as usize * 10 / 254).div_ceil(cell) + 2;
+    let pad = (6 * dpi * 10 / 254) as usize;
+    let mut seen = vec![false; gw * gh];
+    let mut boxes: Vec<([u32; 4], Block)> = Vec::new();
+    for start in 0..gw * gh {
+        if !joined[start] || seen[start] {
+            continue;
+        }
+        // One block: its cells, flood-filled; how many look like a symbol's.
+        let (mut x0, mut y0, mut x1, mut y1, mut count) = (usize::MAX, usize::MAX, 0, 0, 0usize);
+        let mut of_kind = [0usize; 4];
+        let mut stack = vec![start];
+        seen[start] = true;
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % gw, i / gw);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            count += like[i] as usize;
+            of_kind[kinds[i] as usize] += 1;
+            for j in [i.wrapping_sub(1), i + 1, i.wrapping_sub(gw), i + gw] {
+                let neighbour = match j {
+                    _ if j == i.wrapping_sub(1) => x > 0,
+                    _ if j == i + 1 => x + 1 < gw,
+                    _ if j == i.wrapping_sub(gw) => y > 0,
+                    _ => y + 1 < gh,
+                };
+                if neighbour && joined[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+        // A symbol fills its box; a block of text cells strays.
+        if bw < least || bh < least || count * 3 < (bw - 2) * (bh - 2) {
+            continue;
+        }
+        // Larger modules leave more of a symbol's edge unseen: a quarter more.
+        let pad = pad + bw.min(bh) * cell / 4;
+        let bx = (x0 * cell).saturating_sub(pad);
+        let by = (y0 * cell).saturating_sub(pad);
+        let rw = ((x1 + 1) * cell + pad).min(w as usize) - bx;
+        let rh = ((y1 + 1) * cell + pad).min(h as usize) - by;
+        let kind = match (1..4).max_by_key(|&k| of_kind[k]) {
+            Some(1) => Block::Bars,
+            Some(2) => Block::SidewaysBars,
+            _ => Block::Modules,
+        };
+        boxes.push(([bx as u32, by as u32, rw as u32, rh as u32], kind));
+        if boxes.len() > 4 * MAX_REGIONS {
+            return None;
+        }
+    }
+    // Boxes that overlap are one (a symbol cut by a wide space).
+    let mut merged: Vec<([u32; 4], Block)> = Vec::new();
+    for (b, kind) in boxes {
+        let (mut b, mut kind) = (b, kind);
+        while let Some(i) = merged.iter().position(|(m, _)| overlap(m, &b)) {
+            let (m, m_kind) = merged.swap_remove(i);
+            let (x0, y0) = (m[0].min(b[0]), m[1].min(b[1]));
+            let (x1, y1) = ((m[0] + m[2]).max(b[0] + b[2]), (m[1] + m[3]).max(b[1] + b[3]));
+            kind = if m[2] * m[3] > b[2] * b[3] { m_kind } else { kind };
+            b = [x0, y0, x1 - x0, y1 - y0];
+        }
+        merged.push((b, kind));
+    }
+    let covered: u64 = merged.iter().map(|(b, _)| b[2] as u64 * b[3] as u64).sum();
+    (merged.len() <= MAX_REGIONS && covered * 4 <= w as u64 * h as u64).then_some(merged)
+}
+
+fn overlap(a: &[u32; 4], b: &[u32; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+/// The symbologies read.
+const ALL: [rxing::BarcodeFormat; 4] = [
+    rxing::BarcodeFormat::CODE_128,
+    rxing::BarcodeFormat::CODE_39,
+    rxing::BarcodeFormat::QR_CODE,
+    rxing::BarcodeFormat::DATA_MATRIX,
+];
+const ONE_D: [rxing::BarcodeFormat; 2] = [rxing::BarcodeFormat::CODE_128, rxing::BarcodeFormat::CODE_39];
+const TWO_D: [rxing::BarcodeFormat; 2] = [rxing::BarcodeFormat::QR_CODE, rxing::BarcodeFormat::DATA_MATRIX];
 
 /// At most this many barcodes are read on a page.
 const MAX_PER_PAGE: usize = 8;
@@ -104,10 +342,10 @@ const MAX_PER_PAGE: usize = 8;
 /// Decodes every barcode of `work`, one after another: each one found is
 /// painted over before looking again (cheaper than rxing's search of the
 /// regions around a find).
-fn decode_all(mut work: GrayImage) -> Vec<Barcode> {
+fn decode_all(mut work: GrayImage, formats: &[rxing::BarcodeFormat], harder: bool) -> Vec<Barcode> {
     let mut out: Vec<Barcode> = Vec::new();
     while out.len() < MAX_PER_PAGE {
-        let Some((symbology, text, points)) = decode_one(&work) else { break };
+        let Some((symbology, text, points)) = decode_one(&work, formats, harder) else { break };
         let Some([x, y, w, h]) = extent(&work, &points, symbology) else { break };
         if out.iter().any(|b| b.symbology == symbology && b.text == text) {
             // Painted over and found again: its box was not where rxing said.
@@ -126,23 +364,18 @@ fn decode_all(mut work: GrayImage) -> Vec<Barcode> {
 /// The first barcode rxing finds in `gray`: symbology, text, and the
 /// points it reports (a 1D code's two ends on the row read; a 2D code's
 /// corners or finder patterns).
-fn decode_one(gray: &GrayImage) -> Option<(Symbology, String, Vec<(f32, f32)>)> {
+fn decode_one(
+    gray: &GrayImage,
+    formats: &[rxing::BarcodeFormat],
+    harder: bool,
+) -> Option<(Symbology, String, Vec<(f32, f32)>)> {
     use rxing::Reader;
     let (w, h) = gray.dimensions();
     let source = rxing::Luma8Source::new_with_slice(gray.as_raw(), w, h).ok()?;
     let mut bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
     let hints = rxing::DecodeHints {
-        PossibleFormats: Some(
-            [
-                rxing::BarcodeFormat::CODE_128,
-                rxing::BarcodeFormat::CODE_39,
-                rxing::BarcodeFormat::QR_CODE,
-                rxing::BarcodeFormat::DATA_MATRIX,
-            ]
-            .into_iter()
-            .collect(),
-        ),
-        TryHarder: Some(true),
+        PossibleFormats: Some(formats.iter().cloned().collect()),
+        TryHarder: Some(harder),
         ..Default::default()
     };
     let r = rxing::MultiUseMultiFormatReader::default().decode_with_hints(&mut bitmap, &hints).ok()?;
@@ -491,7 +724,12 @@ mod tests {
     /// `text` as `format`, `module` pixels a module, black on white.
     pub(crate) fn symbol(format: rxing::BarcodeFormat, text: &str, module: u32) -> GrayImage {
         use rxing::Writer;
-        let m = rxing::MultiFormatWriter.encode(text, &format, 0, 0).expect("encodable");
+        // Square DataMatrix symbols, as labels and cover sheets print them.
+        let hints = rxing::EncodeHints {
+            DataMatrixShape: Some(rxing::datamatrix::encoder::SymbolShapeHint::FORCE_SQUARE),
+            ..Default::default()
+        };
+        let m = rxing::MultiFormatWriter.encode_with_hints(text, &format, 0, 0, &hints).expect("encodable");
         let (w, h) = (m.width(), m.height());
         let tall = if h == 1 { 50 } else { 1 };
         GrayImage::from_fn(w * module, h * tall.max(module), |x, y| {
@@ -563,7 +801,7 @@ mod tests {
         let qr = symbol(F::QR_CODE, "MRN:00482913|DOB:1962-03-14", 5);
         let dm = symbol(F::DATA_MATRIX, "DOCTYPE:LAB", 6);
         let p = letter(&[(&c128, 1500, 120), (&c39, 150, 3000), (&qr, 2100, 2900), (&dm, 150, 100)]);
-        let found = read(&p);
+        let found = read(&p, 300);
         assert_eq!(
             texts(&found),
             vec![
@@ -581,13 +819,38 @@ mod tests {
     }
 
     #[test]
+    fn a_cover_sheets_large_symbols_are_read() {
+        use rxing::BarcodeFormat as F;
+        // Modules of 1.5 mm, bars of 1 mm: sheets meant to be read across a room.
+        let qr = symbol(F::QR_CODE, "DOCTYPE:LAB", 18);
+        let dm = symbol(F::DATA_MATRIX, "DOCTYPE:LAB", 14);
+        let c39 = symbol(F::CODE_39, "SEPARATOR", 12);
+        let big = |img: &GrayImage| image::imageops::resize(img, img.width(), 300, image::imageops::FilterType::Nearest);
+        let p = page(2550, 3300, &[(&qr, 300, 300), (&dm, 1500, 300), (&big(&c39), 300, 2400)]);
+        assert_eq!(
+            texts(&read(&p, 300)),
+            vec![(Symbology::Code39, "SEPARATOR"), (Symbology::DataMatrix, "DOCTYPE:LAB"), (Symbology::Qr, "DOCTYPE:LAB")]
+        );
+    }
+
+    #[test]
+    fn a_page_of_dense_ink_is_read_whole() {
+        // A photograph's grain: too much looks like a symbol to look closer.
+        let photo = noisy(GrayImage::from_pixel(1800, 1800, image::Luma([255])), 2);
+        let qr = symbol(rxing::BarcodeFormat::QR_CODE, "MRN:00482913", 5);
+        let p = page(2550, 3300, &[(&photo, 300, 300), (&qr, 300, 2600)]);
+        assert!(likely_regions(&p, 300).is_none());
+        assert_eq!(texts(&read(&p, 300)), vec![(Symbology::Qr, "MRN:00482913")]);
+    }
+
+    #[test]
     fn sideways_and_noisy_labels_are_read() {
         use rxing::BarcodeFormat as F;
         let c128 = rotate90(&symbol(F::CODE_128, "MRN00482913", 3));
         let dm = rotate90(&symbol(F::DATA_MATRIX, "DOCTYPE:LAB", 6));
-        let p = noisy(letter(&[(&c128, 2300, 600), (&dm, 1200, 3000)]), 400);
+        let p = noisy(letter(&[(&c128, 2440, 600), (&dm, 1200, 2900)]), 400);
         assert_eq!(
-            texts(&read(&p)),
+            texts(&read(&p, 300)),
             vec![(Symbology::Code128, "MRN00482913"), (Symbology::DataMatrix, "DOCTYPE:LAB")]
         );
         // The whole page turned: a page scanned sideways.
@@ -595,21 +858,21 @@ mod tests {
         let c39 = symbol(F::CODE_39, "SEPARATOR", 3);
         let p = rotate90(&noisy(letter(&[(&qr, 200, 200), (&c39, 1000, 3000)]), 400));
         assert_eq!(
-            texts(&read(&p)),
+            texts(&read(&p, 300)),
             vec![(Symbology::Code39, "SEPARATOR"), (Symbology::Qr, "MRN:00482913|DOB:1962-03-14")]
         );
     }
 
     #[test]
     fn pages_without_barcodes_and_odd_images_give_nothing() {
-        assert!(read(&letter(&[])).is_empty());
-        assert!(read(&GrayImage::new(0, 0)).is_empty());
-        assert!(read(&GrayImage::new(3, 5000)).is_empty());
-        assert!(read(&GrayImage::from_pixel(600, 800, image::Luma([0]))).is_empty());
-        assert!(read(&noisy(GrayImage::from_pixel(1000, 1000, image::Luma([255])), 2)).is_empty());
-        // A small image (a 100-dpi page) is read at its own size.
+        assert!(read(&letter(&[]), 300).is_empty());
+        assert!(read(&GrayImage::new(0, 0), 300).is_empty());
+        assert!(read(&GrayImage::new(3, 5000), 300).is_empty());
+        assert!(read(&GrayImage::from_pixel(600, 800, image::Luma([0])), 72).is_empty());
+        assert!(read(&noisy(GrayImage::from_pixel(1000, 1000, image::Luma([255])), 2), 120).is_empty());
+        // A 100-dpi page.
         let c128 = symbol(rxing::BarcodeFormat::CODE_128, "MRN00482913", 2);
-        assert_eq!(texts(&read(&page(850, 1100, &[(&c128, 100, 100)]))), vec![(Symbology::Code128, "MRN00482913")]);
+        assert_eq!(texts(&read(&page(850, 1100, &[(&c128, 100, 100)]), 100)), vec![(Symbology::Code128, "MRN00482913")]);
     }
 
     fn rules(toml: &str) -> Rules {
@@ -708,5 +971,51 @@ meaning = "separator"
         // A cover sheet types only the document right after it.
         assert_eq!(document_type(&pages, |i| i == 0 || i == 1, &[2]), DocumentType::Certain("lab_report".into()));
         assert_eq!(document_type(&pages, |_| false, &[1]), DocumentType::None);
+    }
+}
+
+#[cfg(test)]
+mod profile {
+    use super::*;
+
+    /// This thread's CPU time (the machine is shared: wall time is not the cost).
+    fn cpu() -> std::time::Duration {
+        let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: a valid pointer to a timespec.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+        std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    }
+
+    fn timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
+        let t = cpu();
+        let r = f();
+        (r, cpu() - t)
+    }
+
+    /// What reading costs on the samples' pages, in CPU time (`cargo test
+    /// --release --lib barcode::profile -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn cost_on_the_samples() {
+        let mut paths: Vec<String> = Vec::new();
+        for dir in ["samples/png", "samples/jpeg"] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                paths.push(e.unwrap().path().display().to_string());
+            }
+        }
+        paths.sort();
+        for path in paths {
+            let img = image::open(&path).unwrap().to_luma8();
+            let dpi = crate::prepare::effective_dpi(None, img.width(), img.height()).0;
+            let (regions, t_regions) = timed(|| likely_regions(&img, dpi));
+            let (found, t_read) = timed(|| read(&img, dpi));
+            let (_, t_whole) = timed(|| read_whole(&img, dpi));
+            eprintln!(
+                "{path} {:?} at {dpi}: read {t_read:?} ({} found; {} regions in {t_regions:?}); whole page {t_whole:?}",
+                img.dimensions(),
+                found.len(),
+                regions.map_or(-1, |r| r.len() as i64),
+            );
+        }
     }
 }

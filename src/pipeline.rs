@@ -913,7 +913,7 @@ fn process_page(ctx: &Ctx, file: &FileRecord, opened: &decode::Opened, n: u32) -
             let blank = crate::prepare::is_blank(&img.gray);
             rec.timings.prepare_ms = ms(t1.elapsed());
             let t = Instant::now();
-            rec.barcodes = crate::barcode::read(&img.gray);
+            rec.barcodes = crate::barcode::read(&img.gray, dpi);
             rec.timings.barcode_ms = ms(t.elapsed());
             if blank && rec.barcodes.is_empty() {
                 rec.status = PageStatus::Blank;
