@@ -833,6 +833,37 @@ mod tests {
         );
     }
 
+    /// The pages of a fixture file of `tests/data/barcodes/` (zint's symbols:
+    /// another encoder than the one these tests draw with), as decoded.
+    fn fixture(name: &str) -> Vec<GrayImage> {
+        let bytes = std::fs::read(format!("tests/data/barcodes/{name}")).unwrap();
+        let format = crate::model::Format::sniff(&bytes).unwrap();
+        let limits = crate::decode::Limits::default();
+        let opened = crate::decode::open(format, &bytes, &limits).unwrap();
+        (1..=opened.page_count())
+            .map(|n| match opened.page(n, &limits).unwrap() {
+                crate::decode::RawPage::Image(img) => img.gray,
+                crate::decode::RawPage::Text(_) => panic!("an image page"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn zints_symbols_on_the_fixture_pages_are_read() {
+        for (name, want) in [
+            ("label_and_name.png", vec![vec![(Symbology::Code128, "MRN 00482913")]]),
+            ("qr_mrn_and_birth_date.png", vec![vec![(Symbology::Qr, "PT|27750318|1937-01-30")]]),
+            (
+                "cover_sheet_and_separator.tif",
+                vec![vec![(Symbology::DataMatrix, "DOCTYPE:LAB")], vec![], vec![(Symbology::Code39, "SEPARATOR")], vec![]],
+            ),
+        ] {
+            let got: Vec<Vec<Barcode>> = fixture(name).iter().map(|g| read(g, 300)).collect();
+            let got: Vec<Vec<(Symbology, &str)>> = got.iter().map(|p| texts(p)).collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
     #[test]
     fn a_page_of_dense_ink_is_read_whole() {
         // A photograph's grain: too much looks like a symbol to look closer.
