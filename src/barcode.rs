@@ -541,8 +541,8 @@ impl Rules {
         let mut out = Vec::new();
         for (n, rule) in rules.iter().enumerate() {
             let at = format!("barcodes[{}]", n + 1);
-            let re = Regex::new(&rule.pattern)
-                .map_err(|_| format!("{at}: pattern is not a valid regular expression"))?;
+            let re =
+                Regex::new(&rule.pattern).map_err(|_| format!("{at}: pattern is not a valid regular expression"))?;
             let groups: Vec<&str> = re.capture_names().flatten().collect();
             match (rule.meaning, &rule.doc_type) {
                 (Meaning::DocType | Meaning::CoverSheet, None) => {
@@ -660,6 +660,14 @@ pub struct PageMeaning {
 }
 
 impl PageMeaning {
+    /// The document type the page's barcodes name, when they name one.
+    pub fn page_type(&self) -> Option<&str> {
+        match self.doc_type.as_slice() {
+            [t] => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
     /// Whether the page is a separator sheet: a separator's barcode or a
     /// cover sheet's.
     pub fn is_separator(&self) -> bool {
@@ -694,6 +702,26 @@ pub enum DocumentType {
     Certain(String),
     /// Barcodes name two or more types.
     Disagree,
+}
+
+impl DocumentType {
+    /// The document's classification when the barcodes name one type: that
+    /// type, with certainty.
+    pub fn classification(&self) -> Option<crate::classify::Classification> {
+        match self {
+            DocumentType::Certain(code) => Some(crate::classify::Classification {
+                code: code.clone(),
+                confidence: 1.0,
+                ranked: vec![(code.clone(), 1.0)],
+            }),
+            _ => None,
+        }
+    }
+
+    /// The doubt about the type when the barcodes name two.
+    pub fn doubt(&self) -> Option<String> {
+        (*self == DocumentType::Disagree).then(|| REASON_TYPES_DISAGREE.to_string())
+    }
 }
 
 /// Review reason (a type doubt): the barcodes of a document name two types.
@@ -825,11 +853,16 @@ mod tests {
         let qr = symbol(F::QR_CODE, "DOCTYPE:LAB", 18);
         let dm = symbol(F::DATA_MATRIX, "DOCTYPE:LAB", 14);
         let c39 = symbol(F::CODE_39, "SEPARATOR", 12);
-        let big = |img: &GrayImage| image::imageops::resize(img, img.width(), 300, image::imageops::FilterType::Nearest);
+        let big =
+            |img: &GrayImage| image::imageops::resize(img, img.width(), 300, image::imageops::FilterType::Nearest);
         let p = page(2550, 3300, &[(&qr, 300, 300), (&dm, 1500, 300), (&big(&c39), 300, 2400)]);
         assert_eq!(
             texts(&read(&p, 300)),
-            vec![(Symbology::Code39, "SEPARATOR"), (Symbology::DataMatrix, "DOCTYPE:LAB"), (Symbology::Qr, "DOCTYPE:LAB")]
+            vec![
+                (Symbology::Code39, "SEPARATOR"),
+                (Symbology::DataMatrix, "DOCTYPE:LAB"),
+                (Symbology::Qr, "DOCTYPE:LAB")
+            ]
         );
     }
 
@@ -855,7 +888,12 @@ mod tests {
             ("qr_mrn_and_birth_date.png", vec![vec![(Symbology::Qr, "PT|27750318|1937-01-30")]]),
             (
                 "cover_sheet_and_separator.tif",
-                vec![vec![(Symbology::DataMatrix, "DOCTYPE:LAB")], vec![], vec![(Symbology::Code39, "SEPARATOR")], vec![]],
+                vec![
+                    vec![(Symbology::DataMatrix, "DOCTYPE:LAB")],
+                    vec![],
+                    vec![(Symbology::Code39, "SEPARATOR")],
+                    vec![],
+                ],
             ),
         ] {
             let got: Vec<Vec<Barcode>> = fixture(name).iter().map(|g| read(g, 300)).collect();
@@ -903,7 +941,10 @@ mod tests {
         assert!(read(&noisy(GrayImage::from_pixel(1000, 1000, image::Luma([255])), 2), 120).is_empty());
         // A 100-dpi page.
         let c128 = symbol(rxing::BarcodeFormat::CODE_128, "MRN00482913", 2);
-        assert_eq!(texts(&read(&page(850, 1100, &[(&c128, 100, 100)]), 100)), vec![(Symbology::Code128, "MRN00482913")]);
+        assert_eq!(
+            texts(&read(&page(850, 1100, &[(&c128, 100, 100)]), 100)),
+            vec![(Symbology::Code128, "MRN00482913")]
+        );
     }
 
     fn rules(toml: &str) -> Rules {

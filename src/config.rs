@@ -238,11 +238,26 @@ display = "Wound care"
         assert!(!cfg.barcode_rules().unwrap().is_empty());
         assert!(load("").unwrap().barcode_rules().unwrap().is_empty(), "no rules: barcodes mean nothing");
         for (text, says) in [
-            ("[[barcodes]]\npattern = '^MRN(?P<mrn>\\d+'\nmeaning = \"mrn\"\n", "barcodes[1]: pattern is not a valid regular expression"),
-            ("[[barcodes]]\npattern = 'X'\nmeaning = \"doc_type\"\n", "barcodes[1]: meaning \"doc_type\" needs a doc_type"),
-            ("[[barcodes]]\npattern = 'X'\nmeaning = \"cover_sheet\"\ndoc_type = \"nope\"\n", "unknown document type 'nope'"),
-            ("[[barcodes]]\npattern = 'X'\nmeaning = \"separator\"\ncarries = [\"mrn\"]\n", "carries goes with meaning \"mrn\""),
-            ("[[barcodes]]\npattern = '(?P<mrn>X)'\nmeaning = \"mrn\"\ncarries = [\"mrn\", \"birth_date\"]\n", "no (?P<birth_date>...) group"),
+            (
+                "[[barcodes]]\npattern = '^MRN(?P<mrn>\\d+'\nmeaning = \"mrn\"\n",
+                "barcodes[1]: pattern is not a valid regular expression",
+            ),
+            (
+                "[[barcodes]]\npattern = 'X'\nmeaning = \"doc_type\"\n",
+                "barcodes[1]: meaning \"doc_type\" needs a doc_type",
+            ),
+            (
+                "[[barcodes]]\npattern = 'X'\nmeaning = \"cover_sheet\"\ndoc_type = \"nope\"\n",
+                "unknown document type 'nope'",
+            ),
+            (
+                "[[barcodes]]\npattern = 'X'\nmeaning = \"separator\"\ncarries = [\"mrn\"]\n",
+                "carries goes with meaning \"mrn\"",
+            ),
+            (
+                "[[barcodes]]\npattern = '(?P<mrn>X)'\nmeaning = \"mrn\"\ncarries = [\"mrn\", \"birth_date\"]\n",
+                "no (?P<birth_date>...) group",
+            ),
             ("[[barcodes]]\npattern = 'X'\nmeaning = \"mrn\"\ncarries = [\"name\"]\n", "carries names 'name'"),
             ("[[barcodes]]\npattern = 'X'\nmeaning = \"patient\"\n", "unknown variant"),
         ] {

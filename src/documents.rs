@@ -211,7 +211,13 @@ mod tests {
                 mrn: Some("11111111"),
                 barcode_type: None,
             },
-            PageView { text: "more narrative\nPage 2 of 2", class: Some(&dc), separator: false, mrn: None, barcode_type: None },
+            PageView {
+                text: "more narrative\nPage 2 of 2",
+                class: Some(&dc),
+                separator: false,
+                mrn: None,
+                barcode_type: None,
+            },
             PageView { text: "", class: None, separator: false, mrn: None, barcode_type: None },
             PageView {
                 text: "LABORATORY REPORT\nMRN: 22222222",
@@ -251,7 +257,13 @@ mod tests {
     fn a_confident_change_of_type_on_a_page_with_a_header_splits() {
         fn two<'a>(first: &'a Classification, text: &'a str, class: &'a Classification) -> [PageView<'a>; 2] {
             [
-                PageView { text: "OPERATIVE REPORT", class: Some(first), separator: false, mrn: None, barcode_type: None },
+                PageView {
+                    text: "OPERATIVE REPORT",
+                    class: Some(first),
+                    separator: false,
+                    mrn: None,
+                    barcode_type: None,
+                },
                 PageView { text, class: Some(class), separator: false, mrn: None, barcode_type: None },
             ]
         }
@@ -269,7 +281,8 @@ mod tests {
     #[test]
     fn a_barcode_naming_another_type_starts_a_document() {
         let note = class("progress_note", 0.5);
-        let view = |text, barcode_type| PageView { text, class: Some(&note), separator: false, mrn: None, barcode_type };
+        let view =
+            |text, barcode_type| PageView { text, class: Some(&note), separator: false, mrn: None, barcode_type };
         let pages = [
             view("form page one", Some("consent")),
             view("form page two", Some("consent")),

@@ -761,7 +761,11 @@ mod tests {
     /// carries both).
     fn decide_barcode(text: &str, mrn: &str, dob: Option<Date>) -> Decision {
         let mut page = extract(text, &cfg());
-        let m = crate::barcode::PageMeaning { mrn: vec![mrn.into()], birth_date: dob.into_iter().collect(), ..Default::default() };
+        let m = crate::barcode::PageMeaning {
+            mrn: vec![mrn.into()],
+            birth_date: dob.into_iter().collect(),
+            ..Default::default()
+        };
         m.add_to(&mut page);
         let ev = Evidence { pages: vec![page], texts: vec![text.into()], min_ocr_confidence: Some(0.93) };
         decide(&ev, &index(), &FilingConfig::default())

@@ -532,15 +532,12 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         .zip(&classes)
         .zip(&found)
         .zip(&coded)
-        .map(|(((p, class), f), c)| crate::documents::PageView {
+        .map(|(((p, c), f), b)| crate::documents::PageView {
             text: &p.text,
-            class: class.as_ref(),
+            class: c.as_ref(),
             separator: p.status == PageStatus::Separator,
             mrn: f.mrn.iter().find(|m| !m.corrected).map(|m| m.value.as_str()),
-            barcode_type: match c.doc_type.as_slice() {
-                [t] => Some(t.as_str()),
-                _ => None,
-            },
+            barcode_type: b.page_type(),
         })
         .collect();
     let starts = crate::documents::boundaries(&views, ctx.cfg.documents.type_change_confidence);
@@ -561,16 +558,8 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         let texts: Vec<&str> = span.iter().map(|&i| pages[i].text.as_str()).filter(|t| !t.trim().is_empty()).collect();
         let class = (!texts.is_empty()).then(|| ctx.cfg.model.classify_pages(&texts));
         // A form's or a cover sheet's barcode types the document with certainty.
-        let separator = |i: usize| pages[i].status == PageStatus::Separator;
-        let by_barcode = crate::barcode::document_type(&coded, separator, span);
-        let class = match &by_barcode {
-            crate::barcode::DocumentType::Certain(code) => Some(crate::classify::Classification {
-                code: code.clone(),
-                confidence: 1.0,
-                ranked: vec![(code.clone(), 1.0)],
-            }),
-            _ => class,
-        };
+        let by_barcode = crate::barcode::document_type(&coded, |i| pages[i].status == PageStatus::Separator, span);
+        let class = by_barcode.classification().or(class);
         // Identifiers of every page; the filing decision for the document.
         let extracted: Vec<crate::extract::Extracted> = span.iter().map(|&i| found[i].clone()).collect();
         let evidence = crate::filing::Evidence {
@@ -582,9 +571,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         // The patient and the type are two decisions: a certain patient
         // with an uncertain type is filed, its type left to the type check.
         let mut type_doubts = class.as_ref().map(|c| type_reasons(c, ctx.cfg.review_threshold)).unwrap_or_default();
-        if by_barcode == crate::barcode::DocumentType::Disagree {
-            type_doubts.push(crate::barcode::REASON_TYPES_DISAGREE.into());
-        }
+        type_doubts.extend(by_barcode.doubt());
         let patient_certain = decision.patient.is_some() && decision.reasons.is_empty();
         let unverified = ctx.cfg.type_check && patient_certain && !type_doubts.is_empty();
         let mut reasons = decision.reasons.clone();
@@ -605,7 +592,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             if let Some(c) = class.as_ref().filter(|_| p.doc_type_by.is_none()) {
                 p.doc_type = Some(c.code.clone());
                 p.doc_type_confidence = Some(c.confidence);
-                p.type_from_barcode = matches!(by_barcode, crate::barcode::DocumentType::Certain(_));
+                p.type_from_barcode = by_barcode.classification().is_some();
             }
             p.candidates = decision.candidates.clone();
             match (&decision.patient, reasons.is_empty()) {

@@ -143,3 +143,23 @@ fn a_bad_barcode_pattern_is_refused_at_load() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("barcodes[1]: pattern is not a valid regular expression"), "{}", r.stderr);
 }
+
+#[test]
+fn barcode_texts_are_never_logged() {
+    let (dir, store, r) = store_with_patient_index();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let scans = dir.path().join("scans");
+    std::fs::create_dir(&scans).unwrap();
+    for f in ["label_and_name.png", "qr_mrn_and_birth_date.png"] {
+        std::fs::copy(fixtures().join(f), scans.join(f)).unwrap();
+    }
+    let mut c = cmd(&store);
+    c.arg("--config").arg(fixtures().join("site.toml")).arg("-vvv").arg("ingest").arg(&scans).args(["--jobs", "2"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(said.contains("page"), "the log at -vvv has page lines");
+    for secret in ["00482913", "27750318", "1937-01-30", "01/30/1937", "QUILLFEATHER", "FAIRWEATHER"] {
+        assert!(!said.to_uppercase().contains(secret), "{secret} in the log");
+    }
+}
