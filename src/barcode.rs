@@ -3,7 +3,7 @@
 //! Reading is pure (pixels in, barcodes out, no I/O): [`read`] finds the
 //! Code 128, Code 39, QR and DataMatrix symbols of a page with rxing, a pure
 //! Rust port of ZXing, and never panics (rxing runs inside
-//! [`crate::error::contain_panic`]). What a barcode means is the site's:
+//! `crate::error::contain_panic`). What a barcode means is the site's:
 //! `[[barcodes]]` rules ([`BarcodeRule`]) map its text to an MRN (with a
 //! date of birth when the site's labels carry both), a document type, a
 //! cover sheet or a separator sheet ([`Rules::meaning`]). Without rules,
@@ -65,7 +65,7 @@ pub struct Barcode {
 ///
 /// rxing reading a whole 300-dpi page for four symbologies costs about a
 /// seventh of the page's OCR time, so the page is first looked over for
-/// where a symbol can be ([`likely_regions`]: blocks of dense ink, which
+/// where a symbol can be (`likely_regions`: blocks of dense ink, which
 /// text is not), and only those regions are read, at full resolution. A
 /// page with too many such regions (a photograph, a dark scan) is read
 /// whole, at no more than 200 dpi.
@@ -361,14 +361,13 @@ fn decode_all(mut work: GrayImage, formats: &[rxing::BarcodeFormat], harder: boo
     out
 }
 
+/// A symbol rxing read: its symbology, text, and the points it reports.
+type Decoded = (Symbology, String, Vec<(f32, f32)>);
+
 /// The first barcode rxing finds in `gray`: symbology, text, and the
 /// points it reports (a 1D code's two ends on the row read; a 2D code's
 /// corners or finder patterns).
-fn decode_one(
-    gray: &GrayImage,
-    formats: &[rxing::BarcodeFormat],
-    harder: bool,
-) -> Option<(Symbology, String, Vec<(f32, f32)>)> {
+fn decode_one(gray: &GrayImage, formats: &[rxing::BarcodeFormat], harder: bool) -> Option<Decoded> {
     use rxing::Reader;
     let (w, h) = gray.dimensions();
     let source = rxing::Luma8Source::new_with_slice(gray.as_raw(), w, h).ok()?;
@@ -807,7 +806,7 @@ mod tests {
         let mut seed: u32 = 12345;
         for p in img.pixels_mut() {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            if (seed >> 8) % every == 0 {
+            if (seed >> 8).is_multiple_of(every) {
                 p.0[0] = 255 - p.0[0];
             }
         }

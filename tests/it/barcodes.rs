@@ -13,11 +13,13 @@ fn fixtures() -> PathBuf {
     repo().join("tests/data/barcodes")
 }
 
+/// A store (in its folder) and its exported pages by (source, page).
+type Ingested = (tempfile::TempDir, PathBuf, std::collections::BTreeMap<(String, u64), Value>);
+
 /// The fixtures ingested once, with the samples' patient index and the
 /// fixtures' site configuration; their pages by (source, page).
-fn ingested() -> &'static (tempfile::TempDir, PathBuf, std::collections::BTreeMap<(String, u64), Value>) {
-    static ONCE: std::sync::OnceLock<(tempfile::TempDir, PathBuf, std::collections::BTreeMap<(String, u64), Value>)> =
-        std::sync::OnceLock::new();
+fn ingested() -> &'static Ingested {
+    static ONCE: std::sync::OnceLock<Ingested> = std::sync::OnceLock::new();
     ONCE.get_or_init(|| {
         let (dir, store, r) = store_with_patient_index();
         assert_eq!(r.code, 0, "{}", r.stderr);
