@@ -84,6 +84,11 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// code = "wound_care"
 /// display = "Wound care record"
 ///
+/// [[barcodes]]                             # what the site's barcodes mean (regex on the text)
+/// pattern = '^MRN[:\s]*(?P<mrn>\d{6,10})$'
+/// meaning = "mrn"                          # or "doc_type", "cover_sheet" (with doc_type = "..."), "separator"
+/// carries = ["mrn", "birth_date"]          # the label carries both (groups mrn and birth_date)
+///
 /// [export]                                 # FHIR: the site's identifier systems
 /// document_system = "urn:oid:1.2.3.4.5.1"
 /// patient_system = "urn:oid:1.2.3.4.5.2"   # the MRNs' assigning authority
@@ -99,6 +104,9 @@ pub struct SiteConfig {
     pub ocr: crate::ocr::OcrSettings,
     pub doc_types: Vec<crate::taxonomy::DocType>,
     pub export: crate::export::fhir::Systems,
+    /// What the site's barcodes mean (none: barcodes are read and kept,
+    /// and mean nothing).
+    pub barcodes: Vec<crate::barcode::BarcodeRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -166,7 +174,14 @@ impl SiteConfig {
         if cfg.identifiers.mrn_labels.iter().any(|l| regex::Regex::new(&format!("(?i){l}")).is_err()) {
             return Err(crate::Error::Config("identifiers.mrn_labels must be valid regular expressions".into()));
         }
+        cfg.barcode_rules()?;
         Ok(cfg)
+    }
+
+    /// The `[[barcodes]]` rules, checked and compiled.
+    pub fn barcode_rules(&self) -> crate::Result<crate::barcode::Rules> {
+        crate::barcode::Rules::new(&self.barcodes, &self.taxonomy()?)
+            .map_err(|e| crate::Error::Config(format!("site configuration: {e}")))
     }
 
     pub fn taxonomy(&self) -> crate::Result<crate::taxonomy::Taxonomy> {
@@ -188,5 +203,71 @@ mod site_tests {
         assert!(cfg.taxonomy().unwrap().contains("wound_care"));
         assert_eq!(cfg.documents, DocumentsConfig::default());
         assert!(toml::from_str::<SiteConfig>("[classifier]\nthreshold = 1\n").is_err(), "unknown keys are refused");
+    }
+
+    /// Writes `text` as a site configuration and loads it.
+    fn load(text: &str) -> crate::Result<SiteConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.toml");
+        std::fs::write(&path, text).unwrap();
+        SiteConfig::load(Some(path))
+    }
+
+    #[test]
+    fn barcode_rules_are_checked_at_load() {
+        let good = r#"
+[[barcodes]]
+pattern = '^MRN[:\s]*(?P<mrn>\d{6,10})$'
+meaning = "mrn"
+[[barcodes]]
+pattern = '^P(?P<mrn>\d{8})D(?P<birth_date>\d{8})$'
+meaning = "mrn"
+carries = ["mrn", "birth_date"]
+[[barcodes]]
+pattern = '^FORM-LAB$'
+meaning = "doc_type"
+doc_type = "lab_report"
+[[barcodes]]
+pattern = '^COVER-(WOUND)$'
+meaning = "cover_sheet"
+doc_type = "wound_care"
+[[barcodes]]
+pattern = '^SEPARATOR$'
+meaning = "separator"
+[[doc_types]]
+code = "wound_care"
+display = "Wound care"
+"#;
+        let cfg = load(good).expect("a good configuration");
+        assert_eq!(cfg.barcodes.len(), 5);
+        assert!(!cfg.barcode_rules().unwrap().is_empty());
+        assert!(load("").unwrap().barcode_rules().unwrap().is_empty(), "no rules: barcodes mean nothing");
+        for (text, says) in [
+            (
+                "[[barcodes]]\npattern = '^MRN(?P<mrn>\\d+'\nmeaning = \"mrn\"\n",
+                "barcodes[1]: pattern is not a valid regular expression",
+            ),
+            (
+                "[[barcodes]]\npattern = 'X'\nmeaning = \"doc_type\"\n",
+                "barcodes[1]: meaning \"doc_type\" needs a doc_type",
+            ),
+            (
+                "[[barcodes]]\npattern = 'X'\nmeaning = \"cover_sheet\"\ndoc_type = \"nope\"\n",
+                "unknown document type 'nope'",
+            ),
+            (
+                "[[barcodes]]\npattern = 'X'\nmeaning = \"separator\"\ncarries = [\"mrn\"]\n",
+                "carries goes with meaning \"mrn\"",
+            ),
+            (
+                "[[barcodes]]\npattern = '(?P<mrn>X)'\nmeaning = \"mrn\"\ncarries = [\"mrn\", \"birth_date\"]\n",
+                "no (?P<birth_date>...) group",
+            ),
+            ("[[barcodes]]\npattern = 'X'\nmeaning = \"mrn\"\ncarries = [\"name\"]\n", "carries names 'name'"),
+            ("[[barcodes]]\npattern = 'X'\nmeaning = \"patient\"\n", "unknown variant"),
+        ] {
+            let e = load(text).expect_err(text).to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 }

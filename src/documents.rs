@@ -3,17 +3,19 @@
 //!
 //! A new document starts at a page when, in this order of precedence:
 //! 1. the page before it was a separator sheet;
-//! 2. it says "Page k of N" with k > 1: never (a continuation page);
-//! 3. it says "Page 1 of N", or the page before it said "Page N of N" (the
+//! 2. its barcode names a document type (a site's `[[barcodes]]` rule)
+//!    other than the one a barcode gave the current document;
+//! 3. it says "Page k of N" with k > 1: never (a continuation page);
+//! 4. it says "Page 1 of N", or the page before it said "Page N of N" (the
 //!    last page of its document), or the page before it ended with a
 //!    signature (an electronic signature, "Dictated by", a transcription
 //!    stamp `D: ... T: ...`, a letter's "Sincerely") and this page has a
 //!    patient block (an MRN or a date-of-birth label);
-//! 4. it carries a medical record number (read by [`crate::extract`]) other
+//! 5. it carries a medical record number (read by [`crate::extract`]) other
 //!    than the current document's;
-//! 5. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
+//! 6. its first lines hold a document title (e.g. "DISCHARGE SUMMARY") and
 //!    it has a patient block (an MRN or a date of birth), as first pages do;
-//! 6. its type differs from the previous page's, both classified with at
+//! 7. its type differs from the previous page's, both classified with at
 //!    least the configured confidence, and it has a first page's marks of
 //!    its own: a title in its first lines, or a patient block (an MRN or a
 //!    date-of-birth label). A change of type alone does not split: later
@@ -33,6 +35,8 @@ pub struct PageView<'a> {
     pub separator: bool,
     /// The medical record number read cleanly on the page, if one was.
     pub mrn: Option<&'a str>,
+    /// The document type the page's barcode names, if it names one.
+    pub barcode_type: Option<&'a str>,
 }
 
 /// The page indices (0-based) at which documents start. Separator pages
@@ -40,6 +44,7 @@ pub struct PageView<'a> {
 pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> {
     let mut starts = vec![false; pages.len()];
     let mut current_mrn: Option<String> = None;
+    let mut current_barcode_type: Option<&str> = None;
     let mut after_separator = true;
     let mut prev_class: Option<&Classification> = None;
     // The last page with text said "Page N of N".
@@ -53,7 +58,8 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
         }
         let has_text = p.class.is_some();
         let mrn = p.mrn.map(str::to_string);
-        let start = if after_separator {
+        let other_type = matches!((p.barcode_type, current_barcode_type), (Some(a), Some(b)) if a != b);
+        let start = if after_separator || other_type {
             true
         } else if !has_text {
             false
@@ -82,6 +88,10 @@ pub fn boundaries(pages: &[PageView], type_change_confidence: f32) -> Vec<bool> 
         if start {
             starts[i] = true;
             current_mrn = None;
+            current_barcode_type = None;
+        }
+        if p.barcode_type.is_some() && current_barcode_type.is_none() {
+            current_barcode_type = p.barcode_type;
         }
         if mrn.is_some() && current_mrn.is_none() {
             current_mrn = mrn;
@@ -355,8 +365,8 @@ mod tests {
         let next_without = "was seen again the next day and did well.";
         let views = |a: &'static str, b: &'static str| {
             vec![
-                PageView { text: a, class: Some(&c), separator: false, mrn: Some("123") },
-                PageView { text: b, class: Some(&c), separator: false, mrn: None },
+                PageView { text: a, class: Some(&c), separator: false, mrn: Some("123"), barcode_type: None },
+                PageView { text: b, class: Some(&c), separator: false, mrn: None, barcode_type: None },
             ]
         };
         // Same patient, same type: the signature and the new patient block split.
@@ -436,18 +446,26 @@ mod tests {
                 class: Some(&dc),
                 separator: false,
                 mrn: Some("11111111"),
+                barcode_type: None,
             },
-            PageView { text: "more narrative\nPage 2 of 2", class: Some(&dc), separator: false, mrn: None },
-            PageView { text: "", class: None, separator: false, mrn: None },
+            PageView {
+                text: "more narrative\nPage 2 of 2",
+                class: Some(&dc),
+                separator: false,
+                mrn: None,
+                barcode_type: None,
+            },
+            PageView { text: "", class: None, separator: false, mrn: None, barcode_type: None },
             PageView {
                 text: "LABORATORY REPORT\nMRN: 22222222",
                 class: Some(&lab),
                 separator: false,
                 mrn: Some("22222222"),
+                barcode_type: None,
             },
-            PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None },
-            PageView { text: "SEPARATOR", class: None, separator: true, mrn: None },
-            PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None },
+            PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None, barcode_type: None },
+            PageView { text: "SEPARATOR", class: None, separator: true, mrn: None, barcode_type: None },
+            PageView { text: "results continue", class: Some(&lab), separator: false, mrn: None, barcode_type: None },
         ];
         assert_eq!(boundaries(&pages, 0.8), vec![true, false, false, true, false, false, true]);
     }
@@ -457,15 +475,15 @@ mod tests {
         // A card whose MRN and title OCR dropped, after a document's last
         // page: a document of its own, not the end of the one before.
         let rad = class("radiology_report", 0.6);
-        let page = |text| PageView { text, class: Some(&rad), separator: false, mrn: None };
+        let page = |text| PageView { text, class: Some(&rad), separator: false, mrn: None, barcode_type: None };
         let pages = [
             PageView { mrn: Some("27750318"), ..page("RADIOLOGY REPORT\nPage 1 of 2") },
             page("findings\nPage 2 of 2"),
             page("GRIMSDITCH, PHILIPPA K\n08/14/56 F"),
             page("more findings"),
-            PageView { text: "", class: None, separator: false, mrn: None },
+            PageView { text: "", class: None, separator: false, mrn: None, barcode_type: None },
             page("notes\nPage 1 of 1"),
-            PageView { text: "", class: None, separator: false, mrn: None },
+            PageView { text: "", class: None, separator: false, mrn: None, barcode_type: None },
             page("an addendum"),
             page("a continuation\nPage 2 of 3"),
         ];
@@ -476,8 +494,14 @@ mod tests {
     fn a_confident_change_of_type_on_a_page_with_a_header_splits() {
         fn two<'a>(first: &'a Classification, text: &'a str, class: &'a Classification) -> [PageView<'a>; 2] {
             [
-                PageView { text: "OPERATIVE REPORT", class: Some(first), separator: false, mrn: None },
-                PageView { text, class: Some(class), separator: false, mrn: None },
+                PageView {
+                    text: "OPERATIVE REPORT",
+                    class: Some(first),
+                    separator: false,
+                    mrn: None,
+                    barcode_type: None,
+                },
+                PageView { text, class: Some(class), separator: false, mrn: None, barcode_type: None },
             ]
         }
         let (op, path, weak) =
@@ -489,5 +513,20 @@ mod tests {
         assert_eq!(boundaries(&two(&op, "specimen sent; findings follow", &path), 0.8), vec![true, false]);
         // A weak change never splits.
         assert_eq!(boundaries(&two(&op, "SURGICAL PATHOLOGY\nspecimen", &weak), 0.8), vec![true, false]);
+    }
+
+    #[test]
+    fn a_barcode_naming_another_type_starts_a_document() {
+        let note = class("progress_note", 0.5);
+        let view =
+            |text, barcode_type| PageView { text, class: Some(&note), separator: false, mrn: None, barcode_type };
+        let pages = [
+            view("form page one", Some("consent")),
+            view("form page two", Some("consent")),
+            view("continued without a barcode", None),
+            view("another form", Some("lab_report")),
+            view("its second page", Some("lab_report")),
+        ];
+        assert_eq!(boundaries(&pages, 0.8), vec![true, false, false, true, false]);
     }
 }

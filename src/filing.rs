@@ -17,6 +17,11 @@
 //!   patient;
 //! - the OCR confidence and the document type are not in doubt.
 //!
+//! An MRN read from a barcode (a site's `[[barcodes]]` rule) is a clean
+//! reading like a printed one, and needs the same second identifier; the
+//! date of birth a label carries with it (when the site says so) is one.
+//! Another MRN read beside a barcode's is another patient's: review.
+//!
 //! Everything else goes to review. Candidates (from the MRN, a corrected MRN
 //! reading, or name and date of birth) are suggested, never applied.
 
@@ -282,6 +287,9 @@ fn misread_births(ev: &Evidence, p: &PatientRecord, cfg: &FilingConfig) -> Vec<D
 /// without being read as its MRN.
 pub const REASON_OTHER_MRN: &str = "two patients in one document (another patient's MRN on the page)";
 
+/// Review reason: a barcode's MRN and an MRN printed on the document differ.
+pub const REASON_BARCODE_MRN: &str = "two patients in one document (the barcode's MRN is not the printed MRN)";
+
 pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> Decision {
     let mut d = Decision::default();
     let mut clean_mrns: Vec<String> = Vec::new();
@@ -307,7 +315,11 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
         }
     }
     corrected_mrns.retain(|m| !clean_mrns.contains(m));
-    let misreadings = misread_mrns(ev, index, &clean_mrns, cfg);
+    // A barcode's MRN is read exactly: another MRN read beside it is
+    // another patient's, never OCR's misreading of it.
+    let barcode_mrns: Vec<&String> = ev.pages.iter().flat_map(|p| &p.barcode_mrn).collect();
+    let barcode_differs = !barcode_mrns.is_empty() && clean_mrns.iter().any(|m| !barcode_mrns.contains(&m));
+    let misreadings = if barcode_mrns.is_empty() { misread_mrns(ev, index, &clean_mrns, cfg) } else { Vec::new() };
     clean_mrns.retain(|m| !misreadings.contains(m));
     let suggest = |d: &mut Decision, p: &PatientRecord, why: &str| {
         if !d.candidates.iter().any(|c| c.mrn == p.mrn) {
@@ -393,6 +405,7 @@ pub fn decide(ev: &Evidence, index: &dyn PatientIndex, cfg: &FilingConfig) -> De
                 }
             }
         },
+        _ if barcode_differs => d.reasons.push(REASON_BARCODE_MRN.into()),
         _ => d.reasons.push(format!("two patients in one document ({} different MRNs)", clean_mrns.len())),
     }
     // Leads for the technician.
@@ -741,5 +754,60 @@ mod tests {
         assert!(similarity("QUILLFEATHER", "QUILLFEATHFR") > 0.9);
         assert!(similarity("SMITH", "JONES") < 0.5);
         assert_eq!(similarity("", ""), 1.0);
+    }
+
+    /// The decision on one page whose text is `text` and whose barcodes
+    /// gave the MRN `mrn` (and the date of birth `dob`, when the label
+    /// carries both).
+    fn decide_barcode(text: &str, mrn: &str, dob: Option<Date>) -> Decision {
+        let mut page = extract(text, &cfg());
+        let m = crate::barcode::PageMeaning {
+            mrn: vec![mrn.into()],
+            birth_date: dob.into_iter().collect(),
+            ..Default::default()
+        };
+        m.add_to(&mut page);
+        let ev = Evidence { pages: vec![page], texts: vec![text.into()], min_ocr_confidence: Some(0.93) };
+        decide(&ev, &index(), &FilingConfig::default())
+    }
+
+    #[test]
+    fn a_barcode_mrn_is_a_clean_reading_that_needs_a_second_identifier() {
+        let born = Date { year: 1962, month: 3, day: 14 };
+        // The name printed, no MRN printed: filed.
+        let d = decide_barcode("LABORATORY REPORT\nPatient: QUILLFEATHER, MARISOL", "00482913", None);
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        // Nothing corroborates it.
+        let d = decide_barcode("LABORATORY REPORT\nresults follow", "00482913", None);
+        assert_eq!(d.reasons, vec!["MRN not corroborated by name or DOB".to_string()]);
+        // A label that carries MRN and date of birth: two identifiers.
+        let d = decide_barcode("LABORATORY REPORT\nresults follow", "00482913", Some(born));
+        assert_eq!(d.patient.map(|p| p.mrn), Some("00482913".into()), "{:?}", d.reasons);
+        // ... and still subject to every check: another date of birth printed,
+        let d = decide_barcode("DOB: 04/14/1962", "00482913", Some(born));
+        assert!(d.patient.is_none() && d.reasons.iter().any(|r| r.contains("two dates of birth")), "{:?}", d.reasons);
+        // another patient's name and date of birth,
+        let d = decide_barcode("Patient: BRACKENRIDGE, THADDEUS  DOB: 07/22/1948", "00482913", Some(born));
+        assert!(d.patient.is_none(), "{:?}", d.reasons);
+        // another patient's MRN anywhere on the page.
+        let d = decide_barcode("Patient: QUILLFEATHER, MARISOL\nBRACKENRIDGE T 10573826", "00482913", None);
+        assert!(d.reasons.iter().any(|r| r == REASON_OTHER_MRN), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn a_barcode_mrn_and_a_printed_mrn_that_differ_are_never_filed() {
+        // The printed MRN a digit off and in no one's record, with the
+        // patient's name and date of birth: by OCR alone a misreading, but
+        // a barcode is read exactly.
+        let page = "Patient: QUILLFEATHER, MARISOL  MRN: 00482973  DOB: 03/14/1962";
+        let d = decide_barcode(page, "00482913", None);
+        assert!(d.patient.is_none());
+        assert_eq!(d.reasons, vec![REASON_BARCODE_MRN.to_string()]);
+        // Another patient's MRN printed.
+        let d = decide_barcode("Patient: QUILLFEATHER, MARISOL  MRN: 10573826", "00482913", None);
+        assert_eq!(d.reasons, vec![REASON_BARCODE_MRN.to_string()]);
+        // The same MRN printed and coded: one reading, filed.
+        let d = decide_barcode("Patient: QUILLFEATHER, MARISOL  MRN: 0048-2913", "00482913", None);
+        assert!(d.patient.is_some(), "{:?}", d.reasons);
     }
 }

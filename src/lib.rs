@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the map. The binary (`src/main.rs`) is a thin
 //! shell over [`cli::run`].
 
+pub mod barcode;
 pub mod classify;
 pub mod cli;
 pub mod commands;

@@ -230,6 +230,9 @@ pub struct Timings {
     /// Encoding the image the store keeps, and writing it.
     #[serde(default)]
     pub image_ms: u32,
+    /// Looking for barcodes.
+    #[serde(default)]
+    pub barcode_ms: u32,
 }
 
 /// A second reading of a page's patient header on its own (see
@@ -397,6 +400,14 @@ pub struct PageRecord {
     /// first, with probabilities), kept while the type is unverified.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub type_ranked: Vec<(String, f32)>,
+    /// The barcodes read on the page (PHI on a patient label: kept here
+    /// and never logged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub barcodes: Vec<crate::barcode::Barcode>,
+    /// `doc_type` came from a barcode (a form's, or the cover sheet before
+    /// the document), not from the classifier nor from a technician.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub type_from_barcode: bool,
 }
 
 impl PageRecord {
@@ -440,6 +451,8 @@ impl PageRecord {
             image: None,
             type_unverified: false,
             type_ranked: Vec::new(),
+            barcodes: Vec::new(),
+            type_from_barcode: false,
         }
     }
 

@@ -65,6 +65,8 @@ pub struct IngestConfig {
     pub filing: crate::filing::FilingConfig,
     pub documents: crate::config::DocumentsConfig,
     pub ocr: crate::ocr::OcrSettings,
+    /// What the site's barcodes mean.
+    pub barcodes: crate::barcode::Rules,
 }
 
 impl IngestConfig {
@@ -93,6 +95,8 @@ impl IngestConfig {
             filing: site.filing.clone(),
             documents: site.documents.clone(),
             ocr: site.ocr,
+            // Checked when the configuration was loaded.
+            barcodes: site.barcode_rules().unwrap_or_default(),
         }
     }
 }
@@ -703,6 +707,12 @@ fn finish_file(ctx: &Ctx, mut rec: FileRecord) -> Result<()> {
 /// Gives a page with text its own classification (used to find document
 /// boundaries) and recognises separator sheets.
 fn classify_page(cfg: &IngestConfig, mut page: PageRecord) -> PageRecord {
+    let barcode_separator = cfg.barcodes.meaning(&page.barcodes, &cfg.identifiers).is_separator();
+    if page.status != PageStatus::Failed && barcode_separator {
+        page.status = PageStatus::Separator;
+        page.review_reasons.clear();
+        return page;
+    }
     if page.text.trim().is_empty() || matches!(page.status, PageStatus::Failed | PageStatus::Separator) {
         return page;
     }
@@ -744,15 +754,28 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             Ok(found)
         })
         .collect::<Result<_>>()?;
+    // What the pages' barcodes mean: MRNs (and dates of birth) join what the text gave.
+    let coded: Vec<crate::barcode::PageMeaning> =
+        pages.iter().map(|p| ctx.cfg.barcodes.meaning(&p.barcodes, &ctx.cfg.identifiers)).collect();
+    let found: Vec<crate::extract::Extracted> = found
+        .into_iter()
+        .zip(&coded)
+        .map(|(mut f, c)| {
+            c.add_to(&mut f);
+            f
+        })
+        .collect();
     let views: Vec<crate::documents::PageView> = pages
         .iter()
         .zip(&classes)
         .zip(&found)
-        .map(|((p, c), f)| crate::documents::PageView {
+        .zip(&coded)
+        .map(|(((p, c), f), b)| crate::documents::PageView {
             text: &p.text,
             class: c.as_ref(),
             separator: p.status == PageStatus::Separator,
             mrn: f.mrn.iter().find(|m| !m.corrected).map(|m| m.value.as_str()),
+            barcode_type: b.page_type(),
         })
         .collect();
     let starts = crate::documents::boundaries(&views, ctx.cfg.documents.type_change_confidence);
@@ -771,9 +794,12 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     for (seq, span) in spans.iter().enumerate() {
         let seq = seq as u32 + 1;
         let texts: Vec<&str> = span.iter().map(|&i| pages[i].text.as_str()).filter(|t| !t.trim().is_empty()).collect();
-        // A printed title decides the type; the text's guess otherwise.
+        // A form's or a cover sheet's barcode types the document with
+        // certainty; else a printed title; else the text's guess.
         let class = (!texts.is_empty())
             .then(|| crate::documents::typed_by_title(ctx.cfg.model.classify_pages(&texts), texts[0]));
+        let by_barcode = crate::barcode::document_type(&coded, |i| pages[i].status == PageStatus::Separator, span);
+        let class = by_barcode.classification().or(class);
         // Identifiers of every page; the filing decision for the document.
         let extracted: Vec<crate::extract::Extracted> = span.iter().map(|&i| found[i].clone()).collect();
         let evidence = crate::filing::Evidence {
@@ -784,7 +810,8 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         let decision = crate::filing::decide(&evidence, &StoreIndex(ctx.store), &ctx.cfg.filing);
         // The patient and the type are two decisions: a certain patient
         // with an uncertain type is filed, its type left to the type check.
-        let type_doubts = class.as_ref().map(|c| type_reasons(c, ctx.cfg.review_threshold)).unwrap_or_default();
+        let mut type_doubts = class.as_ref().map(|c| type_reasons(c, ctx.cfg.review_threshold)).unwrap_or_default();
+        type_doubts.extend(by_barcode.doubt());
         let patient_certain = decision.patient.is_some() && decision.reasons.is_empty();
         let unverified = ctx.cfg.type_check && patient_certain && !type_doubts.is_empty();
         let mut reasons = decision.reasons.clone();
@@ -805,6 +832,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             if let Some(c) = class.as_ref().filter(|_| p.doc_type_by.is_none()) {
                 p.doc_type = Some(c.code.clone());
                 p.doc_type_confidence = Some(c.confidence);
+                p.type_from_barcode = by_barcode.classification().is_some();
             }
             p.candidates = decision.candidates.clone();
             match (&decision.patient, reasons.is_empty()) {
@@ -1119,7 +1147,10 @@ fn process_page(
             (rec.width, rec.height, rec.dpi, rec.dpi_estimated) = (w, h, dpi, estimated);
             let blank = crate::prepare::is_blank(&img.gray);
             rec.timings.prepare_ms = ms(t1.elapsed());
-            if blank {
+            let t = Instant::now();
+            rec.barcodes = crate::barcode::read(&img.gray, dpi);
+            rec.timings.barcode_ms = ms(t.elapsed());
+            if blank && rec.barcodes.is_empty() {
                 rec.status = PageStatus::Blank;
                 return (rec, Vec::new(), keep);
             }

@@ -235,6 +235,7 @@ pub fn resolve(
             p.doc_type = Some(t.to_string());
             p.doc_type_confidence = Some(1.0);
             p.doc_type_by = Some(user.to_string());
+            p.type_from_barcode = false;
         }
         p.review_reasons.clear();
         p.resolved_by = Some(user.to_string());
@@ -429,6 +430,7 @@ pub fn retype(
         p.doc_type = Some(doc_type.to_string());
         p.doc_type_confidence = Some(1.0);
         p.doc_type_by = Some(user.to_string());
+        p.type_from_barcode = false;
         (p.type_unverified, p.type_ranked) = (false, Vec::new());
     })
 }
@@ -444,6 +446,7 @@ pub fn confirm_type(store: &Store, id: &str, user: &str) -> Result<Vec<PageRecor
         if p.doc_type.is_some() {
             p.doc_type_confidence = Some(1.0);
             p.doc_type_by = Some(user.to_string());
+            p.type_from_barcode = false;
         }
         (p.type_unverified, p.type_ranked) = (false, Vec::new());
     })

@@ -25,6 +25,8 @@ pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
         "doc_type_confidence": page.doc_type_confidence,
         "doc_type_by": page.doc_type_by,
         "type_unverified": page.type_unverified,
+        "type_from_barcode": page.type_from_barcode,
+        "barcodes": page.barcodes,
         "ocr_confidence": page.ocr_confidence,
         "text_source": page.text_source,
         "text": page.text,

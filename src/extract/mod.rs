@@ -105,6 +105,10 @@ pub struct Extracted {
     /// the patient's contradicts the MRN.
     #[serde(default)]
     pub birth_year_unread: Vec<u16>,
+    /// The MRNs of `mrn` that a barcode gave (`barcode::PageMeaning::add_to`):
+    /// exact readings, never an OCR misreading of another.
+    #[serde(default)]
+    pub barcode_mrn: Vec<String>,
 }
 
 /// Settings from the site configuration.

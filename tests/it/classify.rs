@@ -77,6 +77,7 @@ fn multi_document_fixtures_split_where_expected() {
                 class: Some(c),
                 separator: chartmill::documents::is_separator(p, &markers),
                 mrn: f.mrn.iter().find(|m| !m.corrected).map(|m| m.value.as_str()),
+                barcode_type: None,
             })
             .collect();
         let starts = chartmill::documents::boundaries(&views, 0.8);

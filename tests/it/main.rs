@@ -5,6 +5,7 @@
 //! the tests that only read the result.
 
 mod bad_input;
+mod barcodes;
 mod browser;
 mod classify;
 mod export;
