@@ -171,7 +171,7 @@ fn each_feature(text: &str, mut f: impl FnMut(&[&[u8]], f32, &str)) {
         // say much about a document's type: capitalised runs count apart,
         // and more than a word of the running text.
         for heading in headings(line) {
-            f(&[b"h", heading.as_bytes()], STRUCTURE_WEIGHT, &heading.to_uppercase());
+            f(&[b"h", heading.as_bytes()], STRUCTURE_WEIGHT, &heading);
         }
     }
     let mut prev: Option<String> = None;
@@ -280,12 +280,7 @@ impl Model {
         let mask = (1u64 << self.dims_log2) - 1;
         let mut by_name: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
         let mut total = 0.0f32;
-        for text in pages {
-            let feats = features(text, self.dims_log2);
-            if feats.is_empty() {
-                continue;
-            }
-            let weight = (text.len() as f32).sqrt();
+        for (text, feats, weight) in self.weighted_pages(pages) {
             total += weight;
             let value: std::collections::HashMap<u32, f32> = feats.into_iter().collect();
             // How many times each slot occurs, so its value is shared out.
@@ -295,7 +290,9 @@ impl Model {
                 let slot = (fnv1a(parts) & mask) as u32;
                 let v = value.get(&slot).copied().unwrap_or(0.0) * k / occurrences[&slot];
                 let w = self.weights[c * dims + slot as usize] - self.weights[r * dims + slot as usize];
-                *by_name.entry(name.to_string()).or_insert(0.0) += weight * v * w;
+                // Headings are shown as printed, apart from the same words in the text.
+                let name = if parts[0] == b"h" { name.to_uppercase() } else { name.to_string() };
+                *by_name.entry(name).or_insert(0.0) += weight * v * w;
             });
         }
         if total == 0.0 {
@@ -308,18 +305,23 @@ impl Model {
         out
     }
 
+    /// A document's pages with text: each with its features and its weight
+    /// in the document (the square root of its length).
+    fn weighted_pages<'a>(&self, pages: &'a [&'a str]) -> impl Iterator<Item = (&'a str, Features, f32)> + 'a {
+        let dims_log2 = self.dims_log2;
+        pages.iter().filter_map(move |text| {
+            let feats = features(text, dims_log2);
+            (!feats.is_empty()).then(|| (*text, feats, (text.len() as f32).sqrt()))
+        })
+    }
+
     /// Classifies a document from all its pages together: the mean of the
     /// pages' logits, weighted by how much text each page has, so a near-empty
     /// continuation page does not outvote the page with the title.
     pub fn classify_pages(&self, pages: &[&str]) -> Classification {
         let mut sum = vec![0.0f32; self.classes.len()];
         let mut total = 0.0f32;
-        for text in pages {
-            let feats = features(text, self.dims_log2);
-            if feats.is_empty() {
-                continue;
-            }
-            let weight = (text.len() as f32).sqrt();
+        for (_, feats, weight) in self.weighted_pages(pages) {
             for (s, l) in sum.iter_mut().zip(self.logits(&feats)) {
                 *s += weight * l;
             }

@@ -190,8 +190,8 @@ fn summary(name: &str, mrn_line: &str, dob: &str) -> String {
     )
 }
 
-#[test]
-fn patient_import_keys_mrns_in_the_sites_format_and_refuses_what_it_would_merge() {
+/// A new store with `PRINTED_INDEX` imported into it, and how the import ended.
+fn import_printed_index() -> (tempfile::TempDir, std::path::PathBuf, Run) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
     let csv = dir.path().join("p.csv");
@@ -199,6 +199,12 @@ fn patient_import_keys_mrns_in_the_sites_format_and_refuses_what_it_would_merge(
     let mut c = cmd(&store);
     c.arg("patients").arg("import").arg(&csv);
     let r = run(c);
+    (dir, store, r)
+}
+
+#[test]
+fn patient_import_keys_mrns_in_the_sites_format_and_refuses_what_it_would_merge() {
+    let (_dir, store, r) = import_printed_index();
     assert_eq!(r.code, 1, "done with failures: {}", r.stderr);
     for said in [
         "line 5: MRN is the MRN of line 2 once prefixes, separators and leading zeros are set aside",
@@ -263,13 +269,8 @@ fn patients_imported_under_another_mrn_format_are_replaced_when_imported_again()
 
 #[test]
 fn pages_file_to_an_index_that_prints_its_mrns_another_way_and_near_misses_stay_in_review() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.db");
-    let csv = dir.path().join("p.csv");
-    std::fs::write(&csv, PRINTED_INDEX).unwrap();
-    let mut c = cmd(&store);
-    c.arg("patients").arg("import").arg(&csv);
-    assert_eq!(run(c).code, 1);
+    let (dir, store, r) = import_printed_index();
+    assert_eq!(r.code, 1);
     let pages = dir.path().join("pages");
     std::fs::create_dir(&pages).unwrap();
     let docs = [
