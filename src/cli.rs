@@ -53,6 +53,12 @@ pub enum Command {
         /// No progress output
         #[arg(long, short)]
         quiet: bool,
+        /// The pages the batch should hold (checked by the dashboard and `report`)
+        #[arg(long, value_name = "N")]
+        expect_pages: Option<u64>,
+        /// CSV of the pages each box should hold: columns box, expected_pages (a box is a folder under DIR)
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
     },
     /// Progress of the migration, per batch and in total
     Status {
@@ -134,6 +140,21 @@ pub enum Command {
         batch: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// The migration's figures for management: progress, forecasts, backlog,
+    /// quality, reviewers, boxes (one self-contained HTML file, or JSON)
+    Report {
+        /// Only this batch
+        #[arg(long)]
+        batch: Option<String>,
+        /// Charts and reviewers' figures from this day on (YYYY-MM-DD, UTC)
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// Write here [default: standard output]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Bring a store of an older schema version up to date
     Migrate,
@@ -369,7 +390,18 @@ pub enum DebugCommand {
         pages_per_file: u32,
         #[arg(long, default_value = "synthetic")]
         batch: String,
+        /// Spread the pages over the last DAYS days, as a migration's history
+        #[arg(long, default_value_t = 0)]
+        days: u32,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file (charts inline as SVG)
+    Html,
+    /// The same figures for other tools
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -412,7 +444,12 @@ impl Cli {
                 max_file_bytes: _,
                 progress_every: _,
                 quiet: _,
-            } => dirs.iter_mut().for_each(abs),
+                expect_pages: _,
+                manifest,
+            } => {
+                dirs.iter_mut().for_each(abs);
+                opt(manifest);
+            }
             Command::Status { json: _, list: _ } | Command::Types | Command::Audit { since: _, user: _ } => {}
             Command::Patients(PatientsCommand::Import { file, map: _, user: _ }) => abs(file),
             Command::Patients(PatientsCommand::Show { .. } | PatientsCommand::Search { .. }) => {}
@@ -442,6 +479,7 @@ impl Cli {
             Command::Debug(DebugCommand::Cells { .. } | DebugCommand::Fill { .. }) => {}
             Command::Export(ExportArgs { format: _, out, status: _, all: _, bundle: _, jobs: _ }) => opt(out),
             Command::Reconcile { batch: _, json: _ } | Command::Migrate | Command::Users(_) => {}
+            Command::Report { batch: _, since: _, format: _, out } => opt(out),
             // Refused through a server: a server already holds the store.
             Command::Serve(_) => {}
         }
@@ -464,6 +502,7 @@ impl Command {
             | Command::Audit { .. }
             | Command::Export(_)
             | Command::Reconcile { .. }
+            | Command::Report { .. }
             | Command::Migrate
             | Command::Users(_)
             | Command::Serve(_) => true,
@@ -541,7 +580,21 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
                 _ => crate::commands::eval_text(con, &site, &model, &data, predictions.as_deref(), json),
             }
         }
-        Command::Ingest { dirs, batch, jobs, max_pixels, max_file_bytes, progress_every, quiet } => {
+        Command::Ingest {
+            dirs,
+            batch,
+            jobs,
+            max_pixels,
+            max_file_bytes,
+            progress_every,
+            quiet,
+            expect_pages,
+            manifest,
+        } => {
+            let manifest = match manifest {
+                Some(m) => crate::dashboard::boxes::read_manifest(&m)?,
+                None => Vec::new(),
+            };
             for d in &dirs {
                 if !d.is_dir() {
                     return Err(crate::Error::Config(format!("{} is not a folder", d.display())));
@@ -553,6 +606,8 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
                 limits: Limits { max_pixels, ..Limits::default() },
                 max_file_bytes,
                 quiet,
+                expect_pages,
+                manifest,
                 progress_every: Duration::from_secs(progress_every.max(1)),
                 progress_to: con.progress_lines(),
                 ..IngestConfig::for_site(&site, model, dirs, batch, jobs)
@@ -651,12 +706,16 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
             crate::devtools::image_quality(&dirs, &quality, site.ocr)?;
             Ok(exit::OK)
         }
-        Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch }) => {
+        Command::Debug(DebugCommand::Fill { pages, pages_per_file, batch, days }) => {
             let store = con.store(&store_path, Open::Create)?;
-            crate::devtools::fill(&store, &batch, pages, pages_per_file)?;
+            crate::devtools::fill(&store, &batch, pages, pages_per_file, days)?;
             Ok(exit::OK)
         }
         Command::Export(args) => crate::commands::export(con, &site, &store_path, args),
+        Command::Report { batch, since, format, out } => {
+            let json = format == ReportFormat::Json;
+            crate::dashboard::report(con, &store_path, batch, since.as_deref(), json, out.as_deref())
+        }
         Command::Reconcile { batch, json } => crate::commands::reconcile(con, &store_path, batch.as_deref(), json),
         Command::Migrate => crate::commands::migrate(con, &store_path),
         Command::Users(cmd) => crate::commands::users(con, &store_path, cmd),

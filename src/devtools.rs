@@ -61,9 +61,25 @@ fn page_words(base: &[&str], seed: u64) -> (String, Vec<Word>) {
     (text, words)
 }
 
-/// Adds `pages` synthetic pages in files of `per_file` pages to batch `batch`.
-pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()> {
+/// Files per synthetic box of paper.
+const FILES_PER_BOX: u64 = 100;
+/// The synthetic reviewers.
+const REVIEWERS: [&str; 5] = ["tech-a", "tech-b", "tech-c", "tech-d", "tech-e"];
+/// Review reasons of the documents waiting, in turn.
+const REASONS: [&str; 4] =
+    ["MRN not in patient index", "low OCR confidence", "no MRN found", "name and DOB do not match the MRN's patient"];
+
+/// Adds `pages` synthetic pages in files of `per_file` pages to batch
+/// `batch`, spread evenly over the last `days` days (0: all now), as a
+/// migration's history: files in boxes of 100 (every 50th box's manifest a
+/// page more than it holds), one document in ten in review, seven in ten
+/// of those resolved by one of five reviewers a few hours later, each
+/// looked at first.
+pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32, days: u32) -> Result<()> {
     let b = store.batch_named(batch, &["(synthetic)".into()])?;
+    let mut rec_b = b.clone();
+    rec_b.entries += pages.div_ceil(per_file.max(1) as u64);
+    store.put_batch(&rec_b)?;
     let patients: Vec<PatientRecord> = (0..PATIENTS)
         .map(|i| PatientRecord {
             mrn: format!("9{i:07}"),
@@ -81,10 +97,19 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
     let per_file = per_file.max(1);
     let files = pages.div_ceil(per_file as u64);
     let mut left = pages;
+    let end = now();
+    let span = days as i64 * 86_400;
     for f in 0..files {
+        let at = end - span + (span as f64 * f as f64 / files as f64) as i64;
+        let box_no = f / FILES_PER_BOX;
+        let box_name = format!("box-{box_no:05}");
+        if f % FILES_PER_BOX == 0 {
+            let in_box: u64 = (FILES_PER_BOX * per_file as u64).min(left);
+            store.expect_box(b.id, &box_name, in_box + u64::from(box_no % 50 == 49))?;
+        }
         let n = left.min(per_file as u64) as u32;
         left -= n as u64;
-        let path = format!("/synthetic/{batch}/file-{f:08}.tif");
+        let path = format!("/synthetic/{batch}/{box_name}/file-{f:08}.tif");
         let rec = FileRecord {
             id: 0,
             batch: b.id,
@@ -98,9 +123,10 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
             pages: n,
             error: None,
             duplicate_of: None,
-            registered_at: now(),
+            registered_at: at,
             finished_at: None,
             members: Vec::new(),
+            box_scope: store.box_scope(b.id, &box_name)?,
         };
         let Registered::New(mut rec) = store.register_file(rec)? else {
             continue;
@@ -111,17 +137,20 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
             // Each page its own words and boxes, as real pages have: a store
             // of copies would compress far better than a real one.
             let (text, words) = page_words(&base, f * per_file as u64 + p as u64);
-            let mut page = PageRecord::new(rec.id, p, b.id);
+            let mut page = PageRecord { box_scope: rec.box_scope, ..PageRecord::new(rec.id, p, b.id) };
+            page.processed_at = at;
             page.text_source = TextSource::Ocr;
             page.text = text;
-            page.ocr_confidence = Some(0.93);
+            page.ocr_confidence = Some(0.55 + ((f * 7 + p as u64 * 13) % 45) as f32 / 100.0);
             (page.width, page.height, page.dpi) = (1700, 2200, 200);
             page.review_reasons = vec![crate::pipeline::REASON_NO_PATIENT.into()];
             page.image = Some(image.clone());
             store.put_page(&page, &words)?;
             // One document in ten waits in review; the rest are filed.
+            page.decided_at = Some(at);
             if f % 10 == 0 {
-                page.review_reasons = vec!["MRN not in patient index".into()];
+                page.review_reasons = vec![REASONS[(f / 10 % 4) as usize].into()];
+                page.candidates = vec![crate::filing::Candidate { mrn: patient.mrn.clone(), why: "synthetic".into() }];
             } else {
                 page.status = PageStatus::Filed;
                 page.review_reasons.clear();
@@ -137,10 +166,25 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32) -> Result<()>
             last_page: n,
             doc_type: Some("progress_note".into()),
         };
-        store.update_pages(&filed, Some((rec.id, &[doc])))?;
+        store.update_pages_at(&filed, Some((rec.id, &[doc])), None, at)?;
         rec.status = FileStatus::Done;
-        rec.finished_at = Some(now());
+        rec.finished_at = Some(at);
         store.update_file(&rec)?;
+        // Seven in ten documents in review are resolved 1 to 30 hours later
+        // by a reviewer who looked at them for 20 to 200 seconds.
+        let resolved_at = at + 3600 * (1 + (f as i64 * 7) % 30);
+        if f % 10 == 0 && (f / 10) % 10 < 7 && resolved_at < end {
+            let user = REVIEWERS[(f / 10 % 5) as usize];
+            store.note_opened(user, rec.id, 1, resolved_at - 20 - (f as i64 * 37) % 180)?;
+            for page in &mut filed {
+                page.status = PageStatus::Filed;
+                page.review_reasons.clear();
+                page.patient = Some(patient.clone());
+                page.resolved_by = Some(user.into());
+                page.resolved_at = Some(resolved_at);
+            }
+            store.update_pages_at(&filed, None, Some(crate::store::Work { user, action: "resolve" }), resolved_at)?;
+        }
     }
     store.flush()
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod dashboard;
 pub mod dataset;
 pub mod decode;
 pub mod devtools;

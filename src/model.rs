@@ -96,6 +96,11 @@ pub struct FileRecord {
     /// each file, in page order, with the pages it gave. Empty for any other file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<PageFile>,
+    /// The counter scope of the box of paper the file was scanned from
+    /// (the first folder under the batch's root; see `Store::box_scope`),
+    /// 0 for a file directly in the root.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub box_scope: u64,
 }
 
 /// One page file of a sequence.
@@ -198,6 +203,10 @@ pub struct Word {
 }
 
 fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 
@@ -408,6 +417,13 @@ pub struct PageRecord {
     /// the document), not from the classifier nor from a technician.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub type_from_barcode: bool,
+    /// Its file's box (`FileRecord::box_scope`): its counters count there too.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub box_scope: u64,
+    /// When ingest first decided the page (filed or review, at the end of
+    /// its file): the decision is counted in that hour's figures once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<i64>,
 }
 
 impl PageRecord {
@@ -453,6 +469,8 @@ impl PageRecord {
             type_ranked: Vec::new(),
             barcodes: Vec::new(),
             type_from_barcode: false,
+            box_scope: 0,
+            decided_at: None,
         }
     }
 
@@ -529,6 +547,14 @@ pub struct BatchRecord {
     /// Wall-clock milliseconds spent ingesting, summed over runs (for pages/s).
     pub busy_ms: u64,
     pub runs: u32,
+    /// Entries the walk found at the start of the last run (files and
+    /// page-file folders): the batch's size, for its progress and forecast.
+    #[serde(default)]
+    pub entries: u64,
+    /// The pages the batch should hold (`ingest --expect-pages`), checked
+    /// against the pages found and stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_pages: Option<u64>,
 }
 
 /// Bytes as lower-case hex digits (hashes, ids).
@@ -565,6 +591,7 @@ mod tests {
             members: [("page-1.tif", 1), ("page-2.tif", 2), ("page-10.tif", 1)]
                 .map(|(name, pages)| PageFile { name: name.into(), pages })
                 .to_vec(),
+            box_scope: 0,
         };
         assert_eq!(f.page_file_source(1), Some(("chart/page-1.tif".into(), 1)));
         assert_eq!(f.page_file_source(3), Some(("chart/page-2.tif".into(), 2)));

@@ -67,6 +67,10 @@ pub struct IngestConfig {
     pub ocr: crate::ocr::OcrSettings,
     /// What the site's barcodes mean.
     pub barcodes: crate::barcode::Rules,
+    /// The pages the batch should hold (`--expect-pages`).
+    pub expect_pages: Option<u64>,
+    /// The pages each box should hold (`--manifest`): box name, pages.
+    pub manifest: Vec<(String, u64)>,
 }
 
 impl IngestConfig {
@@ -97,6 +101,8 @@ impl IngestConfig {
             ocr: site.ocr,
             // Checked when the configuration was loaded.
             barcodes: site.barcode_rules().unwrap_or_default(),
+            expect_pages: None,
+            manifest: Vec::new(),
         }
     }
 }
@@ -171,6 +177,14 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let walk_options = walk::Options { page_files: cfg.documents.page_files };
     // A cheap first walk gives the progress bar its length.
     let total = walk::walk(&cfg.roots, &store_path, walk_options).count() as u64;
+    // The batch's size and what the site says it holds, for its progress
+    // and its reconciliation.
+    batch.entries = total;
+    batch.expected_pages = cfg.expect_pages.or(batch.expected_pages);
+    store.put_batch(&batch)?;
+    for (name, pages) in &cfg.manifest {
+        store.expect_box(batch.id, name, *pages)?;
+    }
     log::info!(
         "batch {} (id {}, run {}): {total} entries to look at, {} jobs",
         batch.name,
@@ -256,9 +270,20 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     })
 }
 
-fn new_record(ctx: &Ctx, entry: &Entry, size: u64, mtime: i64) -> FileRecord {
+/// The box of paper a file was scanned from: the first folder of its path
+/// under the root the walk was given, if it is in one.
+pub fn box_name(source: &str) -> Option<&str> {
+    let (first, rest) = source.split_once('/')?;
+    (!first.is_empty() && !rest.is_empty()).then_some(first)
+}
+
+fn new_record(ctx: &Ctx, entry: &Entry, size: u64, mtime: i64) -> Result<FileRecord> {
     use std::os::unix::ffi::OsStrExt;
-    FileRecord {
+    let box_scope = match box_name(&entry.source) {
+        Some(name) => ctx.store.box_scope(ctx.batch.id, name)?,
+        None => 0,
+    };
+    Ok(FileRecord {
         id: 0,
         batch: ctx.batch.id,
         path: entry.path.as_os_str().as_bytes().to_vec(),
@@ -274,7 +299,8 @@ fn new_record(ctx: &Ctx, entry: &Entry, size: u64, mtime: i64) -> FileRecord {
         registered_at: now(),
         finished_at: None,
         members: Vec::new(),
-    }
+        box_scope,
+    })
 }
 
 /// Records a file that ends without pages (failed, skipped) in one step.
@@ -315,7 +341,7 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
                 ctx.tally.already.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
-            return record_final(ctx, new_record(ctx, &entry, 0, 0), FileStatus::Failed, why.clone());
+            return record_final(ctx, new_record(ctx, &entry, 0, 0)?, FileStatus::Failed, why.clone());
         }
         EntryKind::Sequence { ref members } => return process_sequence(ctx, &entry, members, existing),
         EntryKind::File { format, size, mtime } => (format, size, mtime),
@@ -330,12 +356,12 @@ fn process_entry(ctx: &Ctx, entry: Entry) -> Result<()> {
     let Some(format) = format else {
         return record_final(
             ctx,
-            new_record(ctx, &entry, size, mtime),
+            new_record(ctx, &entry, size, mtime)?,
             FileStatus::Skipped,
             "unsupported file type".into(),
         );
     };
-    let mut rec = new_record(ctx, &entry, size, mtime);
+    let mut rec = new_record(ctx, &entry, size, mtime)?;
     rec.format = Some(format);
     if size > ctx.cfg.max_file_bytes {
         let err = InputError::FileTooLarge { size, limit: ctx.cfg.max_file_bytes };
@@ -505,7 +531,7 @@ fn process_sequence(ctx: &Ctx, entry: &Entry, members: &[walk::Member], existing
             return Ok(());
         }
     }
-    let mut rec = new_record(ctx, entry, size, mtime);
+    let mut rec = new_record(ctx, entry, size, mtime)?;
     rec.format = members.first().map(|m| m.format);
     rec.members = members.iter().map(|m| crate::model::PageFile { name: m.name.clone(), pages: 0 }).collect();
     if size == 0 {
@@ -886,6 +912,12 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         // Review reasons are fixed phrases, never identifiers.
         log::trace!("page {}:{}: review: {}", file.id, p.page, p.review_reasons.join("; "));
     }
+    // Ingest's first decision on each page, counted in its hour's figures
+    // once (a file assembled again keeps its first decision's time).
+    let decided = now();
+    for p in pages.iter_mut().filter(|p| matches!(p.status, PageStatus::Filed | PageStatus::Review)) {
+        p.decided_at.get_or_insert(decided);
+    }
     ctx.store.update_pages(&pages, Some((file.id, &docs)))
 }
 
@@ -1021,7 +1053,7 @@ impl crate::filing::PatientIndex for StoreIndex<'_> {
 }
 
 fn page_record(file: &FileRecord, n: u32) -> PageRecord {
-    PageRecord::new(file.id, n, file.batch)
+    PageRecord { box_scope: file.box_scope, ..PageRecord::new(file.id, n, file.batch) }
 }
 
 fn ms(d: Duration) -> u32 {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Status of one batch or of the whole store.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Status {
     /// Batch name, or `"total"`.
     pub name: String,
@@ -41,7 +41,11 @@ pub struct Status {
     pub documents_in_review: u64,
 }
 
-fn status_of(name: String, counters: BTreeMap<String, u64>, batch: Option<&crate::model::BatchRecord>) -> Status {
+pub(crate) fn status_of(
+    name: String,
+    counters: BTreeMap<String, u64>,
+    batch: Option<&crate::model::BatchRecord>,
+) -> Status {
     let get = |k: &str| counters.get(k).copied().unwrap_or(0);
     let mut files = BTreeMap::new();
     files.insert("found".to_string(), get(store::counter::FILES_FOUND));

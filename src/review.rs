@@ -178,7 +178,7 @@ fn change(
     for p in &mut changed {
         f(p);
     }
-    store.update_pages(&changed, None)?;
+    store.update_pages_at(&changed, None, Some(crate::store::Work { user, action }), now())?;
     let after: Vec<_> = changed.iter().map(summary).collect();
     record(store, user, action, target, json!(before), json!(after))?;
     Ok(changed)
@@ -278,8 +278,12 @@ pub fn record_patient_search(store: &Store, user: &str, asked: serde_json::Value
     record(store, user, "patient search", "patients", asked, json!({ "shown": shown }))
 }
 
-/// Records that `user` looked at the text of `id`.
+/// Records that `user` looked at the text of `id`. A document's
+/// resolution by them is timed from their latest look at it.
 pub fn record_view(store: &Store, id: &str, user: &str) -> Result<()> {
+    if let Ok(Target::Document(file_id, seq)) = parse_target(id) {
+        store.note_opened(user, file_id, seq, now())?;
+    }
     store.audit(AuditEntry {
         seq: 0,
         at: now(),
@@ -334,7 +338,7 @@ fn recut(
 ) -> Result<()> {
     let changed: Vec<PageRecord> = after.iter().zip(before).filter(|(a, b)| a != b).map(|(a, _)| a.clone()).collect();
     let docs = documents_of(file_id, &after);
-    store.update_pages(&changed, Some((file_id, &docs)))?;
+    store.update_pages_at(&changed, Some((file_id, &docs)), Some(crate::store::Work { user, action }), now())?;
     let seqs = |pages: &[PageRecord]| -> Vec<serde_json::Value> {
         pages
             .iter()

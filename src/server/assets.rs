@@ -6,7 +6,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-const CSS: &str = include_str!("assets/app.css");
+/// The workstation's stylesheet, the administrator's view's after it.
+pub(crate) const CSS: &str = concat!(include_str!("assets/app.css"), include_str!("../dashboard/dashboard.css"));
 const JS: &str = include_str!("assets/app.js");
 
 /// GET /assets/NAME.

@@ -9,9 +9,10 @@
 //! (`views`).
 
 mod actions;
-mod assets;
+pub(crate) mod assets;
 mod auth;
 mod claims;
+mod dashboard;
 mod jobs;
 mod marks;
 mod views;

@@ -28,6 +28,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         .route("/patients/search", post(actions::search_patients))
         .route("/doc/{id}/{action}", post(actions::act))
         .route("/work", get(work))
+        .route("/dashboard", get(super::dashboard::page))
         .route("/admin/users", get(users_page))
         .route("/admin/users/{action}", post(actions::users))
         .route("/admin/jobs", get(super::jobs::page))

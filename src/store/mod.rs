@@ -32,6 +32,8 @@
 //! | `users`       | user name, UTF-8                      | [`crate::users::UserRecord`] JSON |
 //! | `queue`       | entered (ns) u64 BE ++ file id u64 BE ++ sequence u32 BE | [`QueueEntry`] JSON: documents in review, oldest first |
 //! | `queue_of`    | file id u64 BE ++ sequence u32 BE     | the document's key in `queue`  |
+//! | `activity`    | hourly series, reviewers' work, documents opened (`activity.rs`) | |
+//! | `boxes`       | batch id u64 BE ++ box name            | [`BoxRecord`] JSON             |
 //!
 //! `meta` also holds `store_id`, 16 hex digits drawn when the store is
 //! created (exports name documents with it). Page images are files in
@@ -67,8 +69,11 @@ use sled::Transactional;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod activity;
 mod images;
 mod seal;
+
+pub use activity::{hour_of, series, BoxRecord, Work, WorkCell, HOUR};
 
 pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest schema `chartmill migrate` upgrades.
@@ -115,8 +120,26 @@ pub mod counter {
     /// parenthesised details ("low OCR confidence (0.54)" counts as "low OCR
     /// confidence").
     pub fn reason(reason: &str) -> String {
-        format!("reason:{}", reason.split(" (").next().unwrap_or(reason).trim())
+        format!("reason:{}", reason_name(reason))
     }
+    /// A review reason without its parenthesised details.
+    pub fn reason_name(reason: &str) -> &str {
+        reason.split(" (").next().unwrap_or(reason).trim()
+    }
+    /// `ocr_confidence:<d>`: OCR pages whose confidence is in the tenth
+    /// `d` (0 for under 0.1, 9 for 0.9 and over).
+    pub fn ocr_confidence(confidence: f32) -> String {
+        format!("ocr_confidence:{}", ((confidence.clamp(0.0, 1.0) * 10.0) as u32).min(9))
+    }
+    /// Pages a person filed from review; those among them filed to the
+    /// first candidate chartmill proposed, and to another patient than
+    /// that candidate (what the filer would have got wrong).
+    pub const RESOLVED_FILED: &str = "resolved_filed";
+    pub const RESOLVED_FIRST_CANDIDATE: &str = "resolved_first_candidate";
+    pub const RESOLVED_OTHER_PATIENT: &str = "resolved_other_patient";
+    /// Filed pages taken back later: reopened, rejected, or filed to
+    /// another patient.
+    pub const CORRECTIONS: &str = "corrections";
 }
 
 pub fn file_status_name(status: FileStatus) -> &'static str {
@@ -255,6 +278,8 @@ struct Handles {
     users: sled::Tree,
     queue: sled::Tree,
     queue_of: sled::Tree,
+    activity: sled::Tree,
+    boxes: sled::Tree,
 }
 
 fn page_key(file_id: u64, page: u32) -> [u8; 12] {
@@ -284,8 +309,10 @@ fn read_u64(v: &[u8]) -> u64 {
 
 type TxResult<T> = std::result::Result<T, ConflictableTransactionError<String>>;
 
-fn bump(c: &TransactionalTree, batch: u64, name: &str, delta: i64) -> TxResult<()> {
-    for scope in [0, batch] {
+/// Adds `delta` to counter `name` of the store, the batch and the box (0:
+/// none) of `(batch, box)`.
+fn bump(c: &TransactionalTree, (batch, in_box): (u64, u64), name: &str, delta: i64) -> TxResult<()> {
+    for scope in [0, batch].into_iter().chain((in_box != 0).then_some(in_box)) {
         let key = counter_key(scope, name);
         let old = c.get(&key)?.map(|v| read_u64(&v)).unwrap_or(0);
         let new = old.saturating_add_signed(delta);
@@ -312,8 +339,54 @@ const NEXT_CHANGE: &[u8] = b"next";
 fn bump_reasons(c: &TransactionalTree, page: &PageRecord, delta: i64) -> TxResult<()> {
     if page.status == crate::model::PageStatus::Review {
         for r in &page.review_reasons {
-            bump(c, page.batch, &counter::reason(r), delta)?;
+            bump(c, (page.batch, page.box_scope), &counter::reason(r), delta)?;
         }
+    }
+    Ok(())
+}
+
+/// Counts what became of a page that changed from `old` to `new`: ingest's
+/// first decision on it (in the hour it was decided), a person's filing from
+/// review against chartmill's first candidate, a filed page taken back.
+fn count_outcome(
+    counters: &TransactionalTree,
+    activity: &TransactionalTree,
+    old: &PageRecord,
+    new: &PageRecord,
+    by_person: bool,
+    at: i64,
+) -> TxResult<()> {
+    use crate::model::PageStatus::{Filed, Review};
+    let scope = (new.batch, new.box_scope);
+    if let (None, Some(decided)) = (old.decided_at, new.decided_at) {
+        match new.status {
+            Filed => activity::bump_series(activity, new.batch, series::DECIDED_FILED, decided, 1)?,
+            Review => {
+                activity::bump_series(activity, new.batch, series::DECIDED_REVIEW, decided, 1)?;
+                let mut names: Vec<&str> = new.review_reasons.iter().map(|r| counter::reason_name(r)).collect();
+                names.dedup();
+                for name in names {
+                    activity::bump_series(activity, new.batch, &series::review(name), decided, 1)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mrn = |p: &PageRecord| p.patient.as_ref().map(|x| x.mrn.clone());
+    if by_person && old.status == Review && new.status == Filed {
+        bump(counters, scope, counter::RESOLVED_FILED, 1)?;
+        if let Some(first) = old.candidates.first() {
+            let name = if Some(&first.mrn) == mrn(new).as_ref() {
+                counter::RESOLVED_FIRST_CANDIDATE
+            } else {
+                counter::RESOLVED_OTHER_PATIENT
+            };
+            bump(counters, scope, name, 1)?;
+        }
+    }
+    if old.status == Filed && (new.status != Filed || mrn(new) != mrn(old)) {
+        bump(counters, scope, counter::CORRECTIONS, 1)?;
+        activity::bump_series(activity, new.batch, series::CORRECTIONS, at, 1)?;
     }
     Ok(())
 }
@@ -488,6 +561,8 @@ impl Store {
             users: tree("users")?,
             queue: tree("queue")?,
             queue_of: tree("queue_of")?,
+            activity: tree("activity")?,
+            boxes: tree("boxes")?,
             db,
         };
         let images = images::Images::new(path);
@@ -587,6 +662,8 @@ impl Store {
             finished_at: None,
             busy_ms: 0,
             runs: 0,
+            entries: 0,
+            expected_pages: None,
         };
         self.put_batch(&batch)?;
         self.h.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
@@ -658,8 +735,11 @@ impl Store {
                 }
                 files.insert(&rec.id.to_be_bytes(), to_json(&rec))?;
                 paths.insert(rec.path.as_slice(), &rec.id.to_be_bytes())?;
-                bump(counters, rec.batch, counter::FILES_FOUND, 1)?;
-                bump(counters, rec.batch, &counter::files(rec.status), 1)?;
+                bump(counters, (rec.batch, rec.box_scope), counter::FILES_FOUND, 1)?;
+                bump(counters, (rec.batch, rec.box_scope), &counter::files(rec.status), 1)?;
+                if rec.pages > 0 {
+                    bump(counters, (rec.batch, rec.box_scope), counter::SOURCE_PAGES, rec.pages as i64)?;
+                }
                 Ok(if duplicate { Registered::Duplicate(rec) } else { Registered::New(rec) })
             })
             .map_err(|e| self.tx_err(e))?;
@@ -677,11 +757,16 @@ impl Store {
                     None => return Err(ConflictableTransactionError::Abort(format!("no file {}", rec.id))),
                 };
                 if old.status != rec.status {
-                    bump(counters, rec.batch, &counter::files(old.status), -1)?;
-                    bump(counters, rec.batch, &counter::files(rec.status), 1)?;
+                    bump(counters, (rec.batch, rec.box_scope), &counter::files(old.status), -1)?;
+                    bump(counters, (rec.batch, rec.box_scope), &counter::files(rec.status), 1)?;
                 }
                 if old.pages != rec.pages {
-                    bump(counters, rec.batch, counter::SOURCE_PAGES, rec.pages as i64 - old.pages as i64)?;
+                    bump(
+                        counters,
+                        (rec.batch, rec.box_scope),
+                        counter::SOURCE_PAGES,
+                        rec.pages as i64 - old.pages as i64,
+                    )?;
                 }
                 files.insert(&rec.id.to_be_bytes(), to_json(rec))?;
                 Ok(())
@@ -705,27 +790,33 @@ impl Store {
         let key = page_key(rec.file_id, rec.page);
         let value = to_json(rec);
         let words = to_json(&words);
-        (&self.h.pages, &self.h.words, &self.h.counters)
-            .transaction(|(pages, word_tree, counters)| {
+        (&self.h.pages, &self.h.words, &self.h.counters, &self.h.activity)
+            .transaction(|(pages, word_tree, counters, activity)| {
                 if pages.get(key)?.is_some() {
                     return Ok(false);
                 }
+                activity::bump_series(activity, rec.batch, series::PAGES, rec.processed_at, 1)?;
                 pages.insert(&key, value.as_slice())?;
                 word_tree.insert(&key, words.as_slice())?;
-                bump(counters, rec.batch, counter::PAGES, 1)?;
-                bump(counters, rec.batch, &counter::pages(rec.status), 1)?;
-                bump(counters, rec.batch, &counter::doc_type(rec.doc_type.as_deref()), 1)?;
+                bump(counters, (rec.batch, rec.box_scope), counter::PAGES, 1)?;
+                bump(counters, (rec.batch, rec.box_scope), &counter::pages(rec.status), 1)?;
+                bump(counters, (rec.batch, rec.box_scope), &counter::doc_type(rec.doc_type.as_deref()), 1)?;
                 bump_reasons(counters, rec, 1)?;
                 if let Some(image) = &rec.image {
-                    bump(counters, rec.batch, counter::PAGES_IMAGED, 1)?;
-                    bump(counters, rec.batch, counter::IMAGE_BYTES, image.bytes as i64)?;
+                    bump(counters, (rec.batch, rec.box_scope), counter::PAGES_IMAGED, 1)?;
+                    bump(counters, (rec.batch, rec.box_scope), counter::IMAGE_BYTES, image.bytes as i64)?;
                 }
                 match rec.text_source {
                     crate::model::TextSource::Ocr => {
-                        bump(counters, rec.batch, counter::PAGES_OCR, 1)?;
-                        bump(counters, rec.batch, counter::OCR_MS, rec.timings.ocr_ms as i64)?;
+                        bump(counters, (rec.batch, rec.box_scope), counter::PAGES_OCR, 1)?;
+                        bump(counters, (rec.batch, rec.box_scope), counter::OCR_MS, rec.timings.ocr_ms as i64)?;
+                        if let Some(c) = rec.ocr_confidence {
+                            bump(counters, (rec.batch, rec.box_scope), &counter::ocr_confidence(c), 1)?;
+                        }
                     }
-                    crate::model::TextSource::TextLayer => bump(counters, rec.batch, counter::PAGES_TEXT_LAYER, 1)?,
+                    crate::model::TextSource::TextLayer => {
+                        bump(counters, (rec.batch, rec.box_scope), counter::PAGES_TEXT_LAYER, 1)?
+                    }
                     crate::model::TextSource::None => {}
                 }
                 Ok(true)
@@ -738,142 +829,169 @@ impl Store {
     /// Documents whose state changes get their next revision and their
     /// file is logged as changed (see the key schema).
     pub fn update_pages(&self, pages: &[PageRecord], documents: Option<(u64, &[DocumentRecord])>) -> Result<()> {
+        self.update_pages_at(pages, documents, None, crate::model::now())
+    }
+
+    /// [`Store::update_pages`] as `work` by a person, or by ingest when
+    /// `None`, at `at` (seconds; the hour its figures count in).
+    pub fn update_pages_at(
+        &self,
+        pages: &[PageRecord],
+        documents: Option<(u64, &[DocumentRecord])>,
+        work: Option<Work>,
+        at: i64,
+    ) -> Result<()> {
         let encoded: Vec<([u8; 12], Vec<u8>)> =
             pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
         let updated: BTreeMap<(u64, u32), &PageRecord> = pages.iter().map(|p| ((p.file_id, p.page), p)).collect();
-        let at = crate::model::now();
-        // When documents enter the review queue: nanoseconds, for their order.
-        let entered =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        // When documents enter the review queue: nanoseconds, for their
+        // order (the clock's, within `at`'s second).
+        let sub_second =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() as u64);
+        let entered = (at.max(0) as u64).saturating_mul(1_000_000_000) + sub_second;
         let h = &self.h;
-        (&h.pages, &h.documents, &h.counters, &h.revisions, &h.changes, &h.file_changes, &h.queue, &h.queue_of)
-            .transaction(|(tree, docs, counters, revisions, changes, file_changes, queue, queue_of)| {
-                // Documents whose state may have changed.
-                let mut touched: std::collections::BTreeSet<(u64, u32)> = std::collections::BTreeSet::new();
-                for (p, (key, value)) in pages.iter().zip(&encoded) {
-                    let old: PageRecord = match tree.get(key)? {
-                        Some(v) => serde_json::from_slice(&v)
-                            .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable page record: {e}")))?,
-                        None => return Err(ConflictableTransactionError::Abort(format!("no page {}", p.page_id()))),
-                    };
-                    if old.status != p.status {
-                        bump(counters, p.batch, &counter::pages(old.status), -1)?;
-                        bump(counters, p.batch, &counter::pages(p.status), 1)?;
-                    }
-                    if old.doc_type != p.doc_type {
-                        bump(counters, p.batch, &counter::doc_type(old.doc_type.as_deref()), -1)?;
-                        bump(counters, p.batch, &counter::doc_type(p.doc_type.as_deref()), 1)?;
-                    }
-                    if (old.status, &old.review_reasons) != (p.status, &p.review_reasons) {
-                        bump_reasons(counters, &old, -1)?;
-                        bump_reasons(counters, p, 1)?;
-                    }
-                    if let (None, Some(image)) = (&old.image, &p.image) {
-                        bump(counters, p.batch, counter::PAGES_IMAGED, 1)?;
-                        bump(counters, p.batch, counter::IMAGE_BYTES, image.bytes as i64)?;
-                    }
-                    touched.insert((p.file_id, old.document_seq));
-                    touched.insert((p.file_id, p.document_seq));
-                    tree.insert(key, value.as_slice())?;
+        let tx = (
+            &h.pages,
+            &h.documents,
+            &h.counters,
+            &h.revisions,
+            &h.changes,
+            &h.file_changes,
+            &h.queue,
+            &h.queue_of,
+            &h.activity,
+        );
+        tx.transaction(|(tree, docs, counters, revisions, changes, file_changes, queue, queue_of, activity)| {
+            // Documents whose state may have changed.
+            let mut touched: std::collections::BTreeSet<(u64, u32)> = std::collections::BTreeSet::new();
+            for (p, (key, value)) in pages.iter().zip(&encoded) {
+                let old: PageRecord = match tree.get(key)? {
+                    Some(v) => serde_json::from_slice(&v)
+                        .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable page record: {e}")))?,
+                    None => return Err(ConflictableTransactionError::Abort(format!("no page {}", p.page_id()))),
+                };
+                if old.status != p.status {
+                    bump(counters, (p.batch, p.box_scope), &counter::pages(old.status), -1)?;
+                    bump(counters, (p.batch, p.box_scope), &counter::pages(p.status), 1)?;
                 }
-                if let Some((file_id, list)) = documents {
-                    // Transactional trees cannot scan: the highest number a
-                    // document of the file has had is kept under `LAST_SEQ`
-                    // (numbers may have gaps once documents are merged).
-                    let last_key = page_key(file_id, LAST_SEQ);
-                    let last = docs.get(last_key)?.map(|v| read_u32(&v)).unwrap_or(0);
-                    let mut seq = 1u32;
-                    while seq <= last || docs.get(page_key(file_id, seq))?.is_some() {
-                        if docs.remove(&page_key(file_id, seq))?.is_some() {
-                            touched.insert((file_id, seq));
-                        }
-                        seq += 1;
-                    }
-                    let mut highest = seq.saturating_sub(1);
-                    for d in list {
-                        docs.insert(&page_key(file_id, d.seq), to_json(d))?;
-                        touched.insert((file_id, d.seq));
-                        highest = highest.max(d.seq);
-                    }
-                    docs.insert(&last_key, &highest.to_be_bytes())?;
+                if old.doc_type != p.doc_type {
+                    bump(counters, (p.batch, p.box_scope), &counter::doc_type(old.doc_type.as_deref()), -1)?;
+                    bump(counters, (p.batch, p.box_scope), &counter::doc_type(p.doc_type.as_deref()), 1)?;
                 }
-                let mut changed_files = std::collections::BTreeSet::new();
-                for (file_id, seq) in touched {
-                    let key = page_key(file_id, seq);
-                    let (state, waiting) = match docs.get(key)? {
-                        None => (String::new(), None),
-                        Some(v) => {
-                            let d: DocumentRecord = serde_json::from_slice(&v).map_err(|e| {
-                                ConflictableTransactionError::Abort(format!("unreadable document record: {e}"))
-                            })?;
-                            let mut of_doc: Vec<PageRecord> = Vec::new();
-                            let mut from_update: Vec<&PageRecord> = Vec::new();
-                            for n in d.first_page..=d.last_page {
-                                match updated.get(&(file_id, n)) {
-                                    Some(p) => from_update.push(p),
-                                    None => {
-                                        if let Some(v) = tree.get(page_key(file_id, n))? {
-                                            of_doc.push(serde_json::from_slice(&v).map_err(|e| {
-                                                ConflictableTransactionError::Abort(format!(
-                                                    "unreadable page record: {e}"
-                                                ))
-                                            })?);
-                                        }
+                if (old.status, &old.review_reasons) != (p.status, &p.review_reasons) {
+                    bump_reasons(counters, &old, -1)?;
+                    bump_reasons(counters, p, 1)?;
+                }
+                if let (None, Some(image)) = (&old.image, &p.image) {
+                    bump(counters, (p.batch, p.box_scope), counter::PAGES_IMAGED, 1)?;
+                    bump(counters, (p.batch, p.box_scope), counter::IMAGE_BYTES, image.bytes as i64)?;
+                }
+                count_outcome(counters, activity, &old, p, work.is_some(), at)?;
+                touched.insert((p.file_id, old.document_seq));
+                touched.insert((p.file_id, p.document_seq));
+                tree.insert(key, value.as_slice())?;
+            }
+            if let Some((file_id, list)) = documents {
+                // Transactional trees cannot scan: the highest number a
+                // document of the file has had is kept under `LAST_SEQ`
+                // (numbers may have gaps once documents are merged).
+                let last_key = page_key(file_id, LAST_SEQ);
+                let last = docs.get(last_key)?.map(|v| read_u32(&v)).unwrap_or(0);
+                let mut seq = 1u32;
+                while seq <= last || docs.get(page_key(file_id, seq))?.is_some() {
+                    if docs.remove(&page_key(file_id, seq))?.is_some() {
+                        touched.insert((file_id, seq));
+                    }
+                    seq += 1;
+                }
+                let mut highest = seq.saturating_sub(1);
+                for d in list {
+                    docs.insert(&page_key(file_id, d.seq), to_json(d))?;
+                    touched.insert((file_id, d.seq));
+                    highest = highest.max(d.seq);
+                }
+                docs.insert(&last_key, &highest.to_be_bytes())?;
+            }
+            let mut changed_files = std::collections::BTreeSet::new();
+            for (file_id, seq) in touched {
+                let key = page_key(file_id, seq);
+                let (state, waiting) = match docs.get(key)? {
+                    None => (String::new(), None),
+                    Some(v) => {
+                        let d: DocumentRecord = serde_json::from_slice(&v).map_err(|e| {
+                            ConflictableTransactionError::Abort(format!("unreadable document record: {e}"))
+                        })?;
+                        let mut of_doc: Vec<PageRecord> = Vec::new();
+                        let mut from_update: Vec<&PageRecord> = Vec::new();
+                        for n in d.first_page..=d.last_page {
+                            match updated.get(&(file_id, n)) {
+                                Some(p) => from_update.push(p),
+                                None => {
+                                    if let Some(v) = tree.get(page_key(file_id, n))? {
+                                        of_doc.push(serde_json::from_slice(&v).map_err(|e| {
+                                            ConflictableTransactionError::Abort(format!("unreadable page record: {e}"))
+                                        })?);
                                     }
                                 }
                             }
-                            let mut all: Vec<&PageRecord> = from_update.into_iter().chain(of_doc.iter()).collect();
-                            all.retain(|p| p.document_seq == seq && p.status != crate::model::PageStatus::Separator);
-                            all.sort_by_key(|p| p.page);
-                            (document_state(&all), queue_entry(file_id, seq, &all))
                         }
-                    };
-                    // The review queue: the document is in it while a page of it is in review.
-                    let listed = queue_of.get(key)?;
-                    match (listed, waiting) {
-                        (Some(qkey), Some(entry)) => {
-                            queue.insert(qkey, to_json(&entry))?;
-                        }
-                        (None, Some(entry)) => {
-                            let mut qkey = entered.to_be_bytes().to_vec();
-                            qkey.extend_from_slice(&key);
-                            queue.insert(qkey.as_slice(), to_json(&entry))?;
-                            queue_of.insert(&key, qkey)?;
-                            bump(counters, entry.batch, counter::QUEUE_DOCUMENTS, 1)?;
-                        }
-                        (Some(qkey), None) => {
-                            if let Some(old) = queue.remove(qkey)? {
-                                let old: QueueEntry = serde_json::from_slice(&old).map_err(|e| {
-                                    ConflictableTransactionError::Abort(format!("unreadable queue entry: {e}"))
-                                })?;
-                                bump(counters, old.batch, counter::QUEUE_DOCUMENTS, -1)?;
-                            }
-                            queue_of.remove(&key)?;
-                        }
-                        (None, None) => {}
+                        let mut all: Vec<&PageRecord> = from_update.into_iter().chain(of_doc.iter()).collect();
+                        all.retain(|p| p.document_seq == seq && p.status != crate::model::PageStatus::Separator);
+                        all.sort_by_key(|p| p.page);
+                        (document_state(&all), queue_entry(file_id, seq, &all))
                     }
-                    let old: Option<Revision> = match revisions.get(key)? {
-                        Some(v) => Some(serde_json::from_slice(&v).map_err(|e| {
-                            ConflictableTransactionError::Abort(format!("unreadable revision record: {e}"))
-                        })?),
-                        None => None,
-                    };
-                    let revision = match &old {
-                        Some(r) if r.state == state => continue,
-                        Some(r) if state.is_empty() => r.revision,
-                        Some(r) => r.revision + 1,
-                        None if state.is_empty() => continue,
-                        None => 1,
-                    };
-                    revisions.insert(&key, to_json(&Revision { revision, state, at }))?;
-                    changed_files.insert(file_id);
+                };
+                // The review queue: the document is in it while a page of it is in review.
+                let listed = queue_of.get(key)?;
+                match (listed, waiting) {
+                    (Some(qkey), Some(entry)) => {
+                        queue.insert(qkey, to_json(&entry))?;
+                    }
+                    (None, Some(entry)) => {
+                        activity::bump_series(activity, entry.batch, series::QUEUE_IN, at, 1)?;
+                        let mut qkey = entered.to_be_bytes().to_vec();
+                        qkey.extend_from_slice(&key);
+                        queue.insert(qkey.as_slice(), to_json(&entry))?;
+                        queue_of.insert(&key, qkey)?;
+                        bump(counters, (entry.batch, 0), counter::QUEUE_DOCUMENTS, 1)?;
+                    }
+                    (Some(qkey), None) => {
+                        if let Some(old) = queue.remove(qkey)? {
+                            let old: QueueEntry = serde_json::from_slice(&old).map_err(|e| {
+                                ConflictableTransactionError::Abort(format!("unreadable queue entry: {e}"))
+                            })?;
+                            bump(counters, (old.batch, 0), counter::QUEUE_DOCUMENTS, -1)?;
+                            activity::bump_series(activity, old.batch, series::QUEUE_OUT, at, 1)?;
+                            if let Some(work) = &work {
+                                activity::record_work(activity, work, file_id, seq, &old.reasons, at)?;
+                            }
+                        }
+                        queue_of.remove(&key)?;
+                    }
+                    (None, None) => {}
                 }
-                for file_id in changed_files {
-                    log_change(changes, file_changes, file_id)?;
-                }
-                Ok(())
-            })
-            .map_err(|e| self.tx_err(e))
+                let old: Option<Revision> = match revisions.get(key)? {
+                    Some(v) => Some(serde_json::from_slice(&v).map_err(|e| {
+                        ConflictableTransactionError::Abort(format!("unreadable revision record: {e}"))
+                    })?),
+                    None => None,
+                };
+                let revision = match &old {
+                    Some(r) if r.state == state => continue,
+                    Some(r) if state.is_empty() => r.revision,
+                    Some(r) => r.revision + 1,
+                    None if state.is_empty() => continue,
+                    None => 1,
+                };
+                revisions.insert(&key, to_json(&Revision { revision, state, at }))?;
+                changed_files.insert(file_id);
+            }
+            for file_id in changed_files {
+                log_change(changes, file_changes, file_id)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| self.tx_err(e))
     }
 
     /// The records of one file in `tree` (keys start with its id), in key order.
@@ -1220,10 +1338,10 @@ impl Store {
                     let (d0, p0) = old.as_ref().map(standing).unwrap_or((0, 0));
                     let (d1, p1) = standing(d);
                     if d1 != d0 {
-                        bump(counters, d.batch, &documents, d1 - d0)?;
+                        bump(counters, (d.batch, 0), &documents, d1 - d0)?;
                     }
                     if p1 != p0 {
-                        bump(counters, d.batch, &pages, p1 - p0)?;
+                        bump(counters, (d.batch, 0), &pages, p1 - p0)?;
                     }
                 }
                 exports.insert(&target.id.to_be_bytes(), to_json(target))?;
@@ -1359,6 +1477,7 @@ mod tests {
             registered_at: 0,
             finished_at: None,
             members: Vec::new(),
+            box_scope: 0,
         }
     }
 

@@ -924,7 +924,79 @@ class Workstation(Base):
         shown = self.sign_in(TECH, TECH_PASSWORD)
         self.assertTrue(shown.get("queue"))
 
-    def test_17_no_patient_data_in_the_server_log(self):
+    def test_18_the_migration_dashboard(self):
+        # A technician has no link to it, and the server refuses it.
+        self.signed_in_as_tech()
+        self.open("/queue")
+        self.assertEqual(self.d.find_elements(By.CSS_SELECTOR, "header nav a[href='/dashboard']"), [])
+        status, _ = self.fetch("/dashboard")
+        self.assertEqual(status, 403)
+        # An administrator sees the store's figures: the same as `report`
+        # gives through the server, and as a full read of the store counts.
+        self.sign_out()
+        self.sign_in(ADMIN, ADMIN_PASSWORD)
+        self.open("/queue")
+        self.navigating(lambda: self.d.find_element(By.CSS_SELECTOR, "header nav a[href='/dashboard']").click())
+        self.wait(lambda d: d.find_elements(By.ID, "dashboard"), "the dashboard")
+        figures = json.loads(cli("report", "--format", "json").stdout)
+        pages = export_pages()
+        counted = {}
+        for p in pages:
+            counted[p["status"]] = counted.get(p["status"], 0) + 1
+        self.assertEqual(self.text("#pages-stored"), str(len(pages)))
+        self.assertEqual(self.text("#pages-filed"), str(counted.get("filed", 0)))
+        waiting = {p["document_id"] for p in pages if p["status"] == "review"}
+        self.assertEqual(self.text("#review-documents"), str(len(waiting)))
+        self.assertEqual(figures["review"]["backlog_documents"], len(waiting))
+        for name in ("samples", "filing"):
+            row = self.d.find_element(By.CSS_SELECTOR, "#batches tr[data-batch='%s']" % name)
+            cells = [c.text.strip() for c in row.find_elements(By.TAG_NAME, "td")]
+            mine = [p for p in pages if p["batch"] == name]
+            self.assertEqual(cells[4], str(len(mine)), name)  # pages stored
+            self.assertEqual(cells[5], str(sum(p["status"] == "filed" for p in mine)), name)
+            self.assertEqual(cells[6], str(sum(p["status"] == "review" for p in mine)), name)
+            self.assertIn("100.0%", cells[1], name)
+        # The technician's work: every resolution and rejection in the audit
+        # trail, timed from the document's opening in the workstation.
+        done = [r for r in audit_rows() if r["user"] == TECH and r["action"] in ("resolve", "reject")]
+        row = self.d.find_element(By.XPATH, "//table[@id='reviewers']//tr[td[1][normalize-space()='%s']]" % TECH)
+        cells = [c.text.strip() for c in row.find_elements(By.TAG_NAME, "td")]
+        self.assertEqual(cells[1], str(len(done)))
+        self.assertRegex(cells[4], r"^\d+ s$", "a median time")
+        self.assertGreaterEqual(int(cells[5]), KEYBOARD_DOCUMENTS, "the documents opened first are timed")
+        mine = [r for r in figures["reviewers"] if r["user"] == TECH][0]
+        self.assertEqual(mine["documents"], len(done))
+        # The charts are drawn, in the page, from the server alone.
+        charts = self.d.find_elements(By.CSS_SELECTOR, "svg.chart")
+        self.assertGreaterEqual(len(charts), 7)
+        for c in charts:
+            self.assertGreater(c.size["width"], 250)
+        self.assertTrue(self.js("return performance.getEntriesByType('resource')"
+                                ".every((r) => r.name.startsWith(location.origin))"))
+        if os.environ.get("CHARTMILL_SCREENSHOTS") == "1":
+            out = os.path.join(ARGS.repo, "docs", "screenshots", "dashboard.png")
+            self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {"width": 1366, "height": 1500, "deviceScaleFactor": 1, "mobile": False})
+            self.d.set_window_size(1366, 1500)
+            self.d.save_screenshot(out)
+            self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
+            self.d.set_window_size(1366, 768)
+            log("screenshot: docs/screenshots/dashboard.png")
+        # The report, one file, opened in the browser: the same figures.
+        report = os.path.join(W.dir, "report.html")
+        cli("report", "--out", report)
+        self.d.get("file://" + report)
+        self.wait(lambda d: d.find_elements(By.ID, "dashboard"), "the report")
+        self.assertEqual(self.text("#pages-stored"), str(len(pages)))
+        self.assertEqual(self.text("#review-documents"), str(len(waiting)))
+        self.assertGreaterEqual(len(self.d.find_elements(By.CSS_SELECTOR, "svg.chart")), 7)
+        self.assertEqual(self.js("return performance.getEntriesByType('resource').length"), 0, "nothing fetched")
+        self.open("/queue")
+        self.sign_out()
+        self.sign_in(TECH, TECH_PASSWORD)
+
+    def test_19_no_patient_data_in_the_server_log(self):
         text = W.server.stop()
         self.assertIn("GET /doc/", text)
         self.assertIn("POST /patients/search", text)

@@ -8,6 +8,7 @@ mod bad_input;
 mod barcodes;
 mod browser;
 mod classify;
+mod dashboard;
 mod export;
 mod extract;
 mod filing;
