@@ -61,8 +61,8 @@ pub struct View {
     pub reviewers: Vec<Row>,
     pub boxes: Vec<Row>,
     pub boxes_flagged: usize,
-    /// Boxes that add up, not listed.
-    pub boxes_fine: usize,
+    /// Boxes that add up, listed apart (folded in the page).
+    pub boxes_fine: Vec<Row>,
     pub gathered_ms: String,
 }
 
@@ -168,48 +168,12 @@ pub fn view(f: &Figures) -> View {
         },
     ];
 
-    let batches = f
-        .batches
-        .iter()
-        .map(|b| {
-            let s = &b.status;
-            let page = |k: &str| s.pages.get(k).copied().unwrap_or(0);
-            let file = |k: &str| s.files.get(k).copied().unwrap_or(0);
-            BatchRow {
-                name: s.name.clone(),
-                percent: percent(b.progress),
-                bar: (b.progress * 100.0).round() as u32,
-                entries: format!("{} of {}", b.entries_done, b.entries),
-                files: format!(
-                    "{} done, {} failed, {} skipped, {} duplicates",
-                    file("done"),
-                    file("failed"),
-                    file("skipped"),
-                    file("duplicate")
-                ),
-                pages_found: s.source_pages,
-                pages_stored: page("total"),
-                filed: page("filed"),
-                review: page("review"),
-                rejected: page("rejected"),
-                blank: page("blank"),
-                failed: page("failed"),
-                exported: if s.exported.is_empty() {
-                    "-".into()
-                } else {
-                    s.exported
-                        .iter()
-                        .map(|(kind, n)| format!("{kind} {}", n.get("pages").copied().unwrap_or(0)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-                forecast: {
-                    let (value, note) = when(&b.ingest, "pages");
-                    format!("{value} ({note})")
-                },
-            }
-        })
-        .collect();
+    let mut batches: Vec<BatchRow> =
+        f.batches.iter().map(|b| batch_row(&b.status, b.entries_done, b.entries, &b.ingest)).collect();
+    if f.batches.len() > 1 {
+        let (done, all) = f.batches.iter().fold((0, 0), |(d, a), b| (d + b.entries_done, a + b.entries));
+        batches.push(batch_row(&f.total, done, all, &f.throughput.ingest));
+    }
 
     let hours: Vec<String> = f.throughput.hourly.iter().map(|(h, _)| format!("{:02}h", h % 24)).collect();
     let days: Vec<String> = f.throughput.daily.iter().map(|(d, _)| day_name(*d)[5..].to_string()).collect();
@@ -313,24 +277,23 @@ pub fn view(f: &Figures) -> View {
             warn: false,
         })
         .collect();
-    // Every batch's line and every box that does not add up; the boxes
-    // that do are counted (a migration has hundreds; the JSON lists all).
-    let shown: Vec<&super::boxes::BoxLine> = f.boxes.iter().filter(|b| b.r#box.is_none() || !b.adds_up()).collect();
-    let boxes_fine = f.boxes.len() - shown.len();
-    let boxes = shown
-        .into_iter()
-        .map(|b| Row {
-            cells: vec![
-                b.batch.clone(),
-                b.r#box.clone().unwrap_or_else(|| "(whole batch)".into()),
-                b.expected_pages.map_or("-".into(), |e| e.to_string()),
-                b.found_pages.to_string(),
-                b.stored_pages.to_string(),
-                if b.adds_up() { "adds up".into() } else { b.problems.join("; ") },
-            ],
-            warn: !b.adds_up(),
-        })
-        .collect();
+    // Every batch's line and every box that does not add up first; the
+    // boxes that do after them, folded (a migration has hundreds).
+    let (shown, fine): (Vec<&super::boxes::BoxLine>, Vec<&super::boxes::BoxLine>) =
+        f.boxes.iter().partition(|b| b.r#box.is_none() || !b.adds_up());
+    let row = |b: &super::boxes::BoxLine| Row {
+        cells: vec![
+            b.batch.clone(),
+            b.r#box.clone().unwrap_or_else(|| "(whole batch)".into()),
+            b.expected_pages.map_or("-".into(), |e| e.to_string()),
+            b.found_pages.to_string(),
+            b.stored_pages.to_string(),
+            if b.adds_up() { "adds up".into() } else { b.problems.join("; ") },
+        ],
+        warn: !b.adds_up(),
+    };
+    let boxes = shown.into_iter().map(row).collect();
+    let boxes_fine = fine.into_iter().map(row).collect();
     View {
         scope: f.scope.clone(),
         generated: format_utc(f.generated_at),
@@ -351,6 +314,46 @@ pub fn view(f: &Figures) -> View {
         boxes_flagged: flagged,
         boxes_fine,
         gathered_ms: format!("{:.1}", f.gathered_ms),
+    }
+}
+
+/// The progress line of a batch, or of the total.
+fn batch_row(s: &crate::report::Status, done: u64, entries: u64, ingest: &Forecast) -> BatchRow {
+    let page = |k: &str| s.pages.get(k).copied().unwrap_or(0);
+    let file = |k: &str| s.files.get(k).copied().unwrap_or(0);
+    let progress = super::rates::ratio(done, entries).min(1.0);
+    BatchRow {
+        name: s.name.clone(),
+        percent: percent(progress),
+        bar: (progress * 100.0).round() as u32,
+        entries: format!("{done} of {entries}"),
+        files: format!(
+            "{} done, {} failed, {} skipped, {} duplicates",
+            file("done"),
+            file("failed"),
+            file("skipped"),
+            file("duplicate")
+        ),
+        pages_found: s.source_pages,
+        pages_stored: page("total"),
+        filed: page("filed"),
+        review: page("review"),
+        rejected: page("rejected"),
+        blank: page("blank"),
+        failed: page("failed"),
+        exported: if s.exported.is_empty() {
+            "-".into()
+        } else {
+            s.exported
+                .iter()
+                .map(|(kind, n)| format!("{kind} {}", n.get("pages").copied().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        forecast: {
+            let (value, note) = when(ingest, "pages");
+            format!("{value} ({note})")
+        },
     }
 }
 
