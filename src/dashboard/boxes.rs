@@ -37,6 +37,18 @@ impl BoxLine {
     }
 }
 
+/// The counters a line reads.
+pub fn counters_read() -> Vec<String> {
+    vec![
+        counter::SOURCE_PAGES.to_string(),
+        counter::PAGES.to_string(),
+        counter::pages(PageStatus::Failed),
+        counter::files(FileStatus::Failed),
+        counter::files(FileStatus::Pending),
+        counter::files(FileStatus::Duplicate),
+    ]
+}
+
 /// The line of a batch as a whole. Always given, so a batch's total is
 /// reconciled even when its boxes are not named.
 pub fn batch_line(b: &BatchRecord, counters: &BTreeMap<String, u64>) -> Option<BoxLine> {

@@ -279,11 +279,12 @@ pub fn gather(store: &Store, opts: &Options) -> Result<Figures> {
 
     // Boxes.
     let mut lines = Vec::new();
+    let names = boxes::counters_read();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     for b in &batches {
-        let c = store.counters(b.id)?;
-        lines.push(boxes::batch_line(b, &c));
+        lines.push(boxes::batch_line(b, &store.counters_named(b.id, &names)?));
         for bx in store.boxes(b.id)? {
-            lines.push(boxes::box_line(b, &bx, &store.counters(bx.scope)?));
+            lines.push(boxes::box_line(b, &bx, &store.counters_named(bx.scope, &names)?));
         }
     }
     let lines = lines.into_iter().flatten().collect();

@@ -1061,6 +1061,18 @@ impl Store {
 
     // ----- counters -----
 
+    /// Some counters of a scope, by name (0 for a counter never counted):
+    /// point reads, for the many boxes of a batch.
+    pub fn counters_named(&self, scope: u64, names: &[&str]) -> Result<BTreeMap<String, u64>> {
+        names
+            .iter()
+            .map(|name| {
+                let v = self.h.counters.get(counter_key(scope, name)).map_err(|e| self.err(e))?;
+                Ok((name.to_string(), v.map(|v| read_u64(&v)).unwrap_or(0)))
+            })
+            .collect()
+    }
+
     /// Counters of a scope: 0 for the whole store, else a batch id.
     pub fn counters(&self, scope: u64) -> Result<BTreeMap<String, u64>> {
         self.h
