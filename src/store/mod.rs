@@ -364,6 +364,7 @@ fn count_outcome(
             Review => {
                 activity::bump_series(activity, new.batch, series::DECIDED_REVIEW, decided, 1)?;
                 let mut names: Vec<&str> = new.review_reasons.iter().map(|r| counter::reason_name(r)).collect();
+                names.sort_unstable();
                 names.dedup();
                 for name in names {
                     activity::bump_series(activity, new.batch, &series::review(name), decided, 1)?;
