@@ -272,7 +272,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
 
 /// The box of paper a file was scanned from: the first folder of its path
 /// under the root the walk was given, if it is in one.
-pub fn box_name(source: &str) -> Option<&str> {
+fn box_name(source: &str) -> Option<&str> {
     let (first, rest) = source.split_once('/')?;
     (!first.is_empty() && !rest.is_empty()).then_some(first)
 }

@@ -51,13 +51,13 @@ pub fn counters_read() -> Vec<String> {
 
 /// The line of a batch as a whole. Always given, so a batch's total is
 /// reconciled even when its boxes are not named.
-pub fn batch_line(b: &BatchRecord, counters: &BTreeMap<String, u64>) -> Option<BoxLine> {
-    Some(line(&b.name, None, b.expected_pages, counters))
+pub fn batch_line(b: &BatchRecord, counters: &BTreeMap<String, u64>) -> BoxLine {
+    line(&b.name, None, b.expected_pages, counters)
 }
 
 /// The line of one box of a batch.
-pub fn box_line(b: &BatchRecord, bx: &BoxRecord, counters: &BTreeMap<String, u64>) -> Option<BoxLine> {
-    Some(line(&b.name, Some(bx.name.clone()), bx.expected_pages, counters))
+pub fn box_line(b: &BatchRecord, bx: &BoxRecord, counters: &BTreeMap<String, u64>) -> BoxLine {
+    line(&b.name, Some(bx.name.clone()), bx.expected_pages, counters)
 }
 
 fn line(batch: &str, name: Option<String>, expected: Option<u64>, c: &BTreeMap<String, u64>) -> BoxLine {

@@ -211,7 +211,7 @@ pub fn gather(store: &Store, opts: &Options) -> Result<Figures> {
     let (din, dout) = (rates::daily(&queue_in, now, days), rates::daily(&queue_out, now, days));
     let backlog = counters.get(counter::QUEUE_DOCUMENTS).copied().unwrap_or(0);
     let oldest = match scope {
-        0 => store.oldest_in_queue()?,
+        0 => store.review_queue_entered().next().transpose()?.map(|(at, _)| at),
         // The queue is one list of the store's documents: a batch's oldest
         // is found by walking it from the oldest on, only as far as needed.
         b => oldest_of_batch(store, b)?,
@@ -261,7 +261,7 @@ pub fn gather(store: &Store, opts: &Options) -> Result<Figures> {
         reasons_daily,
         waiting_reasons: total.review_reasons.clone(),
         doc_types: total.doc_types.clone(),
-        ocr_confidence: (0..10).map(|d| get(&format!("ocr_confidence:{d}"))).collect(),
+        ocr_confidence: (0..10).map(|d| get(&counter::ocr_confidence_tenth(d))).collect(),
         resolved_filed: filed,
         resolved_first_candidate: first,
         resolved_other_patient: other,
@@ -287,7 +287,6 @@ pub fn gather(store: &Store, opts: &Options) -> Result<Figures> {
             lines.push(boxes::box_line(b, &bx, &store.counters_named(bx.scope, &names)?));
         }
     }
-    let lines = lines.into_iter().flatten().collect();
 
     Ok(Figures {
         generated_at: now,
@@ -379,7 +378,7 @@ fn reviewers(cells: Vec<(u64, String, String, crate::store::WorkCell)>) -> Vec<R
 #[template(path = "report.html")]
 struct ReportPage {
     v: view::View,
-    css: String,
+    css: &'static str,
 }
 
 /// The report of `f` as one HTML file: the workstation's look inline, the
@@ -387,7 +386,7 @@ struct ReportPage {
 pub fn report_html(f: &Figures) -> Result<String> {
     use askama::Template;
     // The workstation's stylesheet, which ends with this view's (dashboard.css).
-    ReportPage { v: view::view(f), css: crate::server::assets::CSS.to_string() }
+    ReportPage { v: view::view(f), css: crate::server::assets::CSS }
         .render()
         .map_err(|e| Error::Config(format!("the report could not be rendered: {e}")))
 }
@@ -418,12 +417,8 @@ pub fn report(
             outln!(con, "{}", text.trim_end());
         }
         Some(path) => {
-            // Written whole under a temporary name, then renamed: a reader
-            // never sees half a report.
-            let io = |e| Error::Io { path: path.to_path_buf(), source: e };
-            let tmp = path.with_extension("chartmill-tmp");
-            std::fs::write(&tmp, text.as_bytes()).map_err(io)?;
-            std::fs::rename(&tmp, path).map_err(io)?;
+            // A reader never sees half a report.
+            crate::export::write_atomically(path, text.as_bytes())?;
             errln!(
                 con,
                 "wrote {} ({} batches, {} boxes flagged)",

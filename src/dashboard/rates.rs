@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-/// Seconds in an hour and in a day.
-pub const HOUR: i64 = 3600;
+/// Seconds in an hour (the store's series' buckets) and in a day.
+pub use crate::store::HOUR;
 pub const DAY: i64 = 86_400;
 
 /// The sum of a series' counts in the `hours` hours before `now` (the
@@ -112,13 +112,8 @@ pub fn ratio(part: u64, whole: u64) -> f64 {
 /// Unix seconds at the start of a `YYYY-MM-DD` day (UTC); `None` when the
 /// text is not such a date.
 pub fn parse_day(text: &str) -> Option<i64> {
-    let mut parts = text.trim().splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return None;
-    }
+    let date = crate::extract::Date::parse_iso(text).filter(|d| d.year >= 1970)?;
+    let (y, m, d) = (date.year as i64, date.month as i64, date.day as i64);
     // Days from civil (Howard Hinnant's algorithm).
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);

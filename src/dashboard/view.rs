@@ -98,6 +98,8 @@ pub fn view(f: &Figures) -> View {
     let file = |k: &str| t.files.get(k).copied().unwrap_or(0);
     let decided = page("filed") + page("review");
     let flagged = f.boxes.iter().filter(|b| !b.adds_up()).count();
+    let (ingest_when, ingest_note) = when(&f.throughput.ingest, "pages");
+    let (review_when, review_note) = when(&f.review.clearance, "documents resolved");
     let tiles = vec![
         Tile {
             id: "pages-stored",
@@ -144,19 +146,15 @@ pub fn view(f: &Figures) -> View {
         Tile {
             id: "ingest-forecast",
             label: "Ingest ends",
-            value: when(&f.throughput.ingest, "pages").0,
-            note: when(&f.throughput.ingest, "pages").1,
+            value: ingest_when,
+            note: ingest_note,
             warn: f.throughput.ingest.state == "stalled",
         },
         Tile {
             id: "review-forecast",
             label: "Review backlog cleared",
-            value: when(&f.review.clearance, "documents").0,
-            note: format!(
-                "{}; {:.1}/day entering",
-                when(&f.review.clearance, "documents resolved").1,
-                f.review.entering_per_hour * 24.0
-            ),
+            value: review_when,
+            note: format!("{}; {:.1}/day entering", review_note, f.review.entering_per_hour * 24.0),
             warn: f.review.clearance.state == "stalled",
         },
         Tile {

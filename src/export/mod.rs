@@ -570,9 +570,9 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
 
 /// Writes `bytes` to `path` under a temporary name in the same folder,
 /// syncs it, then renames it: `path` holds the whole file or nothing new.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |source| Error::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().expect("export files sit in a folder");
+    let dir = path.parent().unwrap_or(Path::new("."));
     mkdirs(dir).map_err(io)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));

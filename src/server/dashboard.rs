@@ -35,11 +35,12 @@ pub async fn page(State(app): State<Arc<App>>, auth: Auth, Query(c): Query<Choic
     let read = tokio::task::spawn_blocking(move || -> crate::Result<_> {
         let batches: Vec<(u64, String)> = store.batches()?.into_iter().map(|b| (b.id, b.name)).collect();
         let batch = batches.iter().find(|(id, _)| *id == c.batch).map(|(_, name)| name.clone());
+        let chosen = if batch.is_some() { c.batch } else { 0 };
         let figures = gather(&store, &Options { batch, since: None, now: crate::model::now() })?;
-        Ok((batches, figures))
+        Ok((batches, figures, chosen))
     })
     .await;
-    let (batches, figures) = match read {
+    let (batches, figures, chosen) = match read {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return Ok(failed(&app, &auth, e)),
         Err(_) => return Ok(failed(&app, &auth, crate::Error::Config("the figures could not be read".into()))),
@@ -47,6 +48,5 @@ pub async fn page(State(app): State<Arc<App>>, auth: Auth, Query(c): Query<Choic
     if let Err(e) = crate::review::record_view(&app.store, "dashboard", &auth.user) {
         return Ok(failed(&app, &auth, e));
     }
-    let chosen = if figures.scope == "all batches" { 0 } else { c.batch };
     Ok(render(&DashboardPage { nav: Nav::new(&app, &auth, "dashboard"), v: view::view(&figures), batches, chosen }))
 }

@@ -249,12 +249,6 @@ impl Store {
         Ok(())
     }
 
-    /// When the oldest document in the review queue entered it (seconds).
-    pub fn oldest_in_queue(&self) -> Result<Option<i64>> {
-        let first = self.h.queue.first().map_err(|e| self.err(e))?;
-        Ok(first.map(|(k, _)| (read_u64(&k[..8]) / 1_000_000_000) as i64))
-    }
-
     // ----- boxes -----
 
     /// The counter scope of box `name` of `batch`, drawn when the box is

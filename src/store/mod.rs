@@ -129,7 +129,10 @@ pub mod counter {
     /// `ocr_confidence:<d>`: OCR pages whose confidence is in the tenth
     /// `d` (0 for under 0.1, 9 for 0.9 and over).
     pub fn ocr_confidence(confidence: f32) -> String {
-        format!("ocr_confidence:{}", ((confidence.clamp(0.0, 1.0) * 10.0) as u32).min(9))
+        ocr_confidence_tenth(((confidence.clamp(0.0, 1.0) * 10.0) as u32).min(9))
+    }
+    pub fn ocr_confidence_tenth(tenth: u32) -> String {
+        format!("ocr_confidence:{tenth}")
     }
     /// Pages a person filed from review; those among them filed to the
     /// first candidate chartmill proposed, and to another patient than
