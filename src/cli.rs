@@ -77,14 +77,8 @@ pub enum Command {
     /// The review queue
     #[command(subcommand)]
     Review(ReviewCommand),
-    /// Print the audit trail
-    Audit {
-        /// Only entries at or after this date (YYYY-MM-DD)
-        #[arg(long)]
-        since: Option<String>,
-        #[arg(long)]
-        user: Option<String>,
-    },
+    /// Print the audit trail, or check it (`audit verify`)
+    Audit(AuditArgs),
     /// Train the document-type classifier from labelled CSV files (doc_type, text)
     Train {
         #[arg(long, value_name = "FILE.csv")]
@@ -420,6 +414,43 @@ pub enum ExportFormat {
     Csv,
 }
 
+/// `chartmill audit`: the trail (as text or JSON Lines), or `audit verify`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub check: Option<AuditCommand>,
+    /// Only entries at or after this date (YYYY-MM-DD)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only entries after this sequence number (for a SIEM's next pull)
+    #[arg(long, value_name = "SEQ")]
+    pub after: Option<u64>,
+    #[arg(long)]
+    pub user: Option<String>,
+    /// `text` (tab-separated) or `json` (one JSON object a line, with its hash)
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain: exit 0 when intact, 1 at the first entry changed, removed, inserted or moved
+    Verify {
+        /// A head recorded earlier (`status --json` prints it): it must be in the trail. Repeatable.
+        #[arg(long, value_name = "SHA256")]
+        head: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 impl Cli {
     /// Makes every path argument absolute against `cwd`: the server runs a
     /// client's command in its own working folder.
@@ -450,7 +481,7 @@ impl Cli {
                 dirs.iter_mut().for_each(abs);
                 opt(manifest);
             }
-            Command::Status { json: _, list: _ } | Command::Types | Command::Audit { since: _, user: _ } => {}
+            Command::Status { json: _, list: _ } | Command::Types | Command::Audit(_) => {}
             Command::Patients(PatientsCommand::Import { file, map: _, user: _ }) => abs(file),
             Command::Patients(PatientsCommand::Show { .. } | PatientsCommand::Search { .. }) => {}
             Command::Review(_) => {}
@@ -499,7 +530,7 @@ impl Command {
             | Command::Status { .. }
             | Command::Patients(_)
             | Command::Review(_)
-            | Command::Audit { .. }
+            | Command::Audit(_)
             | Command::Export(_)
             | Command::Reconcile { .. }
             | Command::Report { .. }
@@ -566,7 +597,7 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
         }
         Command::Patients(cmd) => crate::commands::patients(con, &site, &store_path, cmd),
         Command::Review(cmd) => crate::commands::review(con, &site, &store_path, cmd),
-        Command::Audit { since, user } => crate::commands::audit(con, &store_path, since, user),
+        Command::Audit(args) => crate::commands::audit(con, &store_path, args),
         Command::Train { data, from_store, store_weight, out, heldout, seed, epochs, dims_log2 } => {
             let cfg =
                 crate::train::TrainConfig { epochs, heldout_fraction: heldout, seed, dims_log2, ..Default::default() };
@@ -645,7 +676,10 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
                     .iter()
                     .map(|f| serde_json::json!({"source": f.source, "error": f.error, "duplicate_of": f.duplicate_of}))
                     .collect();
-                let v = serde_json::json!({"store": store_path.display().to_string(), "batches": all, "files": files});
+                let audit = serde_json::json!({"entries": store.audit_count()?, "head": store.audit_head()?});
+                let v = serde_json::json!({
+                    "store": store_path.display().to_string(), "batches": all, "files": files, "audit": audit
+                });
                 outln!(con, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
                 out!(con, "{}", report::render_status(&all));

@@ -339,6 +339,7 @@ pub fn patients(
                 after: serde_json::json!({
                     "added": added, "updated": updated, "skipped": bad.len(), "replaced": replaced.len()
                 }),
+                ..Default::default()
             })?;
             store.flush()?;
             let again = match replaced.len() {
@@ -527,9 +528,13 @@ pub fn review(con: &mut Console, site: &SiteConfig, store_path: &Path, cmd: crat
 }
 
 /// `chartmill audit`.
-pub fn audit(con: &mut Console, store_path: &Path, since: Option<String>, user: Option<String>) -> Result<u8> {
+pub fn audit(con: &mut Console, store_path: &Path, args: crate::cli::AuditArgs) -> Result<u8> {
+    use crate::cli::{AuditCommand, AuditFormat};
     let store = con.store(store_path, Open::Reading)?;
-    let since = match since {
+    if let Some(AuditCommand::Verify { head, json }) = args.check {
+        return audit_verify(con, &store, &head, json);
+    }
+    let since = match args.since {
         Some(d) => {
             let date =
                 crate::extract::Date::parse_iso(&d).ok_or_else(|| Error::Config("--since takes YYYY-MM-DD".into()))?;
@@ -537,15 +542,40 @@ pub fn audit(con: &mut Console, store_path: &Path, since: Option<String>, user: 
         }
         None => None,
     };
-    for e in store.audit_entries() {
+    for e in store.audit_entries_after(args.after.unwrap_or(0)) {
         let e = e?;
         let at = crate::report::format_utc(e.at);
-        if since.as_ref().is_some_and(|s| at < *s) || user.as_ref().is_some_and(|u| &e.user != u) {
+        if since.as_ref().is_some_and(|s| at < *s) || args.user.as_ref().is_some_and(|u| &e.user != u) {
             continue;
         }
-        outln!(con, "{at}\t{}\t{}\t{}\tbefore {}\tafter {}", e.user, e.action, e.target, e.before, e.after);
+        match args.format {
+            AuditFormat::Json => outln!(con, "{}", serde_json::to_string(&e).unwrap_or_default()),
+            AuditFormat::Text => {
+                outln!(con, "{at}\t{}\t{}\t{}\tbefore {}\tafter {}", e.user, e.action, e.target, e.before, e.after)
+            }
+        }
     }
     Ok(exit::OK)
+}
+
+/// `chartmill audit verify`: the chain walked, against the head `meta`
+/// records, the seal's head at this open, and the heads given.
+fn audit_verify(con: &mut Console, store: &crate::store::Store, heads: &[String], json: bool) -> Result<u8> {
+    let mut anchors: Vec<String> = heads.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    if let Some(h) = anchors.iter().find(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(Error::Config(format!("--head takes a SHA-256 in hex (64 digits), not {:?}", h)));
+    }
+    anchors.extend(store.sealed_audit_head());
+    let check = store.verify_audit(&anchors)?;
+    if json {
+        outln!(con, "{}", serde_json::to_string_pretty(&check).unwrap_or_default());
+    } else {
+        match &check.first_bad {
+            None => outln!(con, "audit trail intact: {} entries, head {}", check.entries, check.head),
+            Some(b) => outln!(con, "audit trail BROKEN at entry {}: {}", b.seq, b.problem),
+        }
+    }
+    Ok(if check.intact() { exit::OK } else { exit::DONE_WITH_FAILURES })
 }
 
 /// `chartmill export`: JSONL of pages, or the documents as PDFs with their

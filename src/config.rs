@@ -11,7 +11,8 @@ pub const STORE_ENV: &str = "CHARTMILL_STORE";
 pub mod exit {
     /// Everything asked for was done.
     pub const OK: u8 = 0;
-    /// Done, but some files or pages failed (they are recorded and listed).
+    /// Done, but some files or pages failed (they are recorded and listed),
+    /// or a check (`audit verify`, `verify`) found a problem.
     pub const DONE_WITH_FAILURES: u8 = 1;
     /// Nothing useful could be done: bad arguments, store in use or unreadable, no OCR engine.
     pub const FATAL: u8 = 2;

@@ -201,6 +201,7 @@ pub(crate) fn record(
         target: target.into(),
         before,
         after,
+        ..Default::default()
     })?;
     store.flush()
 }
@@ -292,6 +293,7 @@ pub fn record_view(store: &Store, id: &str, user: &str) -> Result<()> {
         target: id.into(),
         before: serde_json::Value::Null,
         after: serde_json::Value::Null,
+        ..Default::default()
     })?;
     store.flush()
 }

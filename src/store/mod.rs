@@ -22,7 +22,7 @@
 //! | `patients`    | MRN, upper case                       | [`PatientRecord`] JSON         |
 //! | `patient_dob` | birth date `YYYY-MM-DD` ++ 0 ++ MRN   | empty                          |
 //! | `patient_name`| family name, upper case ++ 0 ++ MRN   | empty                          |
-//! | `audit`       | sequence u64 BE (append-only)         | [`AuditEntry`] JSON            |
+//! | `audit`       | sequence u64 BE (append-only)         | [`AuditEntry`] JSON, newline, its SHA-256 (a hash chain: `audit.rs`) |
 //! | `revisions`   | file id u64 BE ++ sequence u32 BE     | [`Revision`] JSON              |
 //! | `changes`     | change sequence u64 BE                | file id u64 BE                 |
 //! | `file_changes`| file id u64 BE; `next`                | its last change sequence; the last given |
@@ -35,7 +35,7 @@
 //! | `activity`    | hourly series, reviewers' work, documents opened (`activity.rs`) | |
 //! | `boxes`       | batch id u64 BE ++ box name            | [`BoxRecord`] JSON             |
 //!
-//! `meta` also holds `store_id`, 16 hex digits drawn when the store is
+//! `meta` also holds `audit_head` and `audit_entries` (`audit.rs`) and `store_id`, 16 hex digits drawn when the store is
 //! created (exports name documents with it). Page images are files in
 //! `chartmill.images/`, named by their SHA-256 (`store/images.rs`); a page record
 //! names its image (`PageRecord::image`).
@@ -70,10 +70,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod activity;
+mod audit;
 mod images;
 mod seal;
 
 pub use activity::{hour_of, series, BoxRecord, Work, WorkCell, HOUR};
+pub use audit::{AuditCheck, AuditEntry, Broken, GENESIS};
 
 pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest schema `chartmill migrate` upgrades.
@@ -253,6 +255,10 @@ pub struct Store {
     /// Declared after the sled handles, so it is dropped after them: the
     /// seal is written once sled has closed its files.
     seal: seal::OnClose,
+    /// Held while an entry is appended to the audit trail (`audit.rs`).
+    audit_lock: std::sync::Mutex<()>,
+    /// The audit head the seal recorded at the last clean close, if any.
+    sealed_audit_head: Option<String>,
 }
 
 /// The sled database and its trees.
@@ -496,6 +502,7 @@ impl Drop for Store {
         // The seal is written (after the handles are dropped) only if
         // everything reached the disk.
         self.seal.witness = self.witness().ok();
+        self.seal.audit_head = self.audit_head().ok();
         self.seal.clean = self.h.db.flush().is_ok();
     }
 }
@@ -523,9 +530,10 @@ impl Store {
         if !exists && !create {
             return Err(Error::Config(format!("no store at {}", path.display())));
         }
+        let mut sealed_audit_head = None;
         if exists {
             // In use, damaged, another schema: refused before sled writes a byte.
-            seal::check_before_open(path, oldest)?;
+            sealed_audit_head = seal::check_before_open(path, oldest)?;
         } else {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
@@ -571,7 +579,23 @@ impl Store {
         };
         let images = images::Images::new(path);
         images.clear_unfinished();
-        Ok(Store { path: path.to_path_buf(), h, images, version, seal: seal::OnClose::new(path, version) })
+        let store = Store {
+            path: path.to_path_buf(),
+            h,
+            images,
+            version,
+            seal: seal::OnClose::new(path, version),
+            audit_lock: Default::default(),
+            sealed_audit_head,
+        };
+        store.chain_unchained_audit()?;
+        Ok(store)
+    }
+
+    /// The audit trail's head as the seal recorded it at the last clean
+    /// close (before this open).
+    pub fn sealed_audit_head(&self) -> Option<String> {
+        self.sealed_audit_head.clone()
     }
 
     /// The schema version of the store's data.
@@ -1119,20 +1143,6 @@ impl From<&PatientRecord> for crate::model::Patient {
     }
 }
 
-/// One line of the audit trail: who did what to what, before and after.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub seq: u64,
-    pub at: i64,
-    pub user: String,
-    /// `resolve`, `reject`, `reopen`, `view`, `import`.
-    pub action: String,
-    /// Page ids, a file, or `patients`.
-    pub target: String,
-    pub before: serde_json::Value,
-    pub after: serde_json::Value,
-}
-
 fn index_key(prefix: &str, mrn: &str) -> Vec<u8> {
     let mut k = prefix.as_bytes().to_vec();
     k.push(0);
@@ -1207,23 +1217,6 @@ impl Store {
 
     pub fn patient_count(&self) -> usize {
         self.h.patients.len()
-    }
-
-    /// Appends to the audit trail.
-    pub fn audit(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
-        entry.seq = self.new_id()?;
-        self.h.audit.insert(entry.seq.to_be_bytes(), to_json(&entry)).map_err(|e| self.err(e))?;
-        Ok(entry)
-    }
-
-    /// The audit trail, oldest first.
-    pub fn audit_entries(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
-        self.h.audit.iter().values().map(move |v| self.decode(&v.map_err(|e| self.err(e))?, "audit"))
-    }
-
-    /// The audit trail, newest first.
-    pub fn audit_entries_newest_first(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
-        self.h.audit.iter().rev().map(move |kv| self.decode(&kv.map_err(|e| self.err(e))?.1, "audit"))
     }
 }
 

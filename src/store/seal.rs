@@ -42,6 +42,9 @@ struct Seal {
     files: Vec<Stamp>,
     /// What the store held at its close.
     witness: Option<Witness>,
+    /// The audit trail's head at its close (`audit.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_head: Option<String>,
 }
 
 /// Values of a store that only ever grow (the id counter and the page
@@ -144,8 +147,9 @@ impl DbLock {
 
 /// Checks an existing store before sled may open it: not in use, sled's
 /// files present, and either sealed at a schema version from `oldest` to
-/// this one or checked on a copy. Then removes the seal.
-pub(super) fn check_before_open(path: &Path, oldest: u32) -> Result<()> {
+/// this one or checked on a copy. Then removes the seal, and returns the
+/// audit head it recorded.
+pub(super) fn check_before_open(path: &Path, oldest: u32) -> Result<Option<String>> {
     let damaged = |detail: &str| Error::StoreDamaged { path: path.to_path_buf(), detail: detail.to_string() };
     let io_err = |source| Error::Io { path: path.to_path_buf(), source };
     match (path.join("conf").is_file(), path.join("db").is_file()) {
@@ -158,6 +162,7 @@ pub(super) fn check_before_open(path: &Path, oldest: u32) -> Result<()> {
         return Err(Error::StoreInUse { path: path.to_path_buf() });
     };
     let seal = read_seal(path);
+    let audit_head = seal.as_ref().and_then(|s| s.audit_head.clone());
     let witness =
         seal.as_ref().and_then(|s| s.witness).unwrap_or_default().at_least(read_mark(path).unwrap_or_default());
     match seal {
@@ -170,7 +175,7 @@ pub(super) fn check_before_open(path: &Path, oldest: u32) -> Result<()> {
     }
     match std::fs::remove_file(path.join(SEAL)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(e)),
-        _ => Ok(()),
+        _ => Ok(audit_head),
     }
 }
 
@@ -245,11 +250,12 @@ pub(super) struct OnClose {
     pub(super) clean: bool,
     /// Set by `Store::drop` before that flush.
     pub(super) witness: Option<Witness>,
+    pub(super) audit_head: Option<String>,
 }
 
 impl OnClose {
     pub(super) fn new(path: &Path, version: u32) -> OnClose {
-        OnClose { path: path.to_path_buf(), version, clean: false, witness: None }
+        OnClose { path: path.to_path_buf(), version, clean: false, witness: None, audit_head: None }
     }
 }
 
@@ -258,7 +264,7 @@ impl Drop for OnClose {
         if !self.clean {
             return;
         }
-        if let Err(e) = write_seal(&self.path, self.version, self.witness) {
+        if let Err(e) = write_seal(&self.path, self.version, self.witness, self.audit_head.take()) {
             log::warn!("store {}: cannot write its seal ({e}); the next open checks a copy first", self.path.display());
         }
     }
@@ -269,7 +275,7 @@ impl Drop for OnClose {
 /// handle is dropped (seen under load: the seal was then not written).
 const SEAL_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-fn write_seal(dir: &Path, version: u32, witness: Option<Witness>) -> io::Result<()> {
+fn write_seal(dir: &Path, version: u32, witness: Option<Witness>, audit_head: Option<String>) -> io::Result<()> {
     let deadline = std::time::Instant::now() + SEAL_LOCK_WAIT;
     let _lock = loop {
         match DbLock::try_take(dir)? {
@@ -280,6 +286,6 @@ fn write_seal(dir: &Path, version: u32, witness: Option<Witness>) -> io::Result<
             None => return Ok(()),
         }
     };
-    let seal = Seal { schema_version: version, files: stamps(dir)?, witness };
+    let seal = Seal { schema_version: version, files: stamps(dir)?, witness, audit_head };
     write_atomically(dir, SEAL, &serde_json::to_vec(&seal).expect("a seal serialises"))
 }

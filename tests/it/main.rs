@@ -4,6 +4,7 @@
 //! temporary folders. The bundled samples are ingested once and shared by
 //! the tests that only read the result.
 
+mod audit;
 mod bad_input;
 mod barcodes;
 mod browser;
