@@ -150,6 +150,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Check the store: page images against their hashes, documents against
+    /// their pages, counters against a full count, the audit chain; exit 1 on
+    /// any mismatch
+    Verify {
+        /// Also hash every source file still present again and compare it with the recorded SHA-256
+        #[arg(long)]
+        sources: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Bring a store of an older schema version up to date
     Migrate,
     /// The workstation's users and their roles
@@ -509,7 +519,10 @@ impl Cli {
             Command::Debug(DebugCommand::ImageQuality { dirs, quality: _ }) => dirs.iter_mut().for_each(abs),
             Command::Debug(DebugCommand::Cells { .. } | DebugCommand::Fill { .. }) => {}
             Command::Export(ExportArgs { format: _, out, status: _, all: _, bundle: _, jobs: _ }) => opt(out),
-            Command::Reconcile { batch: _, json: _ } | Command::Migrate | Command::Users(_) => {}
+            Command::Reconcile { batch: _, json: _ }
+            | Command::Verify { sources: _, json: _ }
+            | Command::Migrate
+            | Command::Users(_) => {}
             Command::Report { batch: _, since: _, format: _, out } => opt(out),
             // Refused through a server: a server already holds the store.
             Command::Serve(_) => {}
@@ -533,6 +546,7 @@ impl Command {
             | Command::Audit(_)
             | Command::Export(_)
             | Command::Reconcile { .. }
+            | Command::Verify { .. }
             | Command::Report { .. }
             | Command::Migrate
             | Command::Users(_)
@@ -751,6 +765,7 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
             crate::dashboard::report(con, &store_path, batch, since.as_deref(), json, out.as_deref())
         }
         Command::Reconcile { batch, json } => crate::commands::reconcile(con, &store_path, batch.as_deref(), json),
+        Command::Verify { sources, json } => crate::commands::verify(con, &store_path, sources, json),
         Command::Migrate => crate::commands::migrate(con, &store_path),
         Command::Users(cmd) => crate::commands::users(con, &store_path, cmd),
         Command::Serve(_) if con.is_served() => {

@@ -672,6 +672,18 @@ fn batch_id(store: &crate::store::Store, name: Option<&str>) -> Result<Option<u6
 }
 
 /// `chartmill reconcile`: every source file whose pages do not add up.
+/// `chartmill verify [--sources]`: exit 1 on any mismatch.
+pub fn verify(con: &mut Console, store_path: &Path, sources: bool, json: bool) -> Result<u8> {
+    let store = con.store(store_path, Open::Reading)?;
+    let report = crate::verify::run(&store, sources)?;
+    if json {
+        outln!(con, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        out!(con, "{}", crate::verify::render(&report, sources));
+    }
+    Ok(if report.ok() { exit::OK } else { exit::DONE_WITH_FAILURES })
+}
+
 pub fn reconcile(con: &mut Console, store_path: &Path, batch: Option<&str>, json: bool) -> Result<u8> {
     let store = con.store(store_path, Open::Reading)?;
     let batch_id = batch_id(&store, batch)?;

@@ -33,6 +33,7 @@ pub mod store;
 pub mod taxonomy;
 pub mod train;
 pub mod users;
+pub mod verify;
 pub mod walk;
 
 pub use error::{Error, InputError, Result};

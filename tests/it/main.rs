@@ -23,4 +23,5 @@ mod review;
 mod samples;
 mod typecheck;
 mod users;
+mod verify;
 mod web;
