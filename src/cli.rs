@@ -160,6 +160,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a consistent snapshot of the store (in use or not) to one file
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Bring a backup back as a new store at --store (a path that does not exist yet)
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Bring a store of an older schema version up to date
     Migrate,
     /// The workstation's users and their roles
@@ -524,6 +534,8 @@ impl Cli {
             | Command::Migrate
             | Command::Users(_) => {}
             Command::Report { batch: _, since: _, format: _, out } => opt(out),
+            Command::Backup { out } => abs(out),
+            Command::Restore { file } => abs(file),
             // Refused through a server: a server already holds the store.
             Command::Serve(_) => {}
         }
@@ -535,7 +547,8 @@ impl Command {
     /// that holds it (`serve` and `migrate` to be refused there).
     pub fn uses_store(&self) -> bool {
         match self {
-            Command::Types | Command::Eval { .. } => false,
+            // A restore writes a new store: none is in use.
+            Command::Types | Command::Eval { .. } | Command::Restore { .. } => false,
             Command::Debug(DebugCommand::Extract { .. } | DebugCommand::ImageQuality { .. }) => false,
             Command::Train { from_store, .. } => *from_store,
             Command::Debug(DebugCommand::Cells { .. } | DebugCommand::Fill { .. })
@@ -547,6 +560,7 @@ impl Command {
             | Command::Export(_)
             | Command::Reconcile { .. }
             | Command::Verify { .. }
+            | Command::Backup { .. }
             | Command::Report { .. }
             | Command::Migrate
             | Command::Users(_)
@@ -766,6 +780,8 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
         }
         Command::Reconcile { batch, json } => crate::commands::reconcile(con, &store_path, batch.as_deref(), json),
         Command::Verify { sources, json } => crate::commands::verify(con, &store_path, sources, json),
+        Command::Backup { out } => crate::commands::backup(con, &store_path, &out),
+        Command::Restore { file } => crate::commands::restore(con, &file, &store_path),
         Command::Migrate => crate::commands::migrate(con, &store_path),
         Command::Users(cmd) => crate::commands::users(con, &store_path, cmd),
         Command::Serve(_) if con.is_served() => {

@@ -684,6 +684,63 @@ pub fn verify(con: &mut Console, store_path: &Path, sources: bool, json: bool) -
     Ok(if report.ok() { exit::OK } else { exit::DONE_WITH_FAILURES })
 }
 
+/// `chartmill backup --out FILE`: written beside FILE, renamed when complete.
+pub fn backup(con: &mut Console, store_path: &Path, out: &Path) -> Result<u8> {
+    let store = con.store(store_path, Open::Reading)?;
+    let partial = crate::store::backup_partial_path(out);
+    let io_err = |path: &Path, source| Error::Io { path: path.to_path_buf(), source };
+    // Readable by its owner only: an unencrypted store's backup holds its records in clear.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&partial)
+    }
+    .map_err(|e| io_err(&partial, e))?;
+    let written = store.backup(&file).and_then(|s| file.sync_all().map(|()| s).map_err(|e| io_err(&partial, e)));
+    let summary = match written {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, out).map_err(|e| io_err(out, e))?;
+    let h = &summary.header;
+    errln!(
+        con,
+        "backup of store {}: {} pages, {} files, {} audit entries (head {}), {} records, {} images, {:.1} MB; writes paused {} ms{}",
+        h.store_id,
+        h.pages,
+        h.files,
+        h.audit_entries,
+        h.audit_head,
+        summary.records,
+        summary.images,
+        summary.bytes as f64 / 1e6,
+        summary.paused_ms,
+        if h.encrypted { "; encrypted as the store is" } else { "" }
+    );
+    Ok(exit::OK)
+}
+
+/// `chartmill restore FILE --store PATH`.
+pub fn restore(con: &mut Console, file: &Path, store_path: &Path) -> Result<u8> {
+    let s = crate::store::restore(file, store_path)?;
+    errln!(
+        con,
+        "restored store {} as of {} into {}: {} pages, {} files, {} audit entries (head {}), {} records, {} images",
+        s.header.store_id,
+        crate::report::format_utc(s.header.taken_at),
+        store_path.display(),
+        s.header.pages,
+        s.header.files,
+        s.header.audit_entries,
+        s.header.audit_head,
+        s.records,
+        s.images
+    );
+    Ok(exit::OK)
+}
+
 pub fn reconcile(con: &mut Console, store_path: &Path, batch: Option<&str>, json: bool) -> Result<u8> {
     let store = con.store(store_path, Open::Reading)?;
     let batch_id = batch_id(&store, batch)?;

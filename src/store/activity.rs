@@ -245,6 +245,7 @@ impl Store {
     /// Notes that `user` opened document `seq` of `file_id` at `at`: its
     /// resolution by them is timed from here.
     pub fn note_opened(&self, user: &str, file_id: u64, seq: u32, at: i64) -> Result<()> {
+        let _writing = self.writing();
         self.h.activity.insert(opened_key(user, file_id, seq), &at.to_be_bytes()).map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -263,6 +264,7 @@ impl Store {
     }
 
     fn box_record(&self, batch: u64, name: &str, expected: Option<u64>) -> Result<BoxRecord> {
+        let _writing = self.writing();
         let key = box_key(batch, name);
         loop {
             let old = self.h.boxes.get(&key).map_err(|e| self.err(e))?;

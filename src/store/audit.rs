@@ -106,6 +106,7 @@ fn split(value: &[u8]) -> Option<(&[u8], &[u8])> {
 impl Store {
     /// Appends to the audit trail, chained to the entry before it.
     pub fn audit(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
+        let _writing = self.writing();
         // One appender at a time: the sequence number and the chain's order agree.
         let _one = self.audit_lock.lock().unwrap_or_else(|p| p.into_inner());
         entry.seq = self.new_id()?;

@@ -71,11 +71,13 @@ use std::path::{Path, PathBuf};
 
 mod activity;
 mod audit;
+mod backup;
 mod images;
 mod seal;
 
 pub use activity::{hour_of, series, BoxRecord, Work, WorkCell, HOUR};
 pub use audit::{AuditCheck, AuditEntry, Broken, GENESIS};
+pub use backup::{partial_path as backup_partial_path, restore, BackupSummary, Header as BackupHeader, RestoreSummary};
 
 pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest schema `chartmill migrate` upgrades.
@@ -259,6 +261,10 @@ pub struct Store {
     audit_lock: std::sync::Mutex<()>,
     /// The audit head the seal recorded at the last clean close, if any.
     sealed_audit_head: Option<String>,
+    /// Every method that writes holds this for reading (recursively: they
+    /// call one another); a backup holds it for writing while it reads the
+    /// trees, so it sees the store between two writes (`backup.rs`).
+    gate: parking_lot::RwLock<()>,
 }
 
 /// The sled database and its trees.
@@ -510,31 +516,37 @@ impl Drop for Store {
 impl Store {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with(path, true, SCHEMA_VERSION)
+        Store::open_with(path, true, SCHEMA_VERSION, true)
     }
 
     /// Opens an existing store; a missing one is an error (for read commands).
     pub fn open_existing(path: &Path) -> Result<Store> {
-        Store::open_with(path, false, SCHEMA_VERSION)
+        Store::open_with(path, false, SCHEMA_VERSION, true)
+    }
+
+    /// Opens a store `backup::restore` has just written, not yet in use by
+    /// anyone: no seal to compare, nothing to check on a copy.
+    fn open_restored(path: &Path) -> Result<Store> {
+        Store::open_with(path, false, SCHEMA_VERSION, false)
     }
 
     /// Opens a store of this schema version or an older one `chartmill
     /// migrate` upgrades; see [`Store::migrate_to_current`].
     pub fn open_for_migration(path: &Path) -> Result<Store> {
-        Store::open_with(path, false, OLDEST_MIGRATED)
+        Store::open_with(path, false, OLDEST_MIGRATED, true)
     }
 
-    fn open_with(path: &Path, create: bool, oldest: u32) -> Result<Store> {
+    fn open_with(path: &Path, create: bool, oldest: u32, check: bool) -> Result<Store> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let exists = path.exists();
         if !exists && !create {
             return Err(Error::Config(format!("no store at {}", path.display())));
         }
         let mut sealed_audit_head = None;
-        if exists {
+        if exists && check {
             // In use, damaged, another schema: refused before sled writes a byte.
             sealed_audit_head = seal::check_before_open(path, oldest)?;
-        } else {
+        } else if !exists {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
         }
@@ -587,6 +599,7 @@ impl Store {
             seal: seal::OnClose::new(path, version),
             audit_lock: Default::default(),
             sealed_audit_head,
+            gate: Default::default(),
         };
         store.chain_unchained_audit()?;
         Ok(store)
@@ -639,10 +652,21 @@ impl Store {
         })
     }
 
+    /// Whether values are encrypted (the store's wrapped data key is in `meta`).
+    pub fn encrypted(&self) -> bool {
+        self.h.meta.contains_key("encryption").unwrap_or(false)
+    }
+
+    /// Held by every method that writes (see `Store::gate`).
+    fn writing(&self) -> parking_lot::RwLockReadGuard<'_, ()> {
+        self.gate.read_recursive()
+    }
+
     /// The next id (1, 2, 3, ...), shared by batches, files and audit
     /// entries. sled's own generator jumps by a million after a restart;
     /// technicians type these ids, so they stay small.
     fn new_id(&self) -> Result<u64> {
+        let _writing = self.writing();
         let next = self
             .h
             .meta
@@ -677,6 +701,7 @@ impl Store {
 
     /// The batch called `name`, created (with `roots`) if new.
     pub fn batch_named(&self, name: &str, roots: &[String]) -> Result<BatchRecord> {
+        let _writing = self.writing();
         if let Some(id) = self.h.batch_names.get(name).map_err(|e| self.err(e))? {
             if let Some(b) = self.batch(read_u64(&id))? {
                 return Ok(b);
@@ -706,6 +731,7 @@ impl Store {
     }
 
     pub fn put_batch(&self, batch: &BatchRecord) -> Result<()> {
+        let _writing = self.writing();
         self.h.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -742,6 +768,7 @@ impl Store {
     /// has a hash already held by another file, it is recorded as a duplicate
     /// of that one instead. Atomic with its counters.
     pub fn register_file(&self, mut rec: FileRecord) -> Result<Registered> {
+        let _writing = self.writing();
         rec.id = self.new_id()?;
         let hash: Option<Vec<u8>> = rec.sha256.as_deref().and_then(hex_decode);
         let result = (&self.h.files, &self.h.paths, &self.h.hashes, &self.h.counters)
@@ -777,6 +804,7 @@ impl Store {
     /// Stores a changed file record (status, page count, error), moving its
     /// status counters.
     pub fn update_file(&self, rec: &FileRecord) -> Result<()> {
+        let _writing = self.writing();
         (&self.h.files, &self.h.counters)
             .transaction(|(files, counters)| {
                 let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
@@ -815,6 +843,7 @@ impl Store {
     /// Stores a page once: if the page is already stored nothing changes and
     /// `false` is returned. Atomic with its words and counters.
     pub fn put_page(&self, rec: &PageRecord, words: &[Word]) -> Result<bool> {
+        let _writing = self.writing();
         let key = page_key(rec.file_id, rec.page);
         let value = to_json(rec);
         let words = to_json(&words);
@@ -869,6 +898,7 @@ impl Store {
         work: Option<Work>,
         at: i64,
     ) -> Result<()> {
+        let _writing = self.writing();
         let encoded: Vec<([u8; 12], Vec<u8>)> =
             pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
         let updated: BTreeMap<(u64, u32), &PageRecord> = pages.iter().map(|p| ((p.file_id, p.page), p)).collect();
@@ -1155,6 +1185,7 @@ impl Store {
     /// (keyed in another form of their MRN before), all or none. Returns
     /// (added, updated).
     pub fn import_patients(&self, patients: &[PatientRecord], replaced: &[String]) -> Result<(usize, usize)> {
+        let _writing = self.writing();
         let encoded: Vec<Vec<u8>> = patients.iter().map(to_json).collect();
         (&self.h.patients, &self.h.patient_dob, &self.h.patient_name)
             .transaction(|(tree, by_dob, by_name)| {
@@ -1287,6 +1318,7 @@ impl Store {
 
     /// The export target of `kind` writing to `folder`, created if new.
     pub fn export_target(&self, kind: &str, folder: &str) -> Result<ExportTarget> {
+        let _writing = self.writing();
         let name = format!("{kind}\0{folder}");
         if let Some(id) = self.h.export_names.get(name.as_bytes()).map_err(|e| self.err(e))? {
             if let Some(v) = self.h.exports.get(id).map_err(|e| self.err(e))? {
@@ -1327,6 +1359,7 @@ impl Store {
     /// in one transaction, with the counters of documents and pages
     /// standing exported.
     pub fn commit_export(&self, target: &ExportTarget, docs: &[ExportedDoc]) -> Result<()> {
+        let _writing = self.writing();
         let key = |d: &ExportedDoc| {
             let mut k = target.id.to_be_bytes().to_vec();
             k.extend_from_slice(&page_key(d.file_id, d.seq));
@@ -1396,6 +1429,7 @@ impl Store {
 
     /// Adds or replaces a user, durably.
     pub fn put_user(&self, user: &crate::users::UserRecord) -> Result<()> {
+        let _writing = self.writing();
         self.h.users.insert(user.name.as_bytes(), to_json(user)).map_err(|e| self.err(e))?;
         self.flush()
     }
@@ -1412,6 +1446,7 @@ impl Store {
     /// Gives a page of a store being migrated its image (counted), without
     /// touching anything else of it.
     pub fn set_page_image(&self, file_id: u64, page: u32, image: crate::model::StoredImage) -> Result<()> {
+        let _writing = self.writing();
         let Some(mut rec) = self.page(file_id, page)? else { return Ok(()) };
         if rec.image.is_some() {
             return Ok(());

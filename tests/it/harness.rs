@@ -1,9 +1,11 @@
 //! Runs the real `chartmill` binary against temporary stores.
 
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_chartmill")
@@ -208,4 +210,63 @@ pub fn text_pdf(pages: &[&str]) -> Vec<u8> {
         format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
     );
     out
+}
+
+/// Runs `c` with `input` on its standard input.
+pub fn run_with_input(mut c: Command, input: &str) -> Run {
+    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A `chartmill serve` on a store; killed if the test ends without stopping it.
+pub struct Server {
+    child: Option<Child>,
+}
+
+impl Server {
+    /// Starts one, under another login name and in another working folder
+    /// than its clients', and waits for its socket.
+    pub fn start(store: &Path) -> Server {
+        let mut c = cmd(store);
+        c.args(["serve", "--listen", "127.0.0.1:0"]).env("USER", "server-account").current_dir("/");
+        let mut child = c.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let socket = store.join("chartmill.sock");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !socket.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut err = String::new();
+                std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+                panic!("the server ended ({status}): {err}");
+            }
+            assert!(Instant::now() < deadline, "no socket after 30 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child: Some(child) }
+    }
+
+    /// Stops it as a service manager does (SIGTERM): its exit code and
+    /// what it wrote on standard error.
+    pub fn stop(mut self) -> (i32, String) {
+        let child = self.child.take().unwrap();
+        // SAFETY: sends a signal to our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! the tests that only read the result.
 
 mod audit;
+mod backup;
 mod bad_input;
 mod barcodes;
 mod browser;

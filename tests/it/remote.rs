@@ -5,23 +5,10 @@
 //! user, and what needs the store to itself refused.
 
 use crate::harness::*;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Runs `c` with `input` on its standard input.
-fn run_with_input(mut c: Command, input: &str) -> Run {
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use std::process::Stdio;
+use std::time::Duration;
 
 /// A store in `dir` with an administrator (a server wants one) and `pages`
 /// one-page documents from `debug fill`, one in ten waiting in review.
@@ -43,52 +30,6 @@ fn queue(store: &Path) -> Vec<String> {
     let mut c = cmd(store);
     c.args(["review", "list"]);
     run(c).stdout.lines().map(|l| l.split('\t').next().unwrap().to_string()).collect()
-}
-
-/// A `chartmill serve` on a store; killed if the test ends without stopping it.
-struct Server {
-    child: Option<Child>,
-}
-
-impl Server {
-    /// Starts one, under another login name and in another working folder
-    /// than its clients', and waits for its socket.
-    fn start(store: &Path) -> Server {
-        let mut c = cmd(store);
-        c.args(["serve", "--listen", "127.0.0.1:0"]).env("USER", "server-account").current_dir("/");
-        let mut child = c.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let socket = store.join("chartmill.sock");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !socket.exists() {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-                panic!("the server ended ({status}): {err}");
-            }
-            assert!(Instant::now() < deadline, "no socket after 30 s");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Server { child: Some(child) }
-    }
-
-    /// Stops it as a service manager does (SIGTERM): its exit code and
-    /// what it wrote on standard error.
-    fn stop(mut self) -> (i32, String) {
-        let child = self.child.take().unwrap();
-        // SAFETY: sends a signal to our own child.
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        let out = child.wait_with_output().unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// Stops the server: it must exit 0, remove its socket and close the store
