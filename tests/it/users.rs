@@ -3,20 +3,11 @@
 //! nowhere in the store, every change in the audit trail.
 
 use crate::harness::*;
-use std::io::Write;
 
 fn users(store: &std::path::Path, args: &[&str], stdin: &str) -> Run {
     let mut c = cmd(store);
-    c.arg("users").args(args).stdin(std::process::Stdio::piped());
-    c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    c.arg("users").args(args);
+    run_with_input(c, stdin)
 }
 
 #[test]
