@@ -160,6 +160,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a store: encrypted with --encrypt (or when the configuration has [encryption])
+    Init {
+        /// Encrypt its records and images (the key: [encryption] in the configuration)
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// Wrap an encrypted store's data key under a new key-encryption key (nothing else is rewritten)
+    Rekey {
+        /// A file holding the new key (32 bytes, base64 or hex; mode 0400)
+        #[arg(long, value_name = "FILE", group = "new_key")]
+        new_key_file: Option<PathBuf>,
+        /// An environment variable holding the new key
+        #[arg(long, value_name = "VAR", group = "new_key")]
+        new_key_env: Option<String>,
+        /// A command that prints the new key
+        #[arg(long, value_name = "COMMAND", group = "new_key")]
+        new_key_command: Option<String>,
+    },
     /// Write a consistent snapshot of the store (in use or not) to one file
     Backup {
         #[arg(long, value_name = "FILE")]
@@ -535,6 +553,8 @@ impl Cli {
             | Command::Users(_) => {}
             Command::Report { batch: _, since: _, format: _, out } => opt(out),
             Command::Backup { out } => abs(out),
+            Command::Init { encrypt: _ } => {}
+            Command::Rekey { new_key_file, new_key_env: _, new_key_command: _ } => opt(new_key_file),
             Command::Restore { file } => abs(file),
             // Refused through a server: a server already holds the store.
             Command::Serve(_) => {}
@@ -561,6 +581,8 @@ impl Command {
             | Command::Reconcile { .. }
             | Command::Verify { .. }
             | Command::Backup { .. }
+            | Command::Init { .. }
+            | Command::Rekey { .. }
             | Command::Report { .. }
             | Command::Migrate
             | Command::Users(_)
@@ -615,6 +637,9 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
     let store_path = config::store_path(cli.store);
     let config_path = config_path(cli.config);
     let site = config::SiteConfig::load(config_path.clone())?;
+    if !con.is_served() {
+        con.set_key_source(site.encryption.as_ref().map(|e| e.source()).transpose()?);
+    }
     match cli.command {
         Command::Types => {
             outln!(con, "{:<22} {:<8} display", "code", "LOINC");
@@ -781,6 +806,26 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
         Command::Reconcile { batch, json } => crate::commands::reconcile(con, &store_path, batch.as_deref(), json),
         Command::Verify { sources, json } => crate::commands::verify(con, &store_path, sources, json),
         Command::Backup { out } => crate::commands::backup(con, &store_path, &out),
+        Command::Init { encrypt } => crate::commands::init(con, &store_path, encrypt),
+        Command::Rekey { new_key_file, new_key_env, new_key_command } => {
+            use crate::store::KeySource;
+            let source = match (new_key_file, new_key_env, new_key_command) {
+                (Some(f), _, _) => KeySource::File(f),
+                (_, Some(_), _) if con.is_served() => {
+                    return Err(crate::Error::Config(
+                        "a server holds this store and would read its own environment: give --new-key-file or --new-key-command".into(),
+                    ))
+                }
+                (_, Some(e), _) => KeySource::Env(e),
+                (_, _, Some(c)) => KeySource::Command(c),
+                _ => {
+                    return Err(crate::Error::Config(
+                        "give the new key: --new-key-file, --new-key-env or --new-key-command".into(),
+                    ))
+                }
+            };
+            crate::commands::rekey(con, &store_path, &source)
+        }
         Command::Restore { file } => crate::commands::restore(con, &file, &store_path),
         Command::Migrate => crate::commands::migrate(con, &store_path),
         Command::Users(cmd) => crate::commands::users(con, &store_path, cmd),
@@ -799,10 +844,10 @@ pub fn config_path(flag: Option<PathBuf>) -> Option<PathBuf> {
 
 /// Opens an existing store, waiting a moment if another short command (a
 /// `status` or `export` of someone else) holds it.
-pub(crate) fn open_for_reading(path: &std::path::Path) -> Result<Store> {
+pub(crate) fn open_for_reading(path: &std::path::Path, keys: &crate::store::Keys) -> Result<Store> {
     let deadline = std::time::Instant::now() + Duration::from_millis(1500);
     loop {
-        match Store::open_existing(path) {
+        match Store::open_existing_keyed(path, keys) {
             Err(crate::Error::StoreInUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(50));
             }

@@ -684,6 +684,57 @@ pub fn verify(con: &mut Console, store_path: &Path, sources: bool, json: bool) -
     Ok(if report.ok() { exit::OK } else { exit::DONE_WITH_FAILURES })
 }
 
+/// `chartmill init [--encrypt]`: a new store, or what an existing one is.
+pub fn init(con: &mut Console, store_path: &Path, encrypt: bool) -> Result<u8> {
+    if con.is_served() {
+        return Err(Error::Config("a server holds this store: it exists".into()));
+    }
+    let mut keys = con.keys()?;
+    if encrypt && keys.kek.is_none() {
+        return Err(Error::Config(
+            "--encrypt needs the key: an [encryption] section in the configuration (docs/security.md)".into(),
+        ));
+    }
+    let existed = store_path.exists();
+    keys.encrypt_new = keys.kek.is_some();
+    let store = if existed {
+        crate::store::Store::open_existing_keyed(store_path, &keys)?
+    } else {
+        crate::store::Store::open_keyed(store_path, &keys)?
+    };
+    if encrypt && !store.encrypted() {
+        return Err(Error::Config(format!("store {} exists and is not encrypted", store_path.display())));
+    }
+    let what = if store.encrypted() {
+        "encrypted: records and page images sealed with XChaCha20-Poly1305, its data key wrapped by the configured key"
+    } else {
+        "not encrypted"
+    };
+    let verb = if existed { "exists" } else { "created" };
+    errln!(con, "store {} {verb} (id {}), {what}", store_path.display(), store.store_id()?);
+    Ok(exit::OK)
+}
+
+/// `chartmill rekey --new-key-...`.
+pub fn rekey(con: &mut Console, store_path: &Path, new: &crate::store::KeySource) -> Result<u8> {
+    let kek = new.load()?;
+    let store = con.store(store_path, Open::Existing)?;
+    store.rekey(&kek)?;
+    store.audit(crate::store::AuditEntry {
+        at: crate::model::now(),
+        user: crate::review::user(None),
+        action: "rekey".into(),
+        target: "store".into(),
+        ..Default::default()
+    })?;
+    errln!(
+        con,
+        "store {}: its data key is now wrapped by the new key; set [encryption] to it before the next start (backups taken before still need the old key)",
+        store_path.display()
+    );
+    Ok(exit::OK)
+}
+
 /// `chartmill backup --out FILE`: written beside FILE, renamed when complete.
 pub fn backup(con: &mut Console, store_path: &Path, out: &Path) -> Result<u8> {
     let store = con.store(store_path, Open::Reading)?;
@@ -763,7 +814,7 @@ pub fn migrate(con: &mut Console, store_path: &Path) -> Result<u8> {
             "migrate needs the store to itself, and a server holds it: stop the server first".into(),
         ));
     }
-    let mut store = Store::open_for_migration(store_path)?;
+    let mut store = Store::open_for_migration(store_path, &con.keys()?)?;
     let from = store.schema_version();
     if from == SCHEMA_VERSION {
         errln!(con, "store {} is at schema version {SCHEMA_VERSION}: nothing to do", store_path.display());

@@ -90,6 +90,11 @@ pub const CONFIG_ENV: &str = "CHARTMILL_CONFIG";
 /// meaning = "mrn"                          # or "doc_type", "cover_sheet" (with doc_type = "..."), "separator"
 /// carries = ["mrn", "birth_date"]          # the label carries both (groups mrn and birth_date)
 ///
+/// [encryption]                             # an encrypted store (docs/security.md); one of:
+/// key_file = "/etc/chartmill/store.key"    # 32 bytes, base64 or hex; mode 0400 (relative: to this file)
+/// key_env = "CHARTMILL_STORE_KEY"          # an environment variable holding it
+/// key_command = "vault kv get -field=key secret/chartmill"   # a command printing it
+///
 /// [export]                                 # FHIR: the site's identifier systems
 /// document_system = "urn:oid:1.2.3.4.5.1"
 /// patient_system = "urn:oid:1.2.3.4.5.2"   # the MRNs' assigning authority
@@ -108,6 +113,32 @@ pub struct SiteConfig {
     /// What the site's barcodes mean (none: barcodes are read and kept,
     /// and mean nothing).
     pub barcodes: Vec<crate::barcode::BarcodeRule>,
+    /// Where the key of an encrypted store comes from; with it, new stores
+    /// are encrypted.
+    pub encryption: Option<EncryptionConfig>,
+}
+
+/// `[encryption]`: exactly one source of the key-encryption key.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncryptionConfig {
+    pub key_file: Option<PathBuf>,
+    pub key_env: Option<String>,
+    pub key_command: Option<String>,
+}
+
+impl EncryptionConfig {
+    pub fn source(&self) -> crate::Result<crate::store::KeySource> {
+        use crate::store::KeySource;
+        match (&self.key_file, &self.key_env, &self.key_command) {
+            (Some(f), None, None) => Ok(KeySource::File(f.clone())),
+            (None, Some(e), None) => Ok(KeySource::Env(e.clone())),
+            (None, None, Some(c)) => Ok(KeySource::Command(c.clone())),
+            _ => {
+                Err(crate::Error::Config("[encryption] takes exactly one of key_file, key_env and key_command".into()))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -163,8 +194,16 @@ impl SiteConfig {
             return Ok(SiteConfig::default());
         };
         let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::Io { path: path.clone(), source: e })?;
-        let cfg: SiteConfig = toml::from_str(&text)
+        let mut cfg: SiteConfig = toml::from_str(&text)
             .map_err(|e| crate::Error::Config(format!("site configuration {}: {e}", path.display())))?;
+        if let Some(enc) = &mut cfg.encryption {
+            enc.source()?;
+            if let (Some(file), Some(folder)) = (&mut enc.key_file, path.parent()) {
+                if file.is_relative() {
+                    *file = folder.join(&*file);
+                }
+            }
+        }
         if !(0.0..=1.0).contains(&cfg.classifier.review_threshold) {
             return Err(crate::Error::Config("classifier.review_threshold must be between 0 and 1".into()));
         }

@@ -38,6 +38,8 @@ pub struct Console {
     progress: Option<Lines>,
     /// A new password the client read (`users add`, `users reset-password`).
     password: Option<String>,
+    /// Where the key of an encrypted store comes from (`[encryption]`).
+    key_source: Option<crate::store::KeySource>,
 }
 
 impl Console {
@@ -49,6 +51,7 @@ impl Console {
             shared: None,
             progress: None,
             password: None,
+            key_source: None,
         }
     }
 
@@ -56,13 +59,33 @@ impl Console {
     /// client, `progress` too (ingest), and the store is the server's,
     /// opened at `store_path`.
     pub fn serving(out: Writer, err: Writer, progress: Writer, store: Arc<Store>, store_path: PathBuf) -> Console {
-        Console { out, err, shared: Some((store, store_path)), progress: Some(Lines::new(progress)), password: None }
+        Console {
+            out,
+            err,
+            shared: Some((store, store_path)),
+            progress: Some(Lines::new(progress)),
+            password: None,
+            key_source: None,
+        }
     }
 
     /// The new password the client read, for the `users` commands.
     pub fn with_password(mut self, password: Option<String>) -> Console {
         self.password = password;
         self
+    }
+
+    /// Where the store's key comes from, for a command opening its own store.
+    pub fn set_key_source(&mut self, source: Option<crate::store::KeySource>) {
+        self.key_source = source;
+    }
+
+    /// The site's keys (read from their source now), for opening a store.
+    pub fn keys(&self) -> Result<crate::store::Keys> {
+        match &self.key_source {
+            Some(source) => crate::store::Keys::from_source(source),
+            None => Ok(crate::store::Keys::none()),
+        }
     }
 
     /// Whether the command runs in a server, on its store.
@@ -84,10 +107,11 @@ impl Console {
             }
             return Ok(store.clone());
         }
+        let keys = self.keys()?;
         Ok(Arc::new(match how {
-            Open::Create => Store::open(path)?,
-            Open::Existing => Store::open_existing(path)?,
-            Open::Reading => crate::cli::open_for_reading(path)?,
+            Open::Create => Store::open_keyed(path, &keys)?,
+            Open::Existing => Store::open_existing_keyed(path, &keys)?,
+            Open::Reading => crate::cli::open_for_reading(path, &keys)?,
         }))
     }
 

@@ -82,7 +82,11 @@ pub fn run(
     config_path: Option<std::path::PathBuf>,
     args: &crate::cli::ServeArgs,
 ) -> Result<u8> {
-    let store = Arc::new(Store::open(store_path)?);
+    let keys = match &site.encryption {
+        Some(e) => crate::store::Keys::from_source(&e.source()?)?,
+        None => crate::store::Keys::none(),
+    };
+    let store = Arc::new(Store::open_keyed(store_path, &keys)?);
     let opts = Options {
         idle_timeout: Duration::from_secs(args.idle_minutes.max(1) * 60),
         claim_timeout: Duration::from_secs(args.claim_minutes.max(1) * 60),

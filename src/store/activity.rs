@@ -127,9 +127,10 @@ fn opened_key(user: &str, file_id: u64, seq: u32) -> Vec<u8> {
     k
 }
 
-fn box_key(batch: u64, name: &str) -> Vec<u8> {
+/// `name`: the box's name, or its index hash in an encrypted store.
+fn box_key(batch: u64, name: &[u8]) -> Vec<u8> {
     let mut k = batch.to_be_bytes().to_vec();
-    k.extend_from_slice(name.as_bytes());
+    k.extend_from_slice(name);
     k
 }
 
@@ -237,7 +238,7 @@ impl Store {
                 let split = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
                 let user = String::from_utf8_lossy(&rest[..split]).into_owned();
                 let reason = String::from_utf8_lossy(rest.get(split + 1..).unwrap_or_default()).into_owned();
-                Ok((hour, user, reason, self.decode(&v, "work")?))
+                Ok((hour, user, reason, self.decode_clear(&v, "work")?))
             })
             .collect()
     }
@@ -265,7 +266,7 @@ impl Store {
 
     fn box_record(&self, batch: u64, name: &str, expected: Option<u64>) -> Result<BoxRecord> {
         let _writing = self.writing();
-        let key = box_key(batch, name);
+        let key = box_key(batch, &self.protected_key(super::label::BOX, name.as_bytes()));
         loop {
             let old = self.h.boxes.get(&key).map_err(|e| self.err(e))?;
             let mut rec = match &old {
@@ -283,7 +284,7 @@ impl Store {
             }
             // Two workers meeting a new box at once: one record wins, the
             // other reads it (an id drawn and not used is harmless).
-            let swapped = self.h.boxes.compare_and_swap(&key, old, Some(to_json(&rec))).map_err(|e| self.err(e))?;
+            let swapped = self.h.boxes.compare_and_swap(&key, old, Some(self.encode(&rec))).map_err(|e| self.err(e))?;
             if swapped.is_ok() {
                 return Ok(rec);
             }
@@ -292,12 +293,16 @@ impl Store {
 
     /// The boxes of a batch, by name.
     pub fn boxes(&self, batch: u64) -> Result<Vec<BoxRecord>> {
-        self.h
+        let mut boxes: Vec<BoxRecord> = self
+            .h
             .boxes
             .scan_prefix(batch.to_be_bytes())
             .values()
             .map(|v| self.decode(&v.map_err(|e| self.err(e))?, "box"))
-            .collect()
+            .collect::<Result<_>>()?;
+        // Keyed by name, or by its hash in an encrypted store.
+        boxes.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(boxes)
     }
 }
 

@@ -23,7 +23,7 @@
 //! chained once, in order, when the store is opened.
 
 use super::{read_u64, to_json, Store};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -112,6 +112,7 @@ impl Store {
         entry.seq = self.new_id()?;
         entry.prev = self.audit_head()?;
         let (value, hash) = seal_entry(&entry);
+        let value = self.seal(value);
         (&self.h.audit, &self.h.meta)
             .transaction(|(audit, meta)| {
                 audit.insert(&entry.seq.to_be_bytes(), value.as_slice())?;
@@ -138,8 +139,9 @@ impl Store {
         Ok(self.h.meta.get(ENTRIES).map_err(|e| self.err(e))?.map(|v| read_u64(&v)).unwrap_or(0))
     }
 
-    fn decode_audit(&self, value: &[u8]) -> Result<AuditEntry> {
-        let (body, hash) = split(value).unwrap_or((value, b""));
+    fn decode_audit(&self, stored: &[u8]) -> Result<AuditEntry> {
+        let value = self.unseal(stored).map_err(|detail| Error::StoreDamaged { path: self.path.clone(), detail })?;
+        let (body, hash) = split(&value).unwrap_or((&value, b""));
         let mut entry: AuditEntry = self.decode(body, "audit")?;
         entry.hash = String::from_utf8_lossy(hash).into_owned();
         Ok(entry)
@@ -171,12 +173,14 @@ impl Store {
         let mut first_bad = None;
         let mut seen = std::collections::HashSet::new();
         for kv in self.h.audit.iter() {
-            let (key, value) = kv.map_err(|e| self.err(e))?;
+            let (key, stored) = kv.map_err(|e| self.err(e))?;
             let key_seq = read_u64(&key);
             entries += 1;
-            let problem = match split(&value) {
-                None => Some("it is not chained (no hash)".to_string()),
-                Some((body, hash)) => {
+            let opened = self.unseal(&stored);
+            let problem = match opened.as_deref().map(split) {
+                Err(_) => Some("it cannot be opened (changed, or sealed with another key)".to_string()),
+                Ok(None) => Some("it is not chained (no hash)".to_string()),
+                Ok(Some((body, hash))) => {
                     let computed = digest(body);
                     let entry = serde_json::from_slice::<AuditEntry>(body);
                     if computed.as_bytes() != hash {
@@ -249,7 +253,7 @@ impl Store {
             let mut entry: AuditEntry = self.decode(&value, "audit")?;
             entry.prev = prev;
             let (value, hash) = seal_entry(&entry);
-            batch.insert(key, value);
+            batch.insert(key, self.seal(value));
             prev = hash;
             n += 1;
         }

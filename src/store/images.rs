@@ -18,12 +18,18 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::crypt::Cipher;
 
 /// The folder, inside the store folder.
 pub(super) const FOLDER: &str = "chartmill.images";
 
 pub(super) struct Images {
     dir: PathBuf,
+    /// An encrypted store's: images are sealed on disk, named by the
+    /// SHA-256 of what they hold (`crypt.rs`).
+    crypt: Option<Arc<Cipher>>,
 }
 
 /// Why an image could not be read back.
@@ -46,8 +52,8 @@ fn sync_dir(path: &Path) -> io::Result<()> {
 }
 
 impl Images {
-    pub(super) fn new(store: &Path) -> Images {
-        Images { dir: store.join(FOLDER) }
+    pub(super) fn new(store: &Path, crypt: Option<Arc<Cipher>>) -> Images {
+        Images { dir: store.join(FOLDER), crypt }
     }
 
     /// Where the image of this SHA-256 (hex) lives.
@@ -61,9 +67,12 @@ impl Images {
     pub(super) fn put(&self, bytes: &[u8]) -> io::Result<String> {
         let sha = hex(&Sha256::digest(bytes));
         let path = self.path_of(&sha).expect("a SHA-256 in hex names an image");
-        if std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64) {
+        let stored_len = bytes.len() + if self.crypt.is_some() { super::crypt::IMAGE_OVERHEAD } else { 0 };
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == stored_len as u64) {
             return Ok(sha);
         }
+        let sealed = self.crypt.as_ref().map(|c| c.seal_image(bytes));
+        let bytes = sealed.as_deref().unwrap_or(bytes);
         let folder = path.parent().expect("images sit in a folder");
         mkdir(folder)?;
         let tmp_dir = self.dir.join("tmp");
@@ -85,7 +94,10 @@ impl Images {
     /// The bytes of the image named `sha256`, checked against it.
     pub(super) fn get(&self, sha256: &str) -> Result<Vec<u8>, ReadError> {
         let path = self.path_of(sha256).ok_or(ReadError::Damaged)?;
-        let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+        let mut bytes = std::fs::read(path).map_err(ReadError::Io)?;
+        if let Some(c) = &self.crypt {
+            bytes = c.open_image(&bytes).ok_or(ReadError::Damaged)?;
+        }
         if hex(&Sha256::digest(&bytes)) != sha256 {
             return Err(ReadError::Damaged);
         }
@@ -128,7 +140,7 @@ mod tests {
     #[test]
     fn an_image_is_stored_once_under_its_hash_and_checked_on_read() {
         let dir = tempfile::tempdir().unwrap();
-        let images = Images::new(dir.path());
+        let images = Images::new(dir.path(), None);
         let sha = images.put(b"page one").unwrap();
         assert_eq!(sha, hex(&Sha256::digest(b"page one")));
         assert_eq!(images.put(b"page one").unwrap(), sha);
@@ -147,7 +159,7 @@ mod tests {
     #[test]
     fn what_a_stopped_write_left_is_cleared() {
         let dir = tempfile::tempdir().unwrap();
-        let images = Images::new(dir.path());
+        let images = Images::new(dir.path(), None);
         images.put(b"kept").unwrap();
         std::fs::write(dir.path().join(FOLDER).join("tmp").join("half-written.123.0"), b"ha").unwrap();
         images.clear_unfinished();
@@ -158,7 +170,7 @@ mod tests {
     #[test]
     fn a_short_file_under_the_name_is_written_again() {
         let dir = tempfile::tempdir().unwrap();
-        let images = Images::new(dir.path());
+        let images = Images::new(dir.path(), None);
         let sha = images.put(b"a whole image").unwrap();
         std::fs::write(images.path_of(&sha).unwrap(), b"a who").unwrap();
         images.put(b"a whole image").unwrap();

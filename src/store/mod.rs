@@ -72,12 +72,14 @@ use std::path::{Path, PathBuf};
 mod activity;
 mod audit;
 mod backup;
+mod crypt;
 mod images;
 mod seal;
 
 pub use activity::{hour_of, series, BoxRecord, Work, WorkCell, HOUR};
 pub use audit::{AuditCheck, AuditEntry, Broken, GENESIS};
 pub use backup::{partial_path as backup_partial_path, restore, BackupSummary, Header as BackupHeader, RestoreSummary};
+pub use crypt::{Kek, KeySource};
 
 pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest schema `chartmill migrate` upgrades.
@@ -265,6 +267,55 @@ pub struct Store {
     /// call one another); a backup holds it for writing while it reads the
     /// trees, so it sees the store between two writes (`backup.rs`).
     gate: parking_lot::RwLock<()>,
+    /// Seals records and images, and hashes protected keys, in an encrypted
+    /// store (`crypt.rs`).
+    crypt: Option<std::sync::Arc<crypt::Cipher>>,
+    /// An encrypted store's patients by family name (upper case) and MRN,
+    /// built at the first name search: the names are sealed on disk.
+    name_index: std::sync::Mutex<Option<std::collections::BTreeSet<(String, String)>>>,
+}
+
+/// The site's keys, for opening an encrypted store or creating one.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// The key-encryption key, when the site configures one.
+    pub kek: Option<Kek>,
+    /// Whether a new store is encrypted (needs `kek`).
+    pub encrypt_new: bool,
+}
+
+impl Keys {
+    /// No key: unencrypted stores only.
+    pub fn none() -> Keys {
+        Keys::default()
+    }
+
+    /// The key from `source`, new stores encrypted.
+    pub fn from_source(source: &KeySource) -> Result<Keys> {
+        Ok(Keys { kek: Some(source.load()?), encrypt_new: true })
+    }
+
+    fn open(&self, path: &Path, envelope: &crypt::Envelope) -> Result<crypt::Cipher> {
+        let Some(kek) = &self.kek else {
+            return Err(Error::Config(format!(
+                "store {} is encrypted: its key is needed (the configuration's [encryption] section)",
+                path.display()
+            )));
+        };
+        crypt::Cipher::open(envelope, kek).ok_or_else(|| {
+            Error::Config(format!(
+                "the key given does not open store {} (not the key it was encrypted with)",
+                path.display()
+            ))
+        })
+    }
+
+    fn create(&self) -> Result<(crypt::Cipher, crypt::Envelope)> {
+        match &self.kek {
+            Some(kek) => Ok(crypt::Cipher::create(kek)),
+            None => Err(Error::Config("an encrypted store needs a key ([encryption] in the configuration)".into())),
+        }
+    }
 }
 
 /// The sled database and its trees.
@@ -516,34 +567,61 @@ impl Drop for Store {
 impl Store {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with(path, true, SCHEMA_VERSION, true)
+        Store::open_keyed(path, &Keys::none())
     }
 
     /// Opens an existing store; a missing one is an error (for read commands).
     pub fn open_existing(path: &Path) -> Result<Store> {
-        Store::open_with(path, false, SCHEMA_VERSION, true)
+        Store::open_existing_keyed(path, &Keys::none())
+    }
+
+    /// [`Store::open`] with the site's keys: an encrypted store needs its
+    /// key; a new store is encrypted when `keys.encrypt_new`.
+    pub fn open_keyed(path: &Path, keys: &Keys) -> Result<Store> {
+        Store::open_with(path, true, SCHEMA_VERSION, Some(keys))
+    }
+
+    /// [`Store::open_existing`] with the site's keys.
+    pub fn open_existing_keyed(path: &Path, keys: &Keys) -> Result<Store> {
+        Store::open_with(path, false, SCHEMA_VERSION, Some(keys))
     }
 
     /// Opens a store `backup::restore` has just written, not yet in use by
-    /// anyone: no seal to compare, nothing to check on a copy.
+    /// anyone: no seal to compare, nothing to check on a copy, no key (its
+    /// records are not read; its key envelope is written from `meta`).
     fn open_restored(path: &Path) -> Result<Store> {
-        Store::open_with(path, false, SCHEMA_VERSION, false)
+        Store::open_with(path, false, SCHEMA_VERSION, None)
     }
 
     /// Opens a store of this schema version or an older one `chartmill
     /// migrate` upgrades; see [`Store::migrate_to_current`].
-    pub fn open_for_migration(path: &Path) -> Result<Store> {
-        Store::open_with(path, false, OLDEST_MIGRATED, true)
+    pub fn open_for_migration(path: &Path, keys: &Keys) -> Result<Store> {
+        Store::open_with(path, false, OLDEST_MIGRATED, Some(keys))
     }
 
-    fn open_with(path: &Path, create: bool, oldest: u32, check: bool) -> Result<Store> {
+    /// `keys`: `None` only for a store just restored.
+    fn open_with(path: &Path, create: bool, oldest: u32, keys: Option<&Keys>) -> Result<Store> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let exists = path.exists();
         if !exists && !create {
             return Err(Error::Config(format!("no store at {}", path.display())));
         }
+        // The key first: a missing or wrong one changes nothing, not even the seal.
+        let envelope = if exists { crypt::Envelope::read(path)? } else { None };
+        let mut cipher = match (keys, &envelope) {
+            (None, _) => None,
+            (Some(keys), Some(envelope)) => Some(keys.open(path, envelope)?),
+            (Some(keys), None) if exists && keys.encrypt_new && path.join("db").exists() => {
+                return Err(Error::Config(format!(
+                    "store {} is not encrypted, but the configuration's [encryption] asks for an encrypted store \
+                     (a store is not encrypted in place: ingest into a new one, or remove [encryption] for this store)",
+                    path.display()
+                )))
+            }
+            (Some(_), None) => None,
+        };
         let mut sealed_audit_head = None;
-        if exists && check {
+        if exists && keys.is_some() {
             // In use, damaged, another schema: refused before sled writes a byte.
             sealed_audit_head = seal::check_before_open(path, oldest)?;
         } else if !exists {
@@ -555,11 +633,35 @@ impl Store {
         let (meta, version) = match schema_check(path, &db, oldest)? {
             Schema::Current(meta, version) => (meta, version),
             Schema::New(meta) => {
+                if let Some(keys) = keys.filter(|k| k.encrypt_new) {
+                    let (new, envelope) = keys.create()?;
+                    envelope.write(path)?;
+                    meta.insert(crypt::META_KEY, envelope.to_bytes()).map_err(store_err)?;
+                    cipher = Some(new);
+                }
                 meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes()).map_err(store_err)?;
                 meta.insert("store_id", new_store_id().as_bytes()).map_err(store_err)?;
                 (meta, SCHEMA_VERSION)
             }
         };
+        // The envelope's copy in `meta` (which a backup carries) and its file agree.
+        let in_meta = meta.get(crypt::META_KEY).map_err(store_err)?.and_then(|v| crypt::Envelope::from_bytes(&v));
+        match (&envelope, in_meta) {
+            (Some(file), Some(copy)) if *file != copy => {
+                meta.insert(crypt::META_KEY, file.to_bytes()).map_err(store_err)?;
+            }
+            (Some(file), None) if cipher.is_some() => {
+                meta.insert(crypt::META_KEY, file.to_bytes()).map_err(store_err)?;
+            }
+            // The file is missing (lost, or a store just restored): written from `meta`.
+            (None, Some(copy)) => {
+                if let Some(keys) = keys {
+                    cipher = Some(keys.open(path, &copy)?);
+                }
+                copy.write(path)?;
+            }
+            _ => {}
+        }
         let tree = |name: &str| db.open_tree(name).map_err(store_err);
         let h = Handles {
             batches: tree("batches")?,
@@ -589,9 +691,12 @@ impl Store {
             boxes: tree("boxes")?,
             db,
         };
-        let images = images::Images::new(path);
+        let crypt = cipher.map(std::sync::Arc::new);
+        let images = images::Images::new(path, crypt.clone());
         images.clear_unfinished();
         let store = Store {
+            crypt,
+            name_index: Default::default(),
             path: path.to_path_buf(),
             h,
             images,
@@ -645,16 +750,85 @@ impl Store {
         }
     }
 
+    /// A record read back: opened (an encrypted store's) and parsed.
     fn decode<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], what: &str) -> Result<T> {
+        self.parse(bytes).map_err(|e| Error::StoreDamaged {
+            path: self.path.clone(),
+            detail: format!("unreadable {what} record: {e}"),
+        })
+    }
+
+    /// A record that is never sealed (reviewers' work cells: counts).
+    fn decode_clear<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], what: &str) -> Result<T> {
         serde_json::from_slice(bytes).map_err(|e| Error::StoreDamaged {
             path: self.path.clone(),
             detail: format!("unreadable {what} record: {e}"),
         })
     }
 
-    /// Whether values are encrypted (the store's wrapped data key is in `meta`).
+    /// [`Store::decode`]'s work, with the error as text (for transactions).
+    fn parse<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8]) -> std::result::Result<T, String> {
+        let opened = self.unseal(bytes)?;
+        serde_json::from_slice(&opened).map_err(|e| e.to_string())
+    }
+
+    /// A record as stored: JSON, sealed in an encrypted store.
+    fn encode<T: Serialize>(&self, v: &T) -> Vec<u8> {
+        self.seal(to_json(v))
+    }
+
+    fn seal(&self, plain: Vec<u8>) -> Vec<u8> {
+        match &self.crypt {
+            Some(c) => c.seal(&plain),
+            None => plain,
+        }
+    }
+
+    fn unseal<'a>(&self, stored: &'a [u8]) -> std::result::Result<std::borrow::Cow<'a, [u8]>, String> {
+        match &self.crypt {
+            Some(c) => c
+                .open_record(stored)
+                .map(std::borrow::Cow::Owned)
+                .ok_or_else(|| "a sealed record does not open (changed, or not this store's)".to_string()),
+            None => Ok(std::borrow::Cow::Borrowed(stored)),
+        }
+    }
+
+    /// The key a protected value (a path, an MRN, a name) is stored under in
+    /// the index `label`: the value itself, or its index hash in an encrypted
+    /// store (`crypt.rs`).
+    fn protected_key(&self, label: &str, value: &[u8]) -> Vec<u8> {
+        match &self.crypt {
+            Some(c) => c.index(label, value).to_vec(),
+            None => value.to_vec(),
+        }
+    }
+
+    /// Wraps the data key under a new key-encryption key: the envelope is
+    /// replaced (its file, then its copy in `meta`), no record is rewritten.
+    /// The old key no longer opens the store; backups taken before still
+    /// need it.
+    pub fn rekey(&self, new: &Kek) -> Result<()> {
+        let _writing = self.writing();
+        let Some(c) = &self.crypt else {
+            return Err(Error::Config(format!(
+                "store {} is not encrypted: there is no key to change",
+                self.path.display()
+            )));
+        };
+        let old = crypt::Envelope::read(&self.path)?.ok_or_else(|| Error::StoreDamaged {
+            path: self.path.clone(),
+            detail: "its key envelope is missing".into(),
+        })?;
+        let envelope = c.rewrap(&old, new);
+        envelope.write(&self.path)?;
+        self.h.meta.insert(crypt::META_KEY, envelope.to_bytes()).map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    /// Whether records and images are encrypted (`crypt.rs`).
     pub fn encrypted(&self) -> bool {
-        self.h.meta.contains_key("encryption").unwrap_or(false)
+        self.crypt.is_some()
     }
 
     /// Held by every method that writes (see `Store::gate`).
@@ -702,7 +876,9 @@ impl Store {
     /// The batch called `name`, created (with `roots`) if new.
     pub fn batch_named(&self, name: &str, roots: &[String]) -> Result<BatchRecord> {
         let _writing = self.writing();
-        if let Some(id) = self.h.batch_names.get(name).map_err(|e| self.err(e))? {
+        if let Some(id) =
+            self.h.batch_names.get(self.protected_key(label::BATCH, name.as_bytes())).map_err(|e| self.err(e))?
+        {
             if let Some(b) = self.batch(read_u64(&id))? {
                 return Ok(b);
             }
@@ -719,7 +895,10 @@ impl Store {
             expected_pages: None,
         };
         self.put_batch(&batch)?;
-        self.h.batch_names.insert(name, &batch.id.to_be_bytes()).map_err(|e| self.err(e))?;
+        self.h
+            .batch_names
+            .insert(self.protected_key(label::BATCH, name.as_bytes()), &batch.id.to_be_bytes())
+            .map_err(|e| self.err(e))?;
         Ok(batch)
     }
 
@@ -732,7 +911,7 @@ impl Store {
 
     pub fn put_batch(&self, batch: &BatchRecord) -> Result<()> {
         let _writing = self.writing();
-        self.h.batches.insert(batch.id.to_be_bytes(), to_json(batch)).map_err(|e| self.err(e))?;
+        self.h.batches.insert(batch.id.to_be_bytes(), self.encode(batch)).map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -758,7 +937,7 @@ impl Store {
 
     /// The file last recorded at this absolute path.
     pub fn file_at(&self, path: &[u8]) -> Result<Option<FileRecord>> {
-        match self.h.paths.get(path).map_err(|e| self.err(e))? {
+        match self.h.paths.get(self.protected_key(label::PATH, path)).map_err(|e| self.err(e))? {
             Some(id) => self.file(read_u64(&id)),
             None => Ok(None),
         }
@@ -788,8 +967,8 @@ impl Store {
                         }
                     }
                 }
-                files.insert(&rec.id.to_be_bytes(), to_json(&rec))?;
-                paths.insert(rec.path.as_slice(), &rec.id.to_be_bytes())?;
+                files.insert(&rec.id.to_be_bytes(), self.encode(&rec))?;
+                paths.insert(self.protected_key(label::PATH, &rec.path), &rec.id.to_be_bytes())?;
                 bump(counters, (rec.batch, rec.box_scope), counter::FILES_FOUND, 1)?;
                 bump(counters, (rec.batch, rec.box_scope), &counter::files(rec.status), 1)?;
                 if rec.pages > 0 {
@@ -808,7 +987,8 @@ impl Store {
         (&self.h.files, &self.h.counters)
             .transaction(|(files, counters)| {
                 let old: FileRecord = match files.get(rec.id.to_be_bytes())? {
-                    Some(v) => serde_json::from_slice(&v)
+                    Some(v) => self
+                        .parse(&v)
                         .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable file record: {e}")))?,
                     None => return Err(ConflictableTransactionError::Abort(format!("no file {}", rec.id))),
                 };
@@ -824,7 +1004,7 @@ impl Store {
                         rec.pages as i64 - old.pages as i64,
                     )?;
                 }
-                files.insert(&rec.id.to_be_bytes(), to_json(rec))?;
+                files.insert(&rec.id.to_be_bytes(), self.encode(rec))?;
                 Ok(())
             })
             .map_err(|e| self.tx_err(e))
@@ -845,8 +1025,8 @@ impl Store {
     pub fn put_page(&self, rec: &PageRecord, words: &[Word]) -> Result<bool> {
         let _writing = self.writing();
         let key = page_key(rec.file_id, rec.page);
-        let value = to_json(rec);
-        let words = to_json(&words);
+        let value = self.encode(rec);
+        let words = self.encode(&words);
         (&self.h.pages, &self.h.words, &self.h.counters, &self.h.activity)
             .transaction(|(pages, word_tree, counters, activity)| {
                 if pages.get(key)?.is_some() {
@@ -900,7 +1080,7 @@ impl Store {
     ) -> Result<()> {
         let _writing = self.writing();
         let encoded: Vec<([u8; 12], Vec<u8>)> =
-            pages.iter().map(|p| (page_key(p.file_id, p.page), to_json(p))).collect();
+            pages.iter().map(|p| (page_key(p.file_id, p.page), self.encode(p))).collect();
         let updated: BTreeMap<(u64, u32), &PageRecord> = pages.iter().map(|p| ((p.file_id, p.page), p)).collect();
         // When documents enter the review queue: nanoseconds, for their
         // order (the clock's, within `at`'s second).
@@ -924,7 +1104,8 @@ impl Store {
             let mut touched: std::collections::BTreeSet<(u64, u32)> = std::collections::BTreeSet::new();
             for (p, (key, value)) in pages.iter().zip(&encoded) {
                 let old: PageRecord = match tree.get(key)? {
-                    Some(v) => serde_json::from_slice(&v)
+                    Some(v) => self
+                        .parse(&v)
                         .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable page record: {e}")))?,
                     None => return Err(ConflictableTransactionError::Abort(format!("no page {}", p.page_id()))),
                 };
@@ -964,7 +1145,7 @@ impl Store {
                 }
                 let mut highest = seq.saturating_sub(1);
                 for d in list {
-                    docs.insert(&page_key(file_id, d.seq), to_json(d))?;
+                    docs.insert(&page_key(file_id, d.seq), self.encode(d))?;
                     touched.insert((file_id, d.seq));
                     highest = highest.max(d.seq);
                 }
@@ -976,7 +1157,7 @@ impl Store {
                 let (state, waiting) = match docs.get(key)? {
                     None => (String::new(), None),
                     Some(v) => {
-                        let d: DocumentRecord = serde_json::from_slice(&v).map_err(|e| {
+                        let d: DocumentRecord = self.parse(&v).map_err(|e| {
                             ConflictableTransactionError::Abort(format!("unreadable document record: {e}"))
                         })?;
                         let mut of_doc: Vec<PageRecord> = Vec::new();
@@ -986,7 +1167,7 @@ impl Store {
                                 Some(p) => from_update.push(p),
                                 None => {
                                     if let Some(v) = tree.get(page_key(file_id, n))? {
-                                        of_doc.push(serde_json::from_slice(&v).map_err(|e| {
+                                        of_doc.push(self.parse(&v).map_err(|e| {
                                             ConflictableTransactionError::Abort(format!("unreadable page record: {e}"))
                                         })?);
                                     }
@@ -1003,19 +1184,19 @@ impl Store {
                 let listed = queue_of.get(key)?;
                 match (listed, waiting) {
                     (Some(qkey), Some(entry)) => {
-                        queue.insert(qkey, to_json(&entry))?;
+                        queue.insert(qkey, self.encode(&entry))?;
                     }
                     (None, Some(entry)) => {
                         activity::bump_series(activity, entry.batch, series::QUEUE_IN, at, 1)?;
                         let mut qkey = entered.to_be_bytes().to_vec();
                         qkey.extend_from_slice(&key);
-                        queue.insert(qkey.as_slice(), to_json(&entry))?;
+                        queue.insert(qkey.as_slice(), self.encode(&entry))?;
                         queue_of.insert(&key, qkey)?;
                         bump(counters, (entry.batch, 0), counter::QUEUE_DOCUMENTS, 1)?;
                     }
                     (Some(qkey), None) => {
                         if let Some(old) = queue.remove(qkey)? {
-                            let old: QueueEntry = serde_json::from_slice(&old).map_err(|e| {
+                            let old: QueueEntry = self.parse(&old).map_err(|e| {
                                 ConflictableTransactionError::Abort(format!("unreadable queue entry: {e}"))
                             })?;
                             bump(counters, (old.batch, 0), counter::QUEUE_DOCUMENTS, -1)?;
@@ -1029,7 +1210,7 @@ impl Store {
                     (None, None) => {}
                 }
                 let old: Option<Revision> = match revisions.get(key)? {
-                    Some(v) => Some(serde_json::from_slice(&v).map_err(|e| {
+                    Some(v) => Some(self.parse(&v).map_err(|e| {
                         ConflictableTransactionError::Abort(format!("unreadable revision record: {e}"))
                     })?),
                     None => None,
@@ -1041,7 +1222,7 @@ impl Store {
                     None if state.is_empty() => continue,
                     None => 1,
                 };
-                revisions.insert(&key, to_json(&Revision { revision, state, at }))?;
+                revisions.insert(&key, self.encode(&Revision { revision, state, at }))?;
                 changed_files.insert(file_id);
             }
             for file_id in changed_files {
@@ -1180,70 +1361,147 @@ fn index_key(prefix: &str, mrn: &str) -> Vec<u8> {
     k
 }
 
+/// Index labels of the protected keys (`Store::protected_key`).
+mod label {
+    pub const PATH: &str = "path";
+    pub const BATCH: &str = "batch";
+    pub const MRN: &str = "mrn";
+    pub const BIRTH_DATE: &str = "birth date";
+    pub const BOX: &str = "box";
+    pub const EXPORT: &str = "export";
+}
+
 impl Store {
+    /// A patient's key in `patients`.
+    fn mrn_key(&self, mrn: &str) -> Vec<u8> {
+        self.protected_key(label::MRN, mrn.as_bytes())
+    }
+
+    /// A patient's key and value in `patient_dob`: birth date ++ 0 ++ MRN,
+    /// empty; encrypted, the two index hashes, the MRN sealed.
+    fn dob_entry(&self, p: &PatientRecord) -> (Vec<u8>, Vec<u8>) {
+        match &self.crypt {
+            None => (index_key(&p.birth_date, &p.mrn), Vec::new()),
+            Some(c) => {
+                let mut k = c.index(label::BIRTH_DATE, p.birth_date.as_bytes()).to_vec();
+                k.extend_from_slice(&c.index(label::MRN, p.mrn.as_bytes()));
+                (k, c.seal(p.mrn.as_bytes()))
+            }
+        }
+    }
+
+    /// A patient's key in `patient_name` (family name ++ 0 ++ MRN); none in
+    /// an encrypted store, whose name index is built in memory.
+    fn name_key(&self, p: &PatientRecord) -> Option<Vec<u8>> {
+        self.crypt.is_none().then(|| index_key(&p.family_name, &p.mrn))
+    }
+
     /// Adds or updates patients, and removes the patients keyed `replaced`
     /// (keyed in another form of their MRN before), all or none. Returns
     /// (added, updated).
     pub fn import_patients(&self, patients: &[PatientRecord], replaced: &[String]) -> Result<(usize, usize)> {
         let _writing = self.writing();
-        let encoded: Vec<Vec<u8>> = patients.iter().map(to_json).collect();
-        (&self.h.patients, &self.h.patient_dob, &self.h.patient_name)
+        let encoded: Vec<Vec<u8>> = patients.iter().map(|p| self.encode(p)).collect();
+        let done = (&self.h.patients, &self.h.patient_dob, &self.h.patient_name)
             .transaction(|(tree, by_dob, by_name)| {
                 let (mut added, mut updated) = (0, 0);
+                let unindex = |old: &[u8]| -> TxResult<()> {
+                    let old: PatientRecord = self
+                        .parse(old)
+                        .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable patient: {e}")))?;
+                    by_dob.remove(self.dob_entry(&old).0)?;
+                    if let Some(k) = self.name_key(&old) {
+                        by_name.remove(k)?;
+                    }
+                    Ok(())
+                };
                 for key in replaced {
-                    if let Some(old) = tree.remove(key.as_bytes())? {
-                        let old: PatientRecord = serde_json::from_slice(&old)
-                            .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable patient: {e}")))?;
-                        by_dob.remove(index_key(&old.birth_date, &old.mrn))?;
-                        by_name.remove(index_key(&old.family_name, &old.mrn))?;
+                    if let Some(old) = tree.remove(self.mrn_key(key))? {
+                        unindex(&old)?;
                     }
                 }
                 for (p, value) in patients.iter().zip(&encoded) {
-                    match tree.insert(p.mrn.as_bytes(), value.as_slice())? {
+                    match tree.insert(self.mrn_key(&p.mrn), value.as_slice())? {
                         Some(old) => {
-                            let old: PatientRecord = serde_json::from_slice(&old)
-                                .map_err(|e| ConflictableTransactionError::Abort(format!("unreadable patient: {e}")))?;
-                            by_dob.remove(index_key(&old.birth_date, &old.mrn))?;
-                            by_name.remove(index_key(&old.family_name, &old.mrn))?;
+                            unindex(&old)?;
                             updated += 1;
                         }
                         None => added += 1,
                     }
-                    by_dob.insert(index_key(&p.birth_date, &p.mrn), &[])?;
-                    by_name.insert(index_key(&p.family_name, &p.mrn), &[])?;
+                    let (k, v) = self.dob_entry(p);
+                    by_dob.insert(k, v)?;
+                    if let Some(k) = self.name_key(p) {
+                        by_name.insert(k, &[])?;
+                    }
                 }
                 Ok((added, updated))
             })
-            .map_err(|e| self.tx_err(e))
+            .map_err(|e| self.tx_err(e));
+        // Built again at the next name search.
+        *self.name_index.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        done
     }
 
     pub fn patient(&self, mrn: &str) -> Result<Option<PatientRecord>> {
-        match self.h.patients.get(mrn.as_bytes()).map_err(|e| self.err(e))? {
+        match self.h.patients.get(self.mrn_key(mrn)).map_err(|e| self.err(e))? {
             Some(v) => Ok(Some(self.decode(&v, "patient")?)),
             None => Ok(None),
         }
     }
 
-    fn patients_by(&self, tree: &sled::Tree, prefix: &[u8]) -> Result<Vec<PatientRecord>> {
+    /// Patients born on `date` (`YYYY-MM-DD`).
+    pub fn patients_born(&self, date: &str) -> Result<Vec<PatientRecord>> {
+        let prefix = match &self.crypt {
+            None => index_key(date, "")[..date.len() + 1].to_vec(),
+            Some(c) => c.index(label::BIRTH_DATE, date.as_bytes()).to_vec(),
+        };
         let mut out = Vec::new();
-        for k in tree.scan_prefix(prefix).keys() {
-            let k = k.map_err(|e| self.err(e))?;
-            let Some(zero) = k.iter().position(|&b| b == 0) else { continue };
-            if let Some(p) = self.patient(&String::from_utf8_lossy(&k[zero + 1..]))? {
+        for kv in self.h.patient_dob.scan_prefix(&prefix) {
+            let (k, v) = kv.map_err(|e| self.err(e))?;
+            let mrn = match &self.crypt {
+                None => k.iter().position(|&b| b == 0).map(|zero| k[zero + 1..].to_vec()),
+                Some(_) => self.unseal(&v).ok().map(|m| m.into_owned()),
+            };
+            let Some(mrn) = mrn else { continue };
+            if let Some(p) = self.patient(&String::from_utf8_lossy(&mrn))? {
                 out.push(p);
             }
         }
         Ok(out)
     }
 
-    /// Patients born on `date` (`YYYY-MM-DD`).
-    pub fn patients_born(&self, date: &str) -> Result<Vec<PatientRecord>> {
-        self.patients_by(&self.h.patient_dob, &index_key(date, "")[..date.len() + 1])
-    }
-
     /// Patients whose family name starts with `prefix` (upper case).
     pub fn patients_named(&self, prefix: &str) -> Result<Vec<PatientRecord>> {
-        self.patients_by(&self.h.patient_name, prefix.as_bytes())
+        let mrns: Vec<String> = if self.crypt.is_none() {
+            let mut mrns = Vec::new();
+            for k in self.h.patient_name.scan_prefix(prefix.as_bytes()).keys() {
+                let k = k.map_err(|e| self.err(e))?;
+                if let Some(zero) = k.iter().position(|&b| b == 0) {
+                    mrns.push(String::from_utf8_lossy(&k[zero + 1..]).into_owned());
+                }
+            }
+            mrns
+        } else {
+            let mut index = self.name_index.lock().unwrap_or_else(|p| p.into_inner());
+            if index.is_none() {
+                let mut built = std::collections::BTreeSet::new();
+                for v in self.h.patients.iter().values() {
+                    let p: PatientRecord = self.decode(&v.map_err(|e| self.err(e))?, "patient")?;
+                    built.insert((p.family_name, p.mrn));
+                }
+                *index = Some(built);
+            }
+            let from = (prefix.to_string(), String::new());
+            let index = index.as_ref().expect("built above");
+            index.range(from..).take_while(|(name, _)| name.starts_with(prefix)).map(|(_, mrn)| mrn.clone()).collect()
+        };
+        let mut out = Vec::new();
+        for mrn in mrns {
+            if let Some(p) = self.patient(&mrn)? {
+                out.push(p);
+            }
+        }
+        Ok(out)
     }
 
     pub fn patient_count(&self) -> usize {
@@ -1320,7 +1578,9 @@ impl Store {
     pub fn export_target(&self, kind: &str, folder: &str) -> Result<ExportTarget> {
         let _writing = self.writing();
         let name = format!("{kind}\0{folder}");
-        if let Some(id) = self.h.export_names.get(name.as_bytes()).map_err(|e| self.err(e))? {
+        if let Some(id) =
+            self.h.export_names.get(self.protected_key(label::EXPORT, name.as_bytes())).map_err(|e| self.err(e))?
+        {
             if let Some(v) = self.h.exports.get(id).map_err(|e| self.err(e))? {
                 return self.decode(&v, "export target");
             }
@@ -1333,8 +1593,11 @@ impl Store {
             runs: 0,
             last_run_at: None,
         };
-        self.h.exports.insert(target.id.to_be_bytes(), to_json(&target)).map_err(|e| self.err(e))?;
-        self.h.export_names.insert(name.as_bytes(), &target.id.to_be_bytes()).map_err(|e| self.err(e))?;
+        self.h.exports.insert(target.id.to_be_bytes(), self.encode(&target)).map_err(|e| self.err(e))?;
+        self.h
+            .export_names
+            .insert(self.protected_key(label::EXPORT, name.as_bytes()), &target.id.to_be_bytes())
+            .map_err(|e| self.err(e))?;
         Ok(target)
     }
 
@@ -1365,13 +1628,13 @@ impl Store {
             k.extend_from_slice(&page_key(d.file_id, d.seq));
             k
         };
-        let encoded: Vec<(Vec<u8>, Vec<u8>)> = docs.iter().map(|d| (key(d), to_json(d))).collect();
+        let encoded: Vec<(Vec<u8>, Vec<u8>)> = docs.iter().map(|d| (key(d), self.encode(d))).collect();
         let (documents, pages) = (counter::exported_documents(&target.kind), counter::exported_pages(&target.kind));
         (&self.h.exports, &self.h.exported, &self.h.counters)
             .transaction(|(exports, exported, counters)| {
                 for (d, (k, v)) in docs.iter().zip(&encoded) {
                     let old: Option<ExportedDoc> = match exported.insert(k.as_slice(), v.as_slice())? {
-                        Some(old) => Some(serde_json::from_slice(&old).map_err(|e| {
+                        Some(old) => Some(self.parse(&old).map_err(|e| {
                             ConflictableTransactionError::Abort(format!("unreadable exported document: {e}"))
                         })?),
                         None => None,
@@ -1386,7 +1649,7 @@ impl Store {
                         bump(counters, (d.batch, 0), &pages, p1 - p0)?;
                     }
                 }
-                exports.insert(&target.id.to_be_bytes(), to_json(target))?;
+                exports.insert(&target.id.to_be_bytes(), self.encode(target))?;
                 Ok(())
             })
             .map_err(|e| self.tx_err(e))?;
@@ -1430,7 +1693,7 @@ impl Store {
     /// Adds or replaces a user, durably.
     pub fn put_user(&self, user: &crate::users::UserRecord) -> Result<()> {
         let _writing = self.writing();
-        self.h.users.insert(user.name.as_bytes(), to_json(user)).map_err(|e| self.err(e))?;
+        self.h.users.insert(user.name.as_bytes(), self.encode(user)).map_err(|e| self.err(e))?;
         self.flush()
     }
 
@@ -1749,7 +2012,7 @@ mod tests {
         assert!(err.to_string().contains("chartmill --store"), "{err}");
         assert!(err.to_string().contains("migrate"), "{err}");
         assert_eq!(contents(&path), before, "refused without being modified");
-        let mut store = Store::open_for_migration(&path).unwrap();
+        let mut store = Store::open_for_migration(&path, &Keys::none()).unwrap();
         assert_eq!(store.schema_version(), 1);
         store.migrate_to_current().unwrap();
         assert_eq!(store.store_id().unwrap().len(), 16);

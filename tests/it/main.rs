@@ -11,6 +11,7 @@ mod barcodes;
 mod browser;
 mod classify;
 mod dashboard;
+mod encryption;
 mod export;
 mod extract;
 mod filing;
