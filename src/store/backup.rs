@@ -228,7 +228,7 @@ fn restore_into(file: &Path, input: std::fs::File, work: &Path) -> Result<Restor
         ));
     }
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(work).map_err(io_err)?;
-    let db = super::open_sled(work, work)?;
+    let db = super::open_sled_as(work, work, !header.encrypted)?;
     let store_err = |e| Error::Store { path: work.to_path_buf(), source: e };
     let (mut records, mut images) = (0u64, 0u64);
     let mut tree: Option<sled::Tree> = None;
@@ -290,6 +290,14 @@ fn restore_into(file: &Path, input: std::fs::File, work: &Path) -> Result<Restor
         return Err(damaged(file, "its content does not match its SHA-256 (changed or damaged)"));
     }
     db.flush().map_err(store_err)?;
+    // An encrypted store's key envelope beside it, from its copy in `meta`.
+    let meta = db.open_tree("meta").map_err(store_err)?;
+    if let Some(envelope) = meta.get(super::crypt::META_KEY).map_err(store_err)? {
+        let envelope = super::crypt::Envelope::from_bytes(&envelope)
+            .ok_or_else(|| damaged(file, "its key envelope cannot be read"))?;
+        envelope.write(work)?;
+    }
+    drop(meta);
     drop(tree);
     drop(db);
     // Opened as a store (just written here, so without the check of a copy):

@@ -8,7 +8,7 @@
 //! * Records and images are sealed with XChaCha20-Poly1305 (RustCrypto): a
 //!   random 192-bit nonce per value, so nonces never repeat in practice, and
 //!   the tag makes any change to a sealed value an error, not a wrong read.
-//!   A record is compressed (deflate) before it is sealed when that makes it
+//!   A record is compressed (zstd) before it is sealed when that makes it
 //!   smaller: sled's own compression cannot shrink ciphertext.
 //! * The data key is stored only **wrapped** (sealed) by the site's
 //!   **key-encryption key**, 32 bytes from a key file (mode 0400 or
@@ -28,7 +28,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The wrapped data key's file, in the store folder.
@@ -260,30 +260,41 @@ impl Cipher {
         Envelope::wrap(kek, &self.data_key, old.created_at, Some(crate::model::now()))
     }
 
-    /// A record sealed: nonce ++ ciphertext of (flag ++ bytes, deflated
-    /// when flag is 1) ++ tag.
+    /// A record sealed: nonce ++ ciphertext of a body ++ tag. The body is
+    /// 0 ++ the record, or 1 ++ its length (u32 LE) ++ the record
+    /// compressed with zstd, when that is shorter.
     pub(super) fn seal(&self, plain: &[u8]) -> Vec<u8> {
-        let mut body = Vec::with_capacity(plain.len() + 1);
-        let packed = (plain.len() >= COMPRESS_FROM).then(|| deflate(plain)).filter(|d| d.len() < plain.len());
-        match packed {
-            Some(d) => {
+        let packed = (plain.len() >= COMPRESS_FROM).then(|| compress(plain)).flatten();
+        let body = match packed.filter(|p| p.len() + 4 < plain.len()) {
+            Some(p) => {
+                let mut body = Vec::with_capacity(p.len() + 5);
                 body.push(1);
-                body.extend(d);
+                body.extend_from_slice(&(plain.len() as u32).to_le_bytes());
+                body.extend(p);
+                body
             }
             None => {
+                let mut body = Vec::with_capacity(plain.len() + 1);
                 body.push(0);
                 body.extend_from_slice(plain);
+                body
             }
-        }
+        };
         seal_with(&self.records, &body, RECORD_AAD)
     }
 
     /// A sealed record opened; `None` when it was changed or is not one.
     pub(super) fn open_record(&self, sealed: &[u8]) -> Option<Vec<u8>> {
-        let body = open_with(&self.records, sealed, RECORD_AAD)?;
-        match body.split_first()? {
-            (0, rest) => Some(rest.to_vec()),
-            (1, rest) => inflate(rest),
+        let mut body = open_with(&self.records, sealed, RECORD_AAD)?;
+        match *body.first()? {
+            0 => {
+                body.remove(0);
+                Some(body)
+            }
+            1 if body.len() >= 5 => {
+                let len = u32::from_le_bytes(body[1..5].try_into().ok()?) as usize;
+                decompress(&body[5..], len)
+            }
             _ => None,
         }
     }
@@ -322,16 +333,23 @@ fn open_with(aead: &XChaCha20Poly1305, sealed: &[u8], aad: &[u8]) -> Option<Vec<
     aead.decrypt(XNonce::from_slice(&sealed[..NONCE]), Payload { msg: &sealed[NONCE..], aad }).ok()
 }
 
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::DeflateEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::fast());
-    e.write_all(bytes).expect("writing to memory");
-    e.finish().expect("writing to memory")
+thread_local! {
+    // zstd contexts are worth keeping: one per thread, made at first use.
+    static COMPRESSOR: std::cell::RefCell<zstd::block::Compressor> = std::cell::RefCell::new(zstd::block::Compressor::new());
+    static DECOMPRESSOR: std::cell::RefCell<zstd::block::Decompressor> = std::cell::RefCell::new(zstd::block::Decompressor::new());
 }
 
-fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len() * 3);
-    flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut out).ok()?;
-    Some(out)
+/// zstd level 1 (what sled's own compression would have given, which
+/// ciphertext defeats).
+fn compress(bytes: &[u8]) -> Option<Vec<u8>> {
+    COMPRESSOR.with(|c| c.borrow_mut().compress(bytes, 1).ok())
+}
+
+fn decompress(bytes: &[u8], len: usize) -> Option<Vec<u8>> {
+    DECOMPRESSOR.with(|d| {
+        let out = d.borrow_mut().decompress(bytes, len).ok()?;
+        (out.len() == len).then_some(out)
+    })
 }
 
 #[cfg(test)]

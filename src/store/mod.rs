@@ -489,19 +489,34 @@ fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
 
 /// Opens the sled database in `dir`; errors name `shown` (the store as the
 /// user gave it, which differs from `dir` when a copy is being checked).
+///
+/// sled compresses what it writes, except in an encrypted store (one with a
+/// key envelope, `crypt::KEY_FILE`): its records are compressed before they
+/// are sealed, and ciphertext does not compress. sled records the choice and
+/// refuses the other one.
 fn open_sled(shown: &Path, dir: &Path) -> Result<sled::Db> {
+    open_sled_as(shown, dir, !shown.join(crypt::KEY_FILE).exists())
+}
+
+fn open_sled_as(shown: &Path, dir: &Path, compression: bool) -> Result<sled::Db> {
     let damaged = |detail: String| Error::StoreDamaged { path: shown.to_path_buf(), detail };
     sled::Config::new()
         .path(dir)
         .cache_capacity(CACHE_BYTES)
         .flush_every_ms(Some(FLUSH_EVERY_MS))
-        .use_compression(true)
+        .use_compression(compression)
         .open()
         .map_err(|e| match e {
             sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
                 Error::StoreInUse { path: shown.to_path_buf() }
             }
             sled::Error::Corruption { .. } => damaged("its log is corrupted".into()),
+            sled::Error::Unsupported(ref what) if what.contains("compression") => damaged(format!(
+                "its key envelope {} is {} (sled's files say the store is {}encrypted)",
+                crypt::KEY_FILE,
+                if compression { "missing" } else { "there, but should not be" },
+                if compression { "" } else { "not " }
+            )),
             sled::Error::Unsupported(_) => damaged(e.to_string()),
             e => Error::Store { path: shown.to_path_buf(), source: e },
         })
@@ -628,7 +643,10 @@ impl Store {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io)?;
         }
-        let db = open_sled(path, path)?;
+        // A new encrypted store: its envelope is written once sled has opened.
+        let new_encrypted = !path.join("db").exists() && keys.is_some_and(|k| k.encrypt_new);
+        let db =
+            open_sled_as(path, path, envelope.is_none() && !new_encrypted && !path.join(crypt::KEY_FILE).exists())?;
         let store_err = |e| Error::Store { path: path.into(), source: e };
         let (meta, version) = match schema_check(path, &db, oldest)? {
             Schema::Current(meta, version) => (meta, version),
