@@ -706,7 +706,7 @@ pub fn init(con: &mut Console, store_path: &Path, encrypt: bool) -> Result<u8> {
         return Err(Error::Config(format!("store {} exists and is not encrypted", store_path.display())));
     }
     let what = if store.encrypted() {
-        "encrypted: records and page images sealed with XChaCha20-Poly1305, its data key wrapped by the configured key"
+        "encrypted: records and page images sealed with AES-256-GCM-SIV, its data key wrapped by the configured key"
     } else {
         "not encrypted"
     };
