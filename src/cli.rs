@@ -160,9 +160,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Create a store: encrypted with --encrypt (or when the configuration has [encryption])
+    /// Create a store: encrypted with --encrypt (or when the configuration has an encryption section)
     Init {
-        /// Encrypt its records and images (the key: [encryption] in the configuration)
+        /// Encrypt its records and images (the key: the configuration's encryption section)
         #[arg(long)]
         encrypt: bool,
     },

@@ -12,8 +12,8 @@
 //!   a concern; AES-NI makes it about three times cheaper than ChaCha20 here
 //!   (docs/benchmarks.md). The tag makes any change to a sealed value an
 //!   error, not a wrong read.
-//!   A record is compressed (zstd) before it is sealed when that makes it
-//!   smaller: sled's own compression cannot shrink ciphertext.
+//!   A record is compressed (LZ4) before it is sealed when that makes it
+//!   smaller: sled's own compression cannot shrink ciphertext, and is off.
 //! * The data key is stored only **wrapped** (sealed) by the site's
 //!   **key-encryption key**, 32 bytes from a key file (mode 0400 or
 //!   stricter), an environment variable or a command's output (a vault or
@@ -267,7 +267,7 @@ impl Cipher {
 
     /// A record sealed: nonce ++ ciphertext of a body ++ tag. The body is
     /// 0 ++ the record, or 1 ++ its length (u32 LE) ++ the record
-    /// compressed with zstd, when that is shorter.
+    /// compressed with LZ4, when that is shorter.
     pub(super) fn seal(&self, plain: &[u8]) -> Vec<u8> {
         let packed = (plain.len() >= COMPRESS_FROM).then(|| compress(plain)).flatten();
         let body = match packed.filter(|p| p.len() + 4 < plain.len()) {
@@ -338,23 +338,14 @@ fn open_with(aead: &Aes256GcmSiv, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> 
     aead.decrypt(Nonce::from_slice(&sealed[..NONCE]), Payload { msg: &sealed[NONCE..], aad }).ok()
 }
 
-thread_local! {
-    // zstd contexts are worth keeping: one per thread, made at first use.
-    static COMPRESSOR: std::cell::RefCell<zstd::block::Compressor> = std::cell::RefCell::new(zstd::block::Compressor::new());
-    static DECOMPRESSOR: std::cell::RefCell<zstd::block::Decompressor> = std::cell::RefCell::new(zstd::block::Decompressor::new());
-}
-
-/// zstd level 1 (what sled's own compression would have given, which
-/// ciphertext defeats).
+/// LZ4 (lz4_flex): no entropy tables to build, so a small record opens in
+/// a few microseconds.
 fn compress(bytes: &[u8]) -> Option<Vec<u8>> {
-    COMPRESSOR.with(|c| c.borrow_mut().compress(bytes, 1).ok())
+    Some(lz4_flex::block::compress(bytes))
 }
 
 fn decompress(bytes: &[u8], len: usize) -> Option<Vec<u8>> {
-    DECOMPRESSOR.with(|d| {
-        let out = d.borrow_mut().decompress(bytes, len).ok()?;
-        (out.len() == len).then_some(out)
-    })
+    lz4_flex::block::decompress(bytes, len).ok()
 }
 
 #[cfg(test)]
