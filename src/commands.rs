@@ -561,11 +561,10 @@ pub fn audit(con: &mut Console, store_path: &Path, args: crate::cli::AuditArgs) 
 /// `chartmill audit verify`: the chain walked, against the head `meta`
 /// records, the seal's head at this open, and the heads given.
 fn audit_verify(con: &mut Console, store: &crate::store::Store, heads: &[String], json: bool) -> Result<u8> {
-    let mut anchors: Vec<String> = heads.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let anchors: Vec<String> = heads.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     if let Some(h) = anchors.iter().find(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
         return Err(Error::Config(format!("--head takes a SHA-256 in hex (64 digits), not {:?}", h)));
     }
-    anchors.extend(store.sealed_audit_head());
     let check = store.verify_audit(&anchors)?;
     if json {
         outln!(con, "{}", serde_json::to_string_pretty(&check).unwrap_or_default());
@@ -689,14 +688,13 @@ pub fn init(con: &mut Console, store_path: &Path, encrypt: bool) -> Result<u8> {
     if con.is_served() {
         return Err(Error::Config("a server holds this store: it exists".into()));
     }
-    let mut keys = con.keys()?;
+    let keys = con.keys()?;
     if encrypt && keys.kek.is_none() {
         return Err(Error::Config(
             "--encrypt needs the key: an [encryption] section in the configuration (docs/security.md)".into(),
         ));
     }
     let existed = store_path.exists();
-    keys.encrypt_new = keys.kek.is_some();
     let store = if existed {
         crate::store::Store::open_existing_keyed(store_path, &keys)?
     } else {

@@ -163,9 +163,9 @@ impl Store {
         self.h.audit.iter().rev().map(move |kv| self.decode_audit(&kv.map_err(|e| self.err(e))?.1))
     }
 
-    /// Walks the chain from the first entry. `anchors` are heads recorded
-    /// earlier (the seal's at the last open, a site's own records): each
-    /// must be the hash of an entry of the trail.
+    /// Walks the chain from the first entry. `anchors` are heads a site
+    /// recorded earlier; they and the seal's head at this open must each be
+    /// the hash of an entry of the trail.
     pub fn verify_audit(&self, anchors: &[String]) -> Result<AuditCheck> {
         let mut prev = GENESIS.to_string();
         let mut last_seq = 0;
@@ -225,16 +225,18 @@ impl Store {
                     seq: last_seq,
                     problem: "the store's recorded head is an earlier entry (entries added after it)".into(),
                 });
-            } else if anchors.iter().any(|a| a.as_str() != GENESIS && !seen.contains(a.as_str())) {
+            } else if anchors.iter().chain(&self.sealed_audit_head).any(|a| a != GENESIS && !seen.contains(a)) {
                 first_bad = Some(missing_end("a head recorded earlier"));
-            } else if entries != self.audit_count()? {
-                first_bad = Some(Broken {
-                    seq: last_seq,
-                    problem: format!(
-                        "the trail holds {entries} entries where {} were written (entries removed)",
-                        self.audit_count()?
-                    ),
-                });
+            } else {
+                let written = self.audit_count()?;
+                if entries != written {
+                    first_bad = Some(Broken {
+                        seq: last_seq,
+                        problem: format!(
+                            "the trail holds {entries} entries where {written} were written (entries removed)"
+                        ),
+                    });
+                }
             }
         }
         Ok(AuditCheck { entries, head: prev, recorded_head, first_bad })

@@ -89,6 +89,23 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// Counts what goes through it (the file's size).
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -107,7 +124,7 @@ impl Store {
     /// Writes a consistent snapshot of the store to `out`.
     pub fn backup(&self, out: impl Write) -> Result<BackupSummary> {
         let io_err = |source| Error::Io { path: self.path.clone(), source };
-        let mut file = Hashing { inner: io::BufWriter::with_capacity(1 << 20, out), hash: Sha256::new(), bytes: 0 };
+        let mut file = Counting { inner: io::BufWriter::with_capacity(1 << 20, out), bytes: 0 };
         file.write_all(MAGIC).and_then(|()| file.write_all(&FORMAT.to_be_bytes())).map_err(io_err)?;
         let mut w = Hashing { inner: lz4_flex::frame::FrameEncoder::new(file), hash: Sha256::new(), bytes: 0 };
         let waited = std::time::Instant::now();

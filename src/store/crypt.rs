@@ -32,7 +32,6 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The wrapped data key's file, in the store folder.
@@ -68,7 +67,7 @@ impl Kek {
     pub fn parse(text: &str, from: &str) -> Result<Kek> {
         let t = text.trim();
         let bytes = if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-            (0..32).map(|i| u8::from_str_radix(&t[2 * i..2 * i + 2], 16).unwrap_or(0)).collect()
+            super::hex_decode(t).unwrap_or_default()
         } else {
             base64::engine::general_purpose::STANDARD.decode(t).unwrap_or_default()
         };
@@ -202,15 +201,8 @@ impl Envelope {
 
     /// Writes the envelope into `dir`, atomically.
     pub(super) fn write(&self, dir: &Path) -> Result<()> {
-        let tmp = dir.join(format!("{KEY_FILE}.tmp"));
-        let io = |source| Error::Io { path: dir.join(KEY_FILE), source };
-        let mut f = {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io)?
-        };
-        f.write_all(&self.to_bytes()).and_then(|()| f.sync_all()).map_err(io)?;
-        std::fs::rename(&tmp, dir.join(KEY_FILE)).map_err(io)?;
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)
+        super::seal::write_atomically(dir, KEY_FILE, &self.to_bytes())
+            .map_err(|source| Error::Io { path: dir.join(KEY_FILE), source })
     }
 }
 

@@ -645,8 +645,7 @@ impl Store {
         }
         // A new encrypted store: its envelope is written once sled has opened.
         let new_encrypted = !path.join("db").exists() && keys.is_some_and(|k| k.encrypt_new);
-        let db =
-            open_sled_as(path, path, envelope.is_none() && !new_encrypted && !path.join(crypt::KEY_FILE).exists())?;
+        let db = open_sled_as(path, path, envelope.is_none() && !new_encrypted)?;
         let store_err = |e| Error::Store { path: path.into(), source: e };
         let (meta, version) = match schema_check(path, &db, oldest)? {
             Schema::Current(meta, version) => (meta, version),
@@ -726,12 +725,6 @@ impl Store {
         };
         store.chain_unchained_audit()?;
         Ok(store)
-    }
-
-    /// The audit trail's head as the seal recorded it at the last clean
-    /// close (before this open).
-    pub fn sealed_audit_head(&self) -> Option<String> {
-        self.sealed_audit_head.clone()
     }
 
     /// The schema version of the store's data.

@@ -74,13 +74,16 @@ pub(super) fn write_mark(dir: &Path, witness: &Witness) -> io::Result<()> {
     write_atomically(dir, MARK, &serde_json::to_vec(witness).expect("a witness serialises"))
 }
 
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+/// Writes `name` in `dir` under a temporary name, synced, then renames it
+/// into place and syncs the folder.
+pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
     let tmp = dir.join(format!("{name}.tmp"));
     let mut f = File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
-    std::fs::rename(&tmp, dir.join(name))
+    std::fs::rename(&tmp, dir.join(name))?;
+    File::open(dir)?.sync_all()
 }
 
 /// One of sled's files as it was at a clean close.
