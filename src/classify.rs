@@ -91,6 +91,9 @@ pub struct Model {
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
     pub temperature: f32,
+    /// Inverse document frequency of each slot in the training texts (empty:
+    /// every slot weighs 1).
+    pub idf: Vec<f32>,
     pub provenance: Provenance,
 }
 
@@ -202,6 +205,12 @@ fn each_feature(text: &str, mut f: impl FnMut(&[&[u8]], f32, &str)) {
 
 /// The feature vector of a text.
 pub fn features(text: &str, dims_log2: u32) -> Features {
+    weighted_features(text, dims_log2, &[])
+}
+
+/// The feature vector of a text, each slot's term frequency times its
+/// inverse document frequency (`idf`, one per slot; empty: all 1).
+pub fn weighted_features(text: &str, dims_log2: u32, idf: &[f32]) -> Features {
     let mask = (1u64 << dims_log2) - 1;
     let mut counts: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
     each_feature(text, |parts, n, _| {
@@ -209,7 +218,8 @@ pub fn features(text: &str, dims_log2: u32) -> Features {
     });
     // Sublinear term frequency, then unit length; sorted first so the sum
     // (and so every value) is the same from run to run.
-    let mut feats: Features = counts.into_iter().map(|(k, v)| (k, 1.0 + v.ln())).collect();
+    let mut feats: Features =
+        counts.into_iter().map(|(k, v)| (k, (1.0 + v.ln()) * idf.get(k as usize).copied().unwrap_or(1.0))).collect();
     feats.sort_unstable_by_key(|(k, _)| *k);
     let norm = feats.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -232,6 +242,11 @@ pub fn softmax(logits: &[f32], temperature: f32) -> Vec<f32> {
 impl Model {
     pub fn dims(&self) -> usize {
         1 << self.dims_log2
+    }
+
+    /// A text's features as this model weighs them.
+    pub fn features(&self, text: &str) -> Features {
+        weighted_features(text, self.dims_log2, &self.idf)
     }
 
     /// Raw scores, one per class.
@@ -257,7 +272,7 @@ impl Model {
 
     /// Classifies one text (a page).
     pub fn classify(&self, text: &str) -> Classification {
-        let feats = features(text, self.dims_log2);
+        let feats = self.features(text);
         if feats.is_empty() {
             return Classification { code: crate::taxonomy::OTHER.into(), confidence: 0.0, ranked: Vec::new() };
         }
@@ -307,10 +322,9 @@ impl Model {
 
     /// A document's pages with text: each with its features and its weight
     /// in the document (the square root of its length).
-    fn weighted_pages<'a>(&self, pages: &'a [&'a str]) -> impl Iterator<Item = (&'a str, Features, f32)> + 'a {
-        let dims_log2 = self.dims_log2;
+    fn weighted_pages<'a>(&'a self, pages: &'a [&'a str]) -> impl Iterator<Item = (&'a str, Features, f32)> + 'a {
         pages.iter().filter_map(move |text| {
-            let feats = features(text, dims_log2);
+            let feats = self.features(text);
             (!feats.is_empty()).then(|| (*text, feats, (text.len() as f32).sqrt()))
         })
     }
@@ -356,6 +370,7 @@ mod tests {
             weights,
             bias: vec![0.0, 0.0],
             temperature: 1.0,
+            idf: Vec::new(),
             provenance: Provenance::default(),
         };
         let text = "Needle biopsy of the liver.\nNo fracture seen. Biopsy margins clear.";
@@ -428,24 +443,60 @@ struct ModelFile {
     bias: Vec<f32>,
     weights_scale: f32,
     weights_i16_deflate_base64: String,
+    /// [`Model::idf`] as 16-bit steps of `idf_scale`, deflated and
+    /// base64-encoded (absent in models without it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    idf_u16_deflate_base64: String,
+    #[serde(default)]
+    idf_scale: f32,
     provenance: Provenance,
 }
 
-const MODEL_FORMAT: &str = "chartmill-doctype-logreg/1";
+const MODEL_FORMAT: &str = "chartmill-doctype-logreg/2";
+/// Models written before the idf weights: read, with every slot weighing 1.
+const MODEL_FORMAT_V1: &str = "chartmill-doctype-logreg/1";
+
+/// Packs numbers as little-endian 16-bit integers, deflated, in base64.
+fn pack16(values: impl Iterator<Item = [u8; 2]>) -> String {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    for v in values {
+        enc.write_all(&v).expect("writing to memory");
+    }
+    base64::engine::general_purpose::STANDARD.encode(enc.finish().expect("writing to memory"))
+}
+
+/// Unpacks [`pack16`]'s `expected` 16-bit values.
+fn unpack16(packed: &str, expected: usize, what: &str) -> Result<Vec<[u8; 2]>, String> {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let packed = base64::engine::general_purpose::STANDARD.decode(packed).map_err(|e| format!("model {what}: {e}"))?;
+    let mut raw = Vec::new();
+    flate2::read::DeflateDecoder::new(packed.as_slice())
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("model {what}: {e}"))?;
+    if raw.len() != expected * 2 {
+        return Err(format!("model has {} {what}, expected {expected}", raw.len() / 2));
+    }
+    Ok(raw.chunks_exact(2).map(|b| [b[0], b[1]]).collect())
+}
 
 impl Model {
     /// Serialises the model (pure: bytes in memory).
     pub fn to_json(&self) -> Vec<u8> {
-        use base64::Engine as _;
-        use std::io::Write as _;
         let max = self.weights.iter().fold(0.0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        for w in &self.weights {
-            let q = (w / scale).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16;
-            enc.write_all(&q.to_le_bytes()).expect("writing to memory");
-        }
-        let packed = enc.finish().expect("writing to memory");
+        let weights = pack16(
+            self.weights.iter().map(|w| ((w / scale).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16).to_le_bytes()),
+        );
+        let idf_max = self.idf.iter().fold(0.0f32, |m, w| m.max(*w));
+        let idf_scale = if idf_max > 0.0 { idf_max / u16::MAX as f32 } else { 1.0 };
+        let idf = if self.idf.is_empty() {
+            String::new()
+        } else {
+            pack16(self.idf.iter().map(|v| ((v / idf_scale).round().clamp(0.0, u16::MAX as f32) as u16).to_le_bytes()))
+        };
         let file = ModelFile {
             format: MODEL_FORMAT.into(),
             classes: self.classes.clone(),
@@ -453,7 +504,9 @@ impl Model {
             temperature: self.temperature,
             bias: self.bias.clone(),
             weights_scale: scale,
-            weights_i16_deflate_base64: base64::engine::general_purpose::STANDARD.encode(packed),
+            weights_i16_deflate_base64: weights,
+            idf_u16_deflate_base64: idf,
+            idf_scale,
             provenance: self.provenance.clone(),
         };
         serde_json::to_vec_pretty(&file).expect("model serialises")
@@ -461,34 +514,33 @@ impl Model {
 
     /// Reads a model serialised by [`Model::to_json`].
     pub fn from_json(bytes: &[u8]) -> Result<Model, String> {
-        use base64::Engine as _;
-        use std::io::Read as _;
         let file: ModelFile = serde_json::from_slice(bytes).map_err(|e| format!("not a model file: {e}"))?;
-        if file.format != MODEL_FORMAT {
+        if file.format != MODEL_FORMAT && file.format != MODEL_FORMAT_V1 {
             return Err(format!("model format '{}', expected '{MODEL_FORMAT}'", file.format));
         }
         if file.dims_log2 > 24 || file.classes.is_empty() || file.bias.len() != file.classes.len() {
             return Err("model dimensions are inconsistent".into());
         }
-        let packed = base64::engine::general_purpose::STANDARD
-            .decode(file.weights_i16_deflate_base64)
-            .map_err(|e| format!("model weights: {e}"))?;
-        let mut raw = Vec::new();
-        flate2::read::DeflateDecoder::new(packed.as_slice())
-            .read_to_end(&mut raw)
-            .map_err(|e| format!("model weights: {e}"))?;
         let expected = file.classes.len() << file.dims_log2;
-        if raw.len() != expected * 2 {
-            return Err(format!("model has {} weights, expected {expected}", raw.len() / 2));
-        }
-        let weights =
-            raw.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * file.weights_scale).collect();
+        let weights = unpack16(&file.weights_i16_deflate_base64, expected, "weights")?
+            .into_iter()
+            .map(|b| i16::from_le_bytes(b) as f32 * file.weights_scale)
+            .collect();
+        let idf = if file.idf_u16_deflate_base64.is_empty() {
+            Vec::new()
+        } else {
+            unpack16(&file.idf_u16_deflate_base64, 1 << file.dims_log2, "idf values")?
+                .into_iter()
+                .map(|b| u16::from_le_bytes(b) as f32 * file.idf_scale)
+                .collect()
+        };
         Ok(Model {
             classes: file.classes,
             dims_log2: file.dims_log2,
             weights,
             bias: file.bias,
             temperature: file.temperature,
+            idf,
             provenance: file.provenance,
         })
     }

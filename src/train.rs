@@ -22,11 +22,13 @@ pub struct TrainConfig {
     /// Share of each class held out for calibration and metrics.
     pub heldout_fraction: f64,
     pub seed: u64,
+    /// Weigh features by their inverse document frequency.
+    pub idf: bool,
 }
 
 impl Default for TrainConfig {
     fn default() -> TrainConfig {
-        TrainConfig { dims_log2: 16, epochs: 6, learning_rate: 0.4, noisy_copies: 1, heldout_fraction: 0.15, seed: 7 }
+        TrainConfig { dims_log2: 16, epochs: 6, learning_rate: 0.4, noisy_copies: 1, heldout_fraction: 0.15, seed: 7, idf: true }
     }
 }
 
@@ -256,6 +258,33 @@ pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &T
             data.push((y, features(&ocr_noise(&e.text, &mut rng, rate), cfg.dims_log2)));
         }
     }
+    // Inverse document frequency of each slot over the training texts
+    // (smoothed as scikit-learn does), then every vector weighed by it and
+    // brought back to unit length.
+    let idf = if cfg.idf {
+        let mut df = vec![0u32; dims];
+        for (_, x) in &data {
+            for &(f, _) in x {
+                df[f as usize] += 1;
+            }
+        }
+        let n = data.len() as f32;
+        let idf: Vec<f32> = df.iter().map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0).collect();
+        for (_, x) in &mut data {
+            for (f, v) in x.iter_mut() {
+                *v *= idf[*f as usize];
+            }
+            let norm = x.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for (_, v) in x.iter_mut() {
+                    *v /= norm;
+                }
+            }
+        }
+        idf
+    } else {
+        Vec::new()
+    };
     // Class weights: every class counts as much in all (inverse frequency),
     // so a rare type is not given up for a frequent one.
     let mut counts = vec![0usize; k];
@@ -299,13 +328,14 @@ pub fn train(train: &[Example], heldout: &[Example], classes: &[String], cfg: &T
         weights: w,
         bias: b,
         temperature: 1.0,
+        idf,
         provenance: Provenance::default(),
     };
     // Calibrated on pages as well as whole texts: ingest classifies pages.
     let held: Vec<(usize, Vec<f32>)> = heldout
         .iter()
         .flat_map(|e| e.texts().into_iter().map(move |t| (e.label.clone(), t)))
-        .filter_map(|(label, text)| Some((class_of(&label)?, model.logits(&features(&text, cfg.dims_log2)))))
+        .filter_map(|(label, text)| Some((class_of(&label)?, model.logits(&model.features(&text)))))
         .collect();
     if !held.is_empty() {
         model.temperature = fit_temperature(&held);
@@ -610,6 +640,19 @@ mod tests {
         assert!(model.provenance.heldout_accuracy > 0.9);
         let back = Model::from_json(&model.to_json()).unwrap();
         assert_eq!(back.classify("sodium potassium").code, model.classify("sodium potassium").code);
+        // A word of half the texts weighs less than one never seen; the
+        // weights survive the model file within their 16-bit steps.
+        let slot = |w: &str| crate::classify::features(w, 14)[0].0 as usize;
+        assert!(model.idf[slot("potassium")] > 1.0);
+        assert!(model.idf[slot("potassium")] + 1.0 < model.idf[slot("xylophone")]);
+        assert!(model.idf.iter().zip(&back.idf).all(|(a, b)| (a - b).abs() < 1e-3));
+        // A model written before idf weights still reads, every slot weighing 1.
+        let mut v1: serde_json::Value = serde_json::from_slice(&model.to_json()).unwrap();
+        v1["format"] = "chartmill-doctype-logreg/1".into();
+        v1.as_object_mut().unwrap().remove("idf_u16_deflate_base64");
+        let old = Model::from_json(&serde_json::to_vec(&v1).unwrap()).unwrap();
+        assert!(old.idf.is_empty());
+        assert_eq!(old.features("sodium"), crate::classify::features("sodium", 14));
     }
 
     #[test]
