@@ -488,7 +488,9 @@ impl Model {
         let max = self.weights.iter().fold(0.0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
         let weights = pack16(
-            self.weights.iter().map(|w| ((w / scale).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16).to_le_bytes()),
+            self.weights
+                .iter()
+                .map(|w| ((w / scale).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16).to_le_bytes()),
         );
         let idf_max = self.idf.iter().fold(0.0f32, |m, w| m.max(*w));
         let idf_scale = if idf_max > 0.0 { idf_max / u16::MAX as f32 } else { 1.0 };

@@ -29,6 +29,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The store the command works on: `merge`'s `--into`, else `--store`
+    /// (then `$CHARTMILL_STORE`, then the default).
+    pub fn store_path(&self) -> PathBuf {
+        match &self.command {
+            Command::Merge { into, .. } => into.clone(),
+            _ => config::store_path(self.store.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read every page under the folders (recursively) into the store
@@ -59,6 +70,12 @@ pub enum Command {
         /// CSV of the pages each box should hold: columns box, expected_pages (a box is a folder under DIR)
         #[arg(long, value_name = "FILE")]
         manifest: Option<PathBuf>,
+        /// Ingest only share I of N of the files (0 <= I < N), into this task's own store; `merge` joins the shards
+        #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse)]
+        shard: Option<crate::shard::Shard>,
+        /// The shard from a Slurm job array (SLURM_ARRAY_TASK_*) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, CHARTMILL_SHARD_COUNT)
+        #[arg(long, conflicts_with = "shard")]
+        shard_from_env: bool,
     },
     /// Progress of the migration, per batch and in total
     Status {
@@ -187,6 +204,17 @@ pub enum Command {
     Restore {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+    },
+    /// Bring shard stores (`ingest --shard`) into one store, filed against its patient index
+    Merge {
+        #[arg(required = true, value_name = "SHARD_STORE")]
+        shards: Vec<PathBuf>,
+        /// The store to merge into (created if new)
+        #[arg(long, value_name = "STORE")]
+        into: PathBuf,
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
     },
     /// Bring a store of an older schema version up to date
     Migrate,
@@ -515,6 +543,8 @@ impl Cli {
                 quiet: _,
                 expect_pages: _,
                 manifest,
+                shard: _,
+                shard_from_env: _,
             } => {
                 dirs.iter_mut().for_each(abs);
                 opt(manifest);
@@ -556,6 +586,10 @@ impl Cli {
             Command::Init { encrypt: _ } => {}
             Command::Rekey { new_key_file, new_key_env: _, new_key_command: _ } => opt(new_key_file),
             Command::Restore { file } => abs(file),
+            Command::Merge { shards, into, json: _ } => {
+                shards.iter_mut().for_each(abs);
+                abs(into);
+            }
             // Refused through a server: a server already holds the store.
             Command::Serve(_) => {}
         }
@@ -581,6 +615,7 @@ impl Command {
             | Command::Reconcile { .. }
             | Command::Verify { .. }
             | Command::Backup { .. }
+            | Command::Merge { .. }
             | Command::Init { .. }
             | Command::Rekey { .. }
             | Command::Report { .. }
@@ -634,7 +669,7 @@ impl Command {
 /// Runs a parsed command line, writing to `con` (and using its store, when
 /// a server runs the command); returns the process exit code.
 pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
-    let store_path = config::store_path(cli.store);
+    let store_path = cli.store_path();
     let config_path = config_path(cli.config);
     let site = config::SiteConfig::load(config_path.clone())?;
     if !con.is_served() {
@@ -674,7 +709,15 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
             quiet,
             expect_pages,
             manifest,
+            shard,
+            shard_from_env,
         } => {
+            let shard = match (shard, shard_from_env) {
+                (_, true) => {
+                    Some(crate::shard::Shard::from_env(|k| std::env::var(k).ok()).map_err(crate::Error::Config)?)
+                }
+                (s, false) => s,
+            };
             let manifest = match manifest {
                 Some(m) => crate::dashboard::boxes::read_manifest(&m)?,
                 None => Vec::new(),
@@ -692,6 +735,7 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
                 quiet,
                 expect_pages,
                 manifest,
+                shard,
                 progress_every: Duration::from_secs(progress_every.max(1)),
                 progress_to: con.progress_lines(),
                 ..IngestConfig::for_site(&site, model, dirs, batch, jobs)
@@ -731,7 +775,8 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
                     .collect();
                 let audit = serde_json::json!({"entries": store.audit_count()?, "head": store.audit_head()?});
                 let v = serde_json::json!({
-                    "store": store_path.display().to_string(), "batches": all, "files": files, "audit": audit
+                    "store": store_path.display().to_string(), "batches": all, "files": files, "audit": audit,
+                    "shards_merged": store.shard_merges()?,
                 });
                 outln!(con, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
@@ -827,6 +872,7 @@ pub fn run(cli: Cli, con: &mut Console) -> Result<u8> {
             crate::commands::rekey(con, &store_path, &source)
         }
         Command::Restore { file } => crate::commands::restore(con, &file, &store_path),
+        Command::Merge { shards, into: _, json } => crate::merge::run(con, &site, &store_path, &shards, json),
         Command::Migrate => crate::commands::migrate(con, &store_path),
         Command::Users(cmd) => crate::commands::users(con, &store_path, cmd),
         Command::Serve(_) if con.is_served() => {

@@ -555,6 +555,10 @@ pub struct BatchRecord {
     /// against the pages found and stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_pages: Option<u64>,
+    /// The share of the folders this store ingests (`ingest --shard`,
+    /// `I/N`); `None` for a whole batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// Bytes as lower-case hex digits (hashes, ids).

@@ -71,6 +71,8 @@ pub struct IngestConfig {
     pub expect_pages: Option<u64>,
     /// The pages each box should hold (`--manifest`): box name, pages.
     pub manifest: Vec<(String, u64)>,
+    /// This run's share of the folders (`--shard I/N`); `None`: all of them.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl IngestConfig {
@@ -103,6 +105,7 @@ impl IngestConfig {
             barcodes: site.barcode_rules().unwrap_or_default(),
             expect_pages: None,
             manifest: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -170,13 +173,28 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let started = Instant::now();
     let roots: Vec<String> = cfg.roots.iter().map(|r| r.display().to_string()).collect();
     let mut batch = store.batch_named(&cfg.batch, &roots)?;
+    // A batch is ingested whole or as one shard, the same one every run.
+    let shard = cfg.shard.map(|s| s.to_string());
+    if batch.runs > 0 && batch.shard != shard {
+        let said = |s: &Option<String>| s.as_ref().map_or("whole".to_string(), |s| format!("shard {s}"));
+        return Err(crate::Error::Config(format!(
+            "batch id {} was ingested into this store {}; this run is {}: use the same --shard, or another store",
+            batch.id,
+            said(&batch.shard),
+            said(&shard)
+        )));
+    }
+    batch.shard = shard;
     batch.runs += 1;
     store.put_batch(&batch)?;
     let store_path = std::path::absolute(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
 
     let walk_options = walk::Options { page_files: cfg.documents.page_files };
+    // The entries of this run's shard (all of them without one).
+    let walked =
+        || walk::walk(&cfg.roots, &store_path, walk_options).filter(|e| cfg.shard.is_none_or(|s| s.owns(&e.source)));
     // A cheap first walk gives the progress bar its length.
-    let total = walk::walk(&cfg.roots, &store_path, walk_options).count() as u64;
+    let total = walked().count() as u64;
     // The batch's size and what the site says it holds, for its progress
     // and its reconciliation.
     batch.entries = total;
@@ -186,10 +204,11 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
         store.expect_box(batch.id, name, *pages)?;
     }
     log::info!(
-        "batch {} (id {}, run {}): {total} entries to look at, {} jobs",
+        "batch {} (id {}, run {}): {total} entries to look at{}, {} jobs",
         batch.name,
         batch.id,
         batch.runs,
+        cfg.shard.map(|s| format!(" in shard {s}")).unwrap_or_default(),
         cfg.jobs
     );
     let engines = EnginePool::new(cfg.ocr)?;
@@ -214,7 +233,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
     let _ = crate::report::write_snapshot(store);
     let last_snapshot = Mutex::new(Instant::now());
     let outcome: Result<()> = pool.install(|| {
-        walk::walk(&cfg.roots, &store_path, walk_options).par_bridge().try_for_each(|entry| {
+        walked().par_bridge().try_for_each(|entry| {
             let source = entry.source.clone();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process_entry(&ctx, entry)))
                 .unwrap_or_else(|_| {
@@ -272,7 +291,7 @@ pub fn ingest(store: &Store, cfg: &IngestConfig) -> Result<RunSummary> {
 
 /// The box of paper a file was scanned from: the first folder of its path
 /// under the root the walk was given, if it is in one.
-fn box_name(source: &str) -> Option<&str> {
+pub(crate) fn box_name(source: &str) -> Option<&str> {
     let (first, rest) = source.split_once('/')?;
     (!first.is_empty() && !rest.is_empty()).then_some(first)
 }
@@ -721,7 +740,7 @@ fn store_page(
 
 /// Cuts a file whose pages are all stored into documents, and marks it done.
 fn finish_file(ctx: &Ctx, mut rec: FileRecord) -> Result<()> {
-    assemble_documents(ctx, &rec)?;
+    assemble_documents(ctx.store, ctx.cfg, &rec)?;
     log::debug!("file {} (id {}): done", rec.source, rec.id);
     rec.status = FileStatus::Done;
     rec.finished_at = Some(now());
@@ -732,7 +751,7 @@ fn finish_file(ctx: &Ctx, mut rec: FileRecord) -> Result<()> {
 
 /// Gives a page with text its own classification (used to find document
 /// boundaries) and recognises separator sheets.
-fn classify_page(cfg: &IngestConfig, mut page: PageRecord) -> PageRecord {
+pub(crate) fn classify_page(cfg: &IngestConfig, mut page: PageRecord) -> PageRecord {
     let barcode_separator = cfg.barcodes.meaning(&page.barcodes, &cfg.identifiers).is_separator();
     if page.status != PageStatus::Failed && barcode_separator {
         page.status = PageStatus::Separator;
@@ -755,8 +774,8 @@ fn classify_page(cfg: &IngestConfig, mut page: PageRecord) -> PageRecord {
 
 /// Splits a finished file's pages into documents, types each document from
 /// all its pages, and records the review reasons that follow.
-fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
-    let mut pages = ctx.store.pages_of(file.id)?;
+pub(crate) fn assemble_documents(store: &Store, cfg: &IngestConfig, file: &FileRecord) -> Result<()> {
+    let mut pages = store.pages_of(file.id)?;
     let classes: Vec<Option<crate::classify::Classification>> = pages
         .iter()
         .map(|p| {
@@ -770,19 +789,17 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     let found: Vec<crate::extract::Extracted> = pages
         .iter()
         .map(|p| {
-            let words = ctx.store.words(p.file_id, p.page)?;
-            let mut found = crate::extract::extract_page(&p.text, &words, &ctx.cfg.identifiers);
+            let words = store.words(p.file_id, p.page)?;
+            let mut found = crate::extract::extract_page(&p.text, &words, &cfg.identifiers);
             for s in p.rereads() {
-                found.add_reading(&words, s, &ctx.cfg.identifiers, |m| {
-                    crate::filing::index_says(&StoreIndex(ctx.store), m)
-                });
+                found.add_reading(&words, s, &cfg.identifiers, |m| crate::filing::index_says(&StoreIndex(store), m));
             }
             Ok(found)
         })
         .collect::<Result<_>>()?;
     // What the pages' barcodes mean: MRNs (and dates of birth) join what the text gave.
     let coded: Vec<crate::barcode::PageMeaning> =
-        pages.iter().map(|p| ctx.cfg.barcodes.meaning(&p.barcodes, &ctx.cfg.identifiers)).collect();
+        pages.iter().map(|p| cfg.barcodes.meaning(&p.barcodes, &cfg.identifiers)).collect();
     let found: Vec<crate::extract::Extracted> = found
         .into_iter()
         .zip(&coded)
@@ -804,7 +821,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             barcode_type: b.page_type(),
         })
         .collect();
-    let starts = crate::documents::boundaries(&views, ctx.cfg.documents.type_change_confidence);
+    let starts = crate::documents::boundaries(&views, cfg.documents.type_change_confidence);
     // Spans of page indices, separators left out.
     let mut spans: Vec<Vec<usize>> = Vec::new();
     for (i, p) in pages.iter().enumerate() {
@@ -822,8 +839,8 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
         let texts: Vec<&str> = span.iter().map(|&i| pages[i].text.as_str()).filter(|t| !t.trim().is_empty()).collect();
         // A form's or a cover sheet's barcode types the document with
         // certainty; else a printed title; else the text's guess.
-        let class = (!texts.is_empty())
-            .then(|| crate::documents::typed_by_title(ctx.cfg.model.classify_pages(&texts), texts[0]));
+        let class =
+            (!texts.is_empty()).then(|| crate::documents::typed_by_title(cfg.model.classify_pages(&texts), texts[0]));
         let by_barcode = crate::barcode::document_type(&coded, |i| pages[i].status == PageStatus::Separator, span);
         let class = by_barcode.classification().or(class);
         // Identifiers of every page; the filing decision for the document.
@@ -833,13 +850,13 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             texts: span.iter().map(|&i| pages[i].text.clone()).collect(),
             min_ocr_confidence: span.iter().filter_map(|&i| pages[i].ocr_confidence).reduce(f32::min),
         };
-        let decision = crate::filing::decide(&evidence, &StoreIndex(ctx.store), &ctx.cfg.filing);
+        let decision = crate::filing::decide(&evidence, &StoreIndex(store), &cfg.filing);
         // The patient and the type are two decisions: a certain patient
         // with an uncertain type is filed, its type left to the type check.
-        let mut type_doubts = class.as_ref().map(|c| type_reasons(c, ctx.cfg.review_threshold)).unwrap_or_default();
+        let mut type_doubts = class.as_ref().map(|c| type_reasons(c, cfg.review_threshold)).unwrap_or_default();
         type_doubts.extend(by_barcode.doubt());
         let patient_certain = decision.patient.is_some() && decision.reasons.is_empty();
-        let unverified = ctx.cfg.type_check && patient_certain && !type_doubts.is_empty();
+        let unverified = cfg.type_check && patient_certain && !type_doubts.is_empty();
         let mut reasons = decision.reasons.clone();
         if !unverified {
             reasons.extend(type_doubts);
@@ -885,7 +902,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
             doc_type: class.map(|c| c.code),
         });
     }
-    flag_several_patients(&mut pages, ctx.cfg.filing.review_files_with_several_patients);
+    flag_several_patients(&mut pages, cfg.filing.review_files_with_several_patients);
     for (p, found) in pages.iter_mut().zip(&found) {
         if p.status == PageStatus::Filed && p.resolved_by.is_none() {
             add_confirmed(p, found);
@@ -918,7 +935,7 @@ fn assemble_documents(ctx: &Ctx, file: &FileRecord) -> Result<()> {
     for p in pages.iter_mut().filter(|p| matches!(p.status, PageStatus::Filed | PageStatus::Review)) {
         p.decided_at.get_or_insert(decided);
     }
-    ctx.store.update_pages(&pages, Some((file.id, &docs)))
+    store.update_pages(&pages, Some((file.id, &docs)))
 }
 
 /// A file whose pages name more than one patient (different MRNs) is where a

@@ -75,7 +75,7 @@ pub fn forward(cli: &Cli, argv: &[OsString]) -> Option<Result<u8>> {
     if !cli.command.uses_store() {
         return None;
     }
-    let store = crate::config::store_path(cli.store.clone());
+    let store = cli.store_path();
     // No socket, or a stale one a server killed left behind: no server.
     let conn = connect(&store).ok()?;
     Some(submit(cli, argv, conn, &store.join(SOCKET)))

@@ -16,6 +16,9 @@ pub struct Status {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub runs: Option<u32>,
+    /// The share of the folders a shard store's batch holds (`I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub files: BTreeMap<String, u64>,
     pub pages: BTreeMap<String, u64>,
     pub doc_types: BTreeMap<String, u64>,
@@ -86,6 +89,7 @@ pub(crate) fn status_of(
         started_at: batch.map(|b| b.started_at),
         finished_at: batch.and_then(|b| b.finished_at),
         runs: batch.map(|b| b.runs),
+        shard: batch.and_then(|b| b.shard.clone()),
         files,
         pages,
         doc_types,
@@ -174,8 +178,9 @@ pub fn render_status(all: &[Status]) -> String {
             s.push_str("total\n");
         } else {
             s.push_str(&format!(
-                "batch {}  (started {}, last finished {}, {} run(s))\n",
+                "batch {}{}  (started {}, last finished {}, {} run(s))\n",
                 st.name,
+                st.shard.as_ref().map(|sh| format!(", shard {sh}")).unwrap_or_default(),
                 time(st.started_at),
                 time(st.finished_at),
                 st.runs.unwrap_or(0)

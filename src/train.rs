@@ -28,7 +28,15 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> TrainConfig {
-        TrainConfig { dims_log2: 16, epochs: 6, learning_rate: 0.4, noisy_copies: 1, heldout_fraction: 0.15, seed: 7, idf: true }
+        TrainConfig {
+            dims_log2: 16,
+            epochs: 6,
+            learning_rate: 0.4,
+            noisy_copies: 1,
+            heldout_fraction: 0.15,
+            seed: 7,
+            idf: true,
+        }
     }
 }
 

@@ -50,6 +50,11 @@ pub struct AuditEntry {
     /// The hash of the entry before (set when appended).
     #[serde(default)]
     pub prev: String,
+    /// Where an entry merged from a shard store was written: that store's
+    /// id and the entry's sequence number there (`STORE_ID:SEQ`); empty for
+    /// an entry written here.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub origin: String,
     /// This entry's hash: the SHA-256 of its stored body. Not part of the
     /// body; set when read back.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -104,6 +109,45 @@ fn split(value: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 impl Store {
+    /// Appends entries to the audit trail, chained in order, and writes
+    /// `also` (a `meta` key and value) and `batches` in the same
+    /// transaction: the mark of how far a copy of them has got, so a copy
+    /// cut short by a kill resumes without an entry twice.
+    pub(super) fn audit_many(
+        &self,
+        entries: Vec<AuditEntry>,
+        also: (&[u8], Vec<u8>),
+        batches: &[crate::model::BatchRecord],
+    ) -> Result<()> {
+        let _writing = self.writing();
+        let _one = self.audit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut prev = self.audit_head()?;
+        let mut sealed = Vec::with_capacity(entries.len());
+        for mut entry in entries {
+            entry.seq = self.new_id()?;
+            entry.prev = prev;
+            let (value, hash) = seal_entry(&entry);
+            sealed.push((entry.seq, self.seal(value)));
+            prev = hash;
+        }
+        let batches: Vec<(u64, Vec<u8>)> = batches.iter().map(|b| (b.id, self.encode(b))).collect();
+        (&self.h.audit, &self.h.meta, &self.h.batches)
+            .transaction(|(audit, meta, batch_tree)| {
+                for (id, value) in &batches {
+                    batch_tree.insert(&id.to_be_bytes(), value.as_slice())?;
+                }
+                for (seq, value) in &sealed {
+                    audit.insert(&seq.to_be_bytes(), value.as_slice())?;
+                }
+                meta.insert(HEAD, prev.as_bytes())?;
+                let n = meta.get(ENTRIES)?.map(|v| read_u64(&v)).unwrap_or(0) + sealed.len() as u64;
+                meta.insert(ENTRIES, &n.to_be_bytes())?;
+                meta.insert(also.0, also.1.as_slice())?;
+                Ok(())
+            })
+            .map_err(|e| self.tx_err(e))
+    }
+
     /// Appends to the audit trail, chained to the entry before it.
     pub fn audit(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
         let _writing = self.writing();

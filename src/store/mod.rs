@@ -35,8 +35,9 @@
 //! | `activity`    | hourly series, reviewers' work, documents opened (`activity.rs`) | |
 //! | `boxes`       | batch id u64 BE ++ box name            | [`BoxRecord`] JSON             |
 //!
-//! `meta` also holds `audit_head` and `audit_entries` (`audit.rs`) and `store_id`, 16 hex digits drawn when the store is
-//! created (exports name documents with it). Page images are files in
+//! `meta` also holds `audit_head` and `audit_entries` (`audit.rs`), `store_id`, 16 hex digits drawn when the store is
+//! created (exports name documents with it), and `shard_merge:` + a shard
+//! store's id: how far `merge` has brought that shard here (`shards.rs`). Page images are files in
 //! `chartmill.images/`, named by their SHA-256 (`store/images.rs`); a page record
 //! names its image (`PageRecord::image`).
 //!
@@ -75,11 +76,13 @@ mod backup;
 mod crypt;
 mod images;
 mod seal;
+mod shards;
 
 pub use activity::{hour_of, series, BoxRecord, Work, WorkCell, HOUR};
 pub use audit::{AuditCheck, AuditEntry, Broken, GENESIS};
 pub use backup::{partial_path as backup_partial_path, restore, BackupSummary, Header as BackupHeader, RestoreSummary};
 pub use crypt::{Kek, KeySource};
+pub use shards::ShardMerge;
 
 pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest schema `chartmill migrate` upgrades.
@@ -540,6 +543,18 @@ enum Schema {
 }
 
 /// The error for a store of schema version `found`.
+/// Where a record's JSON is wrong, never what it holds: serde's own
+/// message can quote a value (a name, an MRN).
+fn json_error(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "a field of the wrong kind or missing",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    format!("{kind} at line {} column {}", e.line(), e.column())
+}
+
 pub(crate) fn schema_error(shown: &Path, found: &str) -> Error {
     match found.parse::<u32>() {
         Ok(v) if (OLDEST_MIGRATED..SCHEMA_VERSION).contains(&v) => {
@@ -773,14 +788,14 @@ impl Store {
     fn decode_clear<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], what: &str) -> Result<T> {
         serde_json::from_slice(bytes).map_err(|e| Error::StoreDamaged {
             path: self.path.clone(),
-            detail: format!("unreadable {what} record: {e}"),
+            detail: format!("unreadable {what} record: {}", json_error(&e)),
         })
     }
 
     /// [`Store::decode`]'s work, with the error as text (for transactions).
     fn parse<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8]) -> std::result::Result<T, String> {
         let opened = self.unseal(bytes)?;
-        serde_json::from_slice(&opened).map_err(|e| e.to_string())
+        serde_json::from_slice(&opened).map_err(|e| json_error(&e))
     }
 
     /// A record as stored: JSON, sealed in an encrypted store.
@@ -904,6 +919,7 @@ impl Store {
             runs: 0,
             entries: 0,
             expected_pages: None,
+            shard: None,
         };
         self.put_batch(&batch)?;
         self.h

@@ -23,6 +23,7 @@ mod remote;
 mod resume;
 mod review;
 mod samples;
+mod shards;
 mod typecheck;
 mod users;
 mod verify;
