@@ -9,6 +9,7 @@
 use crate::error::Result;
 use crate::model::{now, FileRecord, FileStatus, Format, PageRecord, PageStatus, TextSource, Word};
 use crate::store::{DocumentRecord, PatientRecord, Registered, Store};
+use sha2::Digest as _;
 
 /// A page's worth of fictional text (about 2 KB, like a typed page).
 const FILLER: &str = "SYNTHETIC FILLER PAGE - NOT A PATIENT RECORD. Riverbend Fictional Medical Center. \
@@ -119,7 +120,9 @@ pub fn fill(store: &Store, batch: &str, pages: u64, per_file: u32, days: u32) ->
             source: path.trim_start_matches('/').to_string(),
             size: 100_000,
             mtime: 0,
-            sha256: Some(format!("{:064x}", (b.id as u128) << 64 | f as u128)),
+            // Distinct per path, so stores filled under other batch names
+            // merge without duplicates (scripts/bench-merge).
+            sha256: Some(crate::model::hex(&sha2::Sha256::digest(path.as_bytes()))),
             format: Some(Format::Tiff),
             status: FileStatus::Pending,
             pages: n,

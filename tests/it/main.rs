@@ -11,6 +11,7 @@ mod barcodes;
 mod browser;
 mod classify;
 mod dashboard;
+mod deploy;
 mod encryption;
 mod export;
 mod extract;
