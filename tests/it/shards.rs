@@ -96,9 +96,30 @@ fn assert_same_record(one: &Path, merged: &Path) {
     assert_eq!(documents(&a), documents(&b));
 }
 
+/// Every file and folder under `root`: path, length, modification time,
+/// permissions.
+fn tree(root: &Path) -> BTreeSet<(PathBuf, u64, i64, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeSet::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            out.insert((e.path(), m.len(), m.mtime(), m.mode()));
+            if m.is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn the_samples_as_three_shards_merged_are_the_samples_as_one_store() {
     let dir = tempfile::tempdir().unwrap();
+    // As on a shared file system: nothing is written beside the sources.
+    let sources = tree(&samples());
     let one = ingested(dir.path(), "one.db", true, None);
     let shards: Vec<PathBuf> =
         (0..3).map(|i| ingested(dir.path(), &format!("s{i}.db"), true, Some(&format!("{i}/3")))).collect();
@@ -161,6 +182,7 @@ fn the_samples_as_three_shards_merged_are_the_samples_as_one_store() {
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     assert_same_record(&one, &filed_at_merge);
+    assert_eq!(tree(&samples()), sources, "the sources' folder changed");
 }
 
 #[test]
