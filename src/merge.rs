@@ -11,7 +11,7 @@
 //!   brought is recorded as a duplicate of it);
 //! - its pages are copied (images by content, typed page by page again with
 //!   the model), then cut into documents and filed by ingest's own code
-//!   ([`crate::pipeline::assemble_documents`]) against *this* store's
+//!   (`pipeline::assemble_documents`) against *this* store's
 //!   patient index: shards ingested without an index are filed here. A file
 //!   is whole in one shard, so no document spans two;
 //! - the shard's audit entries are appended with their origin
