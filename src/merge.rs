@@ -67,6 +67,7 @@ pub fn merge_shard(target: &Store, shard: &Store, cfg: &IngestConfig) -> Result<
         .unwrap_or_else(|| ShardMerge { store_id: store_id.clone(), ..Default::default() });
     let batches = shard.batches()?;
     let mut shards: Vec<String> = batches.iter().filter_map(|b| b.shard.clone()).collect();
+    shards.sort();
     shards.dedup();
     let mut out = ShardOutcome { store_id: store_id.clone(), shards: shards.clone(), ..Default::default() };
     if mark.done_at.is_some() {

@@ -109,26 +109,31 @@ fn split(value: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 impl Store {
-    /// Appends entries to the audit trail, chained in order, and writes
+    /// Appends entries to the audit trail, chained in order (one appender
+    /// at a time: sequence numbers and the chain's order agree), and writes
     /// `also` (a `meta` key and value) and `batches` in the same
     /// transaction: the mark of how far a copy of them has got, so a copy
-    /// cut short by a kill resumes without an entry twice.
+    /// cut short by a kill resumes without an entry twice. Returns the
+    /// entries as stored (sequence number, `prev`, `hash` set).
     pub(super) fn audit_many(
         &self,
         entries: Vec<AuditEntry>,
-        also: (&[u8], Vec<u8>),
+        also: Option<(&[u8], Vec<u8>)>,
         batches: &[crate::model::BatchRecord],
-    ) -> Result<()> {
+    ) -> Result<Vec<AuditEntry>> {
         let _writing = self.writing();
         let _one = self.audit_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut prev = self.audit_head()?;
+        let mut stored = Vec::with_capacity(entries.len());
         let mut sealed = Vec::with_capacity(entries.len());
         for mut entry in entries {
             entry.seq = self.new_id()?;
             entry.prev = prev;
             let (value, hash) = seal_entry(&entry);
             sealed.push((entry.seq, self.seal(value)));
-            prev = hash;
+            prev = hash.clone();
+            entry.hash = hash;
+            stored.push(entry);
         }
         let batches: Vec<(u64, Vec<u8>)> = batches.iter().map(|b| (b.id, self.encode(b))).collect();
         (&self.h.audit, &self.h.meta, &self.h.batches)
@@ -142,32 +147,19 @@ impl Store {
                 meta.insert(HEAD, prev.as_bytes())?;
                 let n = meta.get(ENTRIES)?.map(|v| read_u64(&v)).unwrap_or(0) + sealed.len() as u64;
                 meta.insert(ENTRIES, &n.to_be_bytes())?;
-                meta.insert(also.0, also.1.as_slice())?;
-                Ok(())
-            })
-            .map_err(|e| self.tx_err(e))
-    }
-
-    /// Appends to the audit trail, chained to the entry before it.
-    pub fn audit(&self, mut entry: AuditEntry) -> Result<AuditEntry> {
-        let _writing = self.writing();
-        // One appender at a time: the sequence number and the chain's order agree.
-        let _one = self.audit_lock.lock().unwrap_or_else(|p| p.into_inner());
-        entry.seq = self.new_id()?;
-        entry.prev = self.audit_head()?;
-        let (value, hash) = seal_entry(&entry);
-        let value = self.seal(value);
-        (&self.h.audit, &self.h.meta)
-            .transaction(|(audit, meta)| {
-                audit.insert(&entry.seq.to_be_bytes(), value.as_slice())?;
-                meta.insert(HEAD, hash.as_bytes())?;
-                let n = meta.get(ENTRIES)?.map(|v| read_u64(&v)).unwrap_or(0) + 1;
-                meta.insert(ENTRIES, &n.to_be_bytes())?;
+                if let Some((key, value)) = &also {
+                    meta.insert(*key, value.as_slice())?;
+                }
                 Ok(())
             })
             .map_err(|e| self.tx_err(e))?;
-        entry.hash = hash;
-        Ok(entry)
+        Ok(stored)
+    }
+
+    /// Appends to the audit trail, chained to the entry before it.
+    pub fn audit(&self, entry: AuditEntry) -> Result<AuditEntry> {
+        let mut stored = self.audit_many(vec![entry], None, &[])?;
+        Ok(stored.pop().expect("one entry in, one out"))
     }
 
     /// The hash of the last entry, as `meta` records it.

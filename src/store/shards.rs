@@ -49,17 +49,10 @@ impl Store {
             .collect()
     }
 
-    /// Records a shard's progress alone (its files' counts as they go).
-    pub fn put_shard_merge(&self, merge: &ShardMerge) -> Result<()> {
-        let _writing = self.writing();
-        self.h.meta.insert(key(&merge.store_id), super::to_json(merge)).map_err(|e| self.err(e))?;
-        Ok(())
-    }
-
     /// Appends the shard's audit entries (each with its origin) and moves
     /// its `audit_upto` mark, in one transaction.
     pub fn copy_shard_audit(&self, merge: &ShardMerge, entries: Vec<AuditEntry>) -> Result<()> {
-        self.audit_many(entries, (&key(&merge.store_id), super::to_json(merge)), &[])
+        self.audit_many(entries, Some((&key(&merge.store_id), super::to_json(merge))), &[]).map(|_| ())
     }
 
     /// Marks a shard merged, stores its batches' new figures and audits
@@ -67,6 +60,6 @@ impl Store {
     /// shard to merge again (its files already here are skipped), never
     /// figures added twice.
     pub fn finish_shard_merge(&self, merge: &ShardMerge, batches: &[BatchRecord], entry: AuditEntry) -> Result<()> {
-        self.audit_many(vec![entry], (&key(&merge.store_id), super::to_json(merge)), batches)
+        self.audit_many(vec![entry], Some((&key(&merge.store_id), super::to_json(merge))), batches).map(|_| ())
     }
 }
