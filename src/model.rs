@@ -224,6 +224,9 @@ pub struct Timings {
     pub decode_ms: u32,
     /// Gray conversion, resolution and blank detection.
     pub prepare_ms: u32,
+    /// Measuring the text's size and scaling the page to read it.
+    #[serde(default)]
+    pub scale_ms: u32,
     /// Skew measurement and correction.
     #[serde(default)]
     pub deskew_ms: u32,
@@ -359,12 +362,21 @@ pub struct PageRecord {
     /// Page OCR confidence in 0..1 (see `ocr::page_confidence`); `None` without OCR.
     pub ocr_confidence: Option<f32>,
     pub error: Option<String>,
-    /// Pixel size of the image OCR saw (0 for text-layer pages).
+    /// Pixel size of the scan (0 for text-layer pages): the pixels the
+    /// words' boxes are in, whatever the scale OCR read the page at.
     pub width: u32,
     pub height: u32,
-    /// Resolution used for OCR, and whether it was estimated.
+    /// The scan's resolution, and whether it was estimated.
     pub dpi: u32,
     pub dpi_estimated: bool,
+    /// The x-height of the page's text as measured before OCR, in the
+    /// scan's pixels (`None`: too little text to tell, or not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_height: Option<f32>,
+    /// The scale OCR read the page at (`[ocr] x_height`); `None` when it
+    /// was read as scanned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_scale: Option<f32>,
     /// Clockwise rotation applied before OCR (0, 90, 180, 270).
     pub rotation: u16,
     /// Skew angle corrected, degrees.
@@ -448,6 +460,8 @@ impl PageRecord {
             height: 0,
             dpi: 0,
             dpi_estimated: false,
+            x_height: None,
+            ocr_scale: None,
             rotation: 0,
             skew: 0.0,
             timings: Timings::default(),

@@ -5,7 +5,9 @@
 //! per worker thread and reuses it for every page ([`EnginePool`]).
 //!
 //! For each page: gray pixels go straight into a Leptonica `Pix` (no PNG
-//! round trip), the skew is measured and corrected, Tesseract's orientation
+//! round trip), the size of the text is measured and the page scaled to the
+//! size Tesseract reads best and fastest (`[ocr] x_height`; words are mapped
+//! back to the scan's pixels), the skew is measured and corrected, Tesseract's orientation
 //! detection (OSD) turns sideways and upside-down pages upright, then the page
 //! is recognised and read back as TSV to get every word's box and confidence.
 //!
@@ -36,11 +38,54 @@ pub struct OcrSettings {
     /// first reading found no MRN or no date of birth there
     /// (`extract::second_look`).
     pub reread_header: bool,
+    /// The x-height, in pixels, pages are read at: a page whose text
+    /// measures larger is scaled down to it before recognition (a 300 dpi
+    /// scan of 11 pt type has an x-height of about 23 pixels). 0 reads every
+    /// page at its scanned resolution. See [`crate::prepare::ocr_scale`].
+    pub x_height: f32,
+    /// Text whose x-height measures smaller than this is scaled up to it,
+    /// at most twice. 0: never scaled up.
+    pub min_x_height: f32,
+    /// Pages are not scaled down below this resolution (dots per inch),
+    /// whatever their text size: forms print captions, and pages footers,
+    /// in smaller type than the body text measured.
+    pub min_dpi: f32,
+    /// Only scans of a higher resolution (dots per inch) are scaled down.
+    pub scale_down_above_dpi: f32,
 }
 
 impl Default for OcrSettings {
     fn default() -> OcrSettings {
-        OcrSettings { layout: PageLayout::Auto, time_limit_seconds: 120.0, reread_header: true }
+        OcrSettings {
+            layout: PageLayout::Auto,
+            time_limit_seconds: 120.0,
+            reread_header: true,
+            x_height: DEFAULT_X_HEIGHT,
+            min_x_height: DEFAULT_MIN_X_HEIGHT,
+            min_dpi: DEFAULT_MIN_DPI,
+            scale_down_above_dpi: DEFAULT_SCALE_DOWN_ABOVE_DPI,
+        }
+    }
+}
+
+/// See [`OcrSettings::x_height`]; chosen on the dense benchmark pages and
+/// the filing evaluation (docs/benchmarks.md).
+pub const DEFAULT_X_HEIGHT: f32 = 14.0;
+/// See [`OcrSettings::min_x_height`].
+pub const DEFAULT_MIN_X_HEIGHT: f32 = 9.0;
+/// See [`OcrSettings::min_dpi`].
+pub const DEFAULT_MIN_DPI: f32 = 150.0;
+/// See [`OcrSettings::scale_down_above_dpi`].
+pub const DEFAULT_SCALE_DOWN_ABOVE_DPI: f32 = 250.0;
+
+impl OcrSettings {
+    fn read_size(&self) -> crate::prepare::ReadSize {
+        crate::prepare::ReadSize {
+            x_height: self.x_height,
+            min_x_height: self.min_x_height,
+            min_dpi: self.min_dpi,
+            scale_down_above_dpi: self.scale_down_above_dpi,
+        }
     }
 }
 
@@ -70,6 +115,14 @@ pub struct OcrOutput {
     pub rotation: u16,
     /// Skew corrected, in degrees.
     pub skew: f32,
+    /// The x-height of the page's text as measured, in the scan's pixels;
+    /// `None` when the page had too little text to tell.
+    pub x_height: Option<f32>,
+    /// The scale the page was read at (1: as scanned). Words are in the
+    /// scan's pixels whatever the scale.
+    pub scale: f32,
+    /// Measuring the text and scaling the page.
+    pub scale_ms: u32,
     pub deskew_ms: u32,
     pub osd_ms: u32,
     pub recognize_ms: u32,
@@ -130,9 +183,26 @@ pub struct Engine {
     /// the LSTM-only `eng` model cannot detect orientation.
     osd: *mut capi::TessBaseAPI,
     settings: OcrSettings,
-    /// The last page read, upright and deskewed, and its resolution, for
-    /// [`Engine::reread`].
-    last: Option<(Pix, u32)>,
+    /// The last page read, upright and deskewed, as it was read (see
+    /// [`Last`]), for [`Engine::reread`].
+    last: Option<Last>,
+}
+
+/// The last page read, for [`Engine::reread`]: headers are read again at
+/// the scan's own resolution, whatever the scale the page was read at (the
+/// looks that thin or soften strokes by a pixel are made for it).
+struct Last {
+    /// The page as decoded (a reference to the same Leptonica image).
+    scan: Pix,
+    /// The scan's resolution.
+    dpi: u32,
+    /// The skew corrected and the clockwise turn applied before the
+    /// reading the words come from.
+    skew: f32,
+    rotation: u16,
+    /// The scan deskewed and upright: the page as read when it was read at
+    /// full size, else made at the first reading again.
+    upright: Option<Pix>,
 }
 
 // SAFETY: a TessBaseAPI may be used from any thread as long as one thread at a
@@ -207,10 +277,18 @@ impl Engine {
     /// Recognition stops at the configured time limit (Tesseract's own
     /// deadline, checked between words); the page then fails with
     /// [`InputError::OcrTimeLimit`].
-    pub fn read(&mut self, gray: &GrayImage, dpi: u32) -> Result<OcrOutput, InputError> {
+    pub fn read(&mut self, gray: &GrayImage, scan_dpi: u32) -> Result<OcrOutput, InputError> {
         self.last = None;
         let started = std::time::Instant::now();
-        let mut pix = Pix::from_gray(gray, dpi).ok_or(InputError::Ocr("cannot allocate the page image".into()))?;
+        let mut pix = Pix::from_gray(gray, scan_dpi).ok_or(InputError::Ocr("cannot allocate the page image".into()))?;
+        let scan = Pix(unsafe { capi::pixClone(pix.0) });
+        let x_height = crate::prepare::x_height_of(&blob_heights(&pix));
+        let scale = crate::prepare::ocr_scale(x_height, scan_dpi, self.settings.read_size());
+        if scale != 1.0 {
+            pix = scaled(&pix, scale).ok_or(InputError::Ocr("cannot scale the page image".into()))?;
+        }
+        let dpi = ((scan_dpi as f32 * scale).round() as u32).max(1);
+        let scale_ms = ms_since(started);
         let t0 = std::time::Instant::now();
         let skew = deskew(&mut pix);
         let deskew_ms = ms_since(t0);
@@ -218,10 +296,10 @@ impl Engine {
         let (mut text, mut words) = self.recognize(&pix, dpi, started)?;
         let mut confidence = page_confidence(&words);
         let mut recognize_ms = ms_since(t1);
-        let (mut rotation, mut osd_ms) = (0, 0);
+        let (mut rotation, mut osd_ms, mut turned) = (0, 0, 0);
         if confidence < OSD_BELOW_CONFIDENCE {
             let t2 = std::time::Instant::now();
-            let turned = self.upright(&mut pix, dpi);
+            turned = self.upright(&mut pix, dpi);
             osd_ms = ms_since(t2);
             if turned != 0 {
                 let t3 = std::time::Instant::now();
@@ -233,8 +311,24 @@ impl Engine {
                 }
             }
         }
-        self.last = Some((pix, dpi));
-        Ok(OcrOutput { text, words, confidence, rotation, skew, deskew_ms, osd_ms, recognize_ms })
+        to_scan(&mut words, scale);
+        // The image read is the upright scan when it is full size and turned
+        // as the words were read.
+        let upright = (scale == 1.0 && turned == rotation).then_some(pix);
+        self.last = Some(Last { scan, dpi: scan_dpi, skew, rotation, upright });
+        Ok(OcrOutput {
+            text,
+            words,
+            confidence,
+            rotation,
+            skew,
+            x_height,
+            scale,
+            scale_ms,
+            deskew_ms,
+            osd_ms,
+            recognize_ms,
+        })
     }
 
     /// Lets go of the last page's image (kept for [`Engine::reread`]).
@@ -254,8 +348,19 @@ impl Engine {
     /// text or another part of the page).
     ///
     /// `look` says how the band's image is made over first (see [`Look`]).
+    ///
+    /// `top` and `bottom`, like the words, are in the scan's pixels, and the
+    /// band is cut from the scan at its own resolution, deskewed and turned
+    /// as the page was, whatever the scale the page was read at.
     pub fn reread(&mut self, top: u32, bottom: u32, look: Look) -> Result<(String, Vec<Word>), InputError> {
-        let (pix, dpi) = self.last.as_ref().ok_or(InputError::Ocr("no page to read again".into()))?;
+        let last = self.last.as_mut().ok_or(InputError::Ocr("no page to read again".into()))?;
+        if last.upright.is_none() {
+            last.upright = Some(
+                upright_scan(&last.scan, last.skew, last.rotation)
+                    .ok_or(InputError::Ocr("cannot turn the page to read it again".into()))?,
+            );
+        }
+        let (pix, dpi) = (last.upright.as_ref().expect("made above"), last.dpi);
         let (w, h) = unsafe { (capi::pixGetWidth(pix.0), capi::pixGetHeight(pix.0)) };
         let top = (top as c_int).min(h);
         let height = (bottom as c_int).min(h) - top;
@@ -284,7 +389,7 @@ impl Engine {
             Some(p) => Pix(p),
         };
         let started = std::time::Instant::now();
-        let (text, mut words) = self.run(band.0, *dpi, capi::TessPageSegMode_PSM_SPARSE_TEXT, started)?;
+        let (text, mut words) = self.run(band.0, dpi, capi::TessPageSegMode_PSM_SPARSE_TEXT, started)?;
         for word in &mut words {
             word.y += top as u32;
         }
@@ -338,11 +443,18 @@ impl Engine {
             unsafe { capi::TessBaseAPIClear(handle) };
             return Err(InputError::Ocr("tesseract could not recognise the page".into()));
         }
+        // The text is put together from the TSV's words rather than asked
+        // for: each of Tesseract's outputs walks all the page's results
+        // again (a tenth of a dense page's time for the two).
         let tsv = take_text(unsafe { capi::TessBaseAPIGetTsvText(handle, 0) });
-        let text = take_text(unsafe { capi::TessBaseAPIGetUTF8Text(handle) });
+        #[cfg(test)]
+        let utf8 = take_text(unsafe { capi::TessBaseAPIGetUTF8Text(handle) });
         unsafe { capi::TessBaseAPIClear(handle) };
-        let (tsv, text) = (tsv.map_err(InputError::Ocr)?, text.map_err(InputError::Ocr)?);
-        Ok((text.trim_end().to_string(), parse_tsv(&tsv)))
+        let (text, words) = parse_tsv(&tsv.map_err(InputError::Ocr)?);
+        // Every unit test that reads a page checks this.
+        #[cfg(test)]
+        assert_eq!(Ok(text.as_str()), utf8.as_deref().map(str::trim_end), "the TSV's text is Tesseract's own");
+        Ok((text, words))
     }
 
     /// Turns the page upright using Tesseract's orientation detection and
@@ -430,6 +542,94 @@ fn deskew(pix: &mut Pix) -> f32 {
     applied
 }
 
+/// The heights, in the scan's pixels, of a page's glyph-sized ink blobs,
+/// for [`crate::prepare::x_height_of`]. A page wider than 1,600 pixels is
+/// measured at half size (area-averaged: noise fades, strokes stay), then
+/// thresholded (Otsu, over the whole page) and its 8-connected components
+/// boxed. Blobs under 3 pixels tall (specks, dots, noise), taller than a
+/// twentieth of the page, or more than 12 times as wide as tall (rules,
+/// underlines) are left out. Some 20 ms on a 300 dpi letter page.
+fn blob_heights(pix: &Pix) -> Vec<u32> {
+    let width = unsafe { capi::pixGetWidth(pix.0) };
+    let half = width > 1600;
+    let small = if half { Pix(unsafe { capi::pixScaleAreaMap2(pix.0) }) } else { Pix(std::ptr::null_mut()) };
+    let src = if half { &small } else { pix };
+    if src.0.is_null() {
+        return Vec::new();
+    }
+    let (w, h) = unsafe { (capi::pixGetWidth(src.0), capi::pixGetHeight(src.0)) };
+    let mut bin: *mut capi::Pix = std::ptr::null_mut();
+    let ok = unsafe { capi::pixOtsuAdaptiveThreshold(src.0, w, h, 0, 0, 0.1, std::ptr::null_mut(), &mut bin) };
+    let bin = Pix(bin);
+    if ok != 0 || bin.0.is_null() {
+        return Vec::new();
+    }
+    let mut boxes = unsafe { capi::pixConnCompBB(bin.0, 8) };
+    if boxes.is_null() {
+        return Vec::new();
+    }
+    let factor = if half { 2 } else { 1 };
+    let tallest = h / 20;
+    let mut heights = Vec::new();
+    for i in 0..unsafe { capi::boxaGetCount(boxes) } {
+        let (mut bx, mut by, mut bw, mut bh) = (0, 0, 0, 0);
+        if unsafe { capi::boxaGetBoxGeometry(boxes, i, &mut bx, &mut by, &mut bw, &mut bh) } != 0 {
+            continue;
+        }
+        if bh >= 3 && bh <= tallest && bw <= 12 * bh {
+            heights.push((bh * factor) as u32);
+        }
+    }
+    unsafe { capi::boxaDestroy(&mut boxes) };
+    heights
+}
+
+/// The page at `scale`: Leptonica's area mapping when smaller (which
+/// interpolates for mild reductions and averages areas for strong ones),
+/// linear interpolation when larger.
+fn scaled(pix: &Pix, scale: f32) -> Option<Pix> {
+    let out = if scale < 1.0 {
+        unsafe { capi::pixScaleAreaMap(pix.0, scale, scale) }
+    } else {
+        unsafe { capi::pixScaleGrayLI(pix.0, scale, scale) }
+    };
+    (!out.is_null()).then_some(Pix(out))
+}
+
+/// The scan deskewed by `skew` degrees as [`deskew`] does (Leptonica's
+/// `pixDeskew` rotates by area mapping, bringing in white) and turned
+/// `rotation` degrees clockwise.
+fn upright_scan(scan: &Pix, skew: f32, rotation: u16) -> Option<Pix> {
+    let deskewed = if skew != 0.0 {
+        let (area_map, white) = (capi::L_ROTATE_AREA_MAP as c_int, capi::L_BRING_IN_WHITE as c_int);
+        Pix(unsafe { capi::pixRotate(scan.0, skew.to_radians(), area_map, white, 0, 0) })
+    } else {
+        Pix(unsafe { capi::pixClone(scan.0) })
+    };
+    if deskewed.0.is_null() {
+        return None;
+    }
+    if rotation == 0 {
+        return Some(deskewed);
+    }
+    let turned = Pix(unsafe { capi::pixRotateOrth(deskewed.0, (rotation / 90) as c_int) });
+    (!turned.0.is_null()).then_some(turned)
+}
+
+/// Words read at `scale` back in the scan's pixels: each box the smallest
+/// that holds the read one.
+fn to_scan(words: &mut [Word], scale: f32) {
+    if scale == 1.0 {
+        return;
+    }
+    for word in words {
+        let (x0, y0) = (word.x as f32 / scale, word.y as f32 / scale);
+        let (x1, y1) = ((word.x + word.w) as f32 / scale, (word.y + word.h) as f32 / scale);
+        (word.x, word.y) = (x0.floor() as u32, y0.floor() as u32);
+        (word.w, word.h) = (x1.ceil() as u32 - word.x, y1.ceil() as u32 - word.y);
+    }
+}
+
 /// Leptonica's messages go to stderr; they are switched off.
 pub(crate) fn silence_leptonica() {
     unsafe {
@@ -437,33 +637,58 @@ pub(crate) fn silence_leptonica() {
     }
 }
 
-/// Parses Tesseract's TSV output into words (level-5 rows with text).
+/// Parses Tesseract's TSV output into the page's text and its words.
 ///
 /// Columns: level, page, block, paragraph, line, word, left, top, width,
-/// height, conf, text.
-pub fn parse_tsv(tsv: &str) -> Vec<Word> {
+/// height, conf, text. The text is what Tesseract's own text output gives:
+/// a line's words (level-5 rows) joined by spaces, each line ended by a
+/// newline, each paragraph by one more (a paragraph of blank words is left
+/// out), the end trimmed. Words keep only
+/// rows with text and a confidence.
+pub fn parse_tsv(tsv: &str) -> (String, Vec<Word>) {
+    // Paragraphs of lines of words' texts, for the text.
+    let mut paragraphs: Vec<Vec<Vec<&str>>> = Vec::new();
+    let mut words = Vec::new();
     // Lines are numbered within their paragraph and block: a new
     // (block, paragraph, line) is the page's next line.
-    let mut line_of = (String::new(), 0u32);
-    tsv.lines()
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.splitn(12, '\t').collect();
-            if cols.len() < 12 || cols[0] != "5" {
-                return None;
-            }
-            let num = |i: usize| cols[i].trim().parse::<u32>().ok();
-            let conf = cols[10].trim().parse::<f32>().ok()?;
-            let text = cols[11].trim();
-            if text.is_empty() || conf < 0.0 {
-                return None;
-            }
-            let key = format!("{}/{}/{}", cols[2], cols[3], cols[4]);
-            if key != line_of.0 {
-                line_of = (key, line_of.1 + 1);
-            }
-            Some(Word { text: text.to_string(), conf, x: num(6)?, y: num(7)?, w: num(8)?, h: num(9)?, line: line_of.1 })
-        })
-        .collect()
+    let (mut line_key, mut para_key, mut line_no) = (("", "", ""), ("", ""), 0u32);
+    for row in tsv.lines() {
+        let cols: Vec<&str> = row.splitn(12, '\t').collect();
+        if cols.len() < 12 || cols[0] != "5" {
+            continue;
+        }
+        let key = (cols[2], cols[3], cols[4]);
+        if paragraphs.is_empty() || (key.0, key.1) != para_key {
+            paragraphs.push(Vec::new());
+        }
+        let paragraph = paragraphs.last_mut().expect("pushed above");
+        if paragraph.is_empty() || key != line_key {
+            paragraph.push(Vec::new());
+            line_no += 1;
+        }
+        (line_key, para_key) = (key, (key.0, key.1));
+        let word = cols[11].trim_end_matches(['\r', '\n']);
+        paragraph.last_mut().expect("pushed above").push(word);
+        let num = |i: usize| cols[i].trim().parse::<u32>().ok();
+        let Some(conf) = cols[10].trim().parse::<f32>().ok() else { continue };
+        let word = word.trim();
+        if word.is_empty() || conf < 0.0 {
+            continue;
+        }
+        let (Some(x), Some(y), Some(w), Some(h)) = (num(6), num(7), num(8), num(9)) else { continue };
+        words.push(Word { text: word.to_string(), conf, x, y, w, h, line: line_no });
+    }
+    let mut text = String::new();
+    // A paragraph of blank words only is a rule or a picture's block, which
+    // Tesseract's text output leaves out.
+    for paragraph in paragraphs.iter().filter(|p| p.iter().flatten().any(|w| !w.trim().is_empty())) {
+        for line in paragraph {
+            text.push_str(&line.join(" "));
+            text.push('\n');
+        }
+        text.push('\n');
+    }
+    (text.trim_end().to_string(), words)
 }
 
 /// The page's OCR confidence in 0..1: the mean of Tesseract's word
@@ -525,7 +750,8 @@ mod tests {
                    5\t1\t1\t1\t1\t1\t10\t20\t30\t12\t96.5\tDischarge\n\
                    5\t1\t1\t1\t1\t2\t45\t20\t40\t12\t88\tsummary\n\
                    5\t1\t1\t1\t1\t3\t90\t20\t5\t12\t95\t \n";
-        let words = parse_tsv(tsv);
+        let (text, words) = parse_tsv(tsv);
+        assert_eq!(text, "Discharge summary");
         assert_eq!(words.len(), 2);
         assert_eq!(words[0], Word { text: "Discharge".into(), conf: 96.5, x: 10, y: 20, w: 30, h: 12, line: 1 });
         assert_eq!(words[1].text, "summary");
@@ -557,6 +783,44 @@ mod tests {
         );
         engine.release_page();
         assert!(engine.reread(top, bottom, Look::Thinned).is_err(), "the page was let go");
+    }
+
+    #[test]
+    fn words_read_at_a_smaller_scale_are_in_the_scans_pixels() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/png/hp_gray8.png");
+        let gray = image::open(path).expect("the sample opens").to_luma8();
+        let as_scanned = OcrSettings { x_height: 0.0, min_x_height: 0.0, min_dpi: 0.0, ..OcrSettings::default() };
+        let full = Engine::new(as_scanned).unwrap().read(&gray, 300).expect("reads as scanned");
+        assert_eq!(full.scale, 1.0);
+        let x = full.x_height.expect("a page of text has a text size");
+        // The sample is 300 dpi, 10-12 pt type: an x-height of 18-30 pixels.
+        assert!((18.0..=30.0).contains(&x), "{x}");
+        let half = OcrSettings { x_height: x / 2.0, min_dpi: 0.0, ..OcrSettings::default() };
+        let small = Engine::new(half).unwrap().read(&gray, 300).expect("reads at half size");
+        assert!((small.scale - 0.5).abs() < 0.01, "{}", small.scale);
+        let mut matched = 0;
+        for w in small.words.iter().filter(|w| w.text.len() >= 6) {
+            // The same word read at full size: the nearest of that text.
+            let near =
+                full.words.iter().filter(|f| f.text == w.text).min_by_key(|f| f.x.abs_diff(w.x) + f.y.abs_diff(w.y));
+            if let Some(f) = near {
+                assert!(f.x.abs_diff(w.x) <= 4 && f.y.abs_diff(w.y) <= 4, "{w:?} vs {f:?}");
+                assert!(f.w.abs_diff(w.w) <= 6 && f.h.abs_diff(w.h) <= 6, "{w:?} vs {f:?}");
+                matched += 1;
+            }
+        }
+        assert!(matched >= 10, "only {matched} long words read alike at both scales");
+    }
+
+    #[test]
+    fn boxes_read_at_a_scale_map_back_to_the_smallest_that_holds_them() {
+        let mut words = vec![Word::at("MRN", 10, 21, 30, 9)];
+        to_scan(&mut words, 0.5);
+        assert_eq!((words[0].x, words[0].y, words[0].w, words[0].h), (20, 42, 60, 18));
+        let mut words = vec![Word::at("MRN", 10, 20, 30, 10)];
+        to_scan(&mut words, 0.3);
+        // 10/0.3 = 33.3, (10+30)/0.3 = 133.3: from 33 to 134.
+        assert_eq!((words[0].x, words[0].w), (33, 101));
     }
 
     #[test]

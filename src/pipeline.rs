@@ -1090,7 +1090,7 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
         (None, None) => p.status.name().to_string(),
     };
     log::debug!(
-        "page {}:{} ({} {}): {}x{} at {} dpi; decode {} ms, ocr {} ms{}; {} chars; {outcome}",
+        "page {}:{} ({} {}): {}x{} at {} dpi{}; decode {} ms, ocr {} ms{}; {} chars; {outcome}",
         file.id,
         p.page,
         file.source,
@@ -1098,6 +1098,11 @@ fn log_page(file: &FileRecord, p: &PageRecord) {
         p.width,
         p.height,
         p.dpi,
+        match (p.x_height, p.ocr_scale) {
+            (None, _) => String::new(),
+            (Some(x), None) => format!(", x-height {x:.1} px, read as scanned"),
+            (Some(x), Some(s)) => format!(", x-height {x:.1} px, read at {s:.2}x in {} ms", t.scale_ms),
+        },
         t.decode_ms,
         t.ocr_ms,
         match p.rereads().count() {
@@ -1228,6 +1233,9 @@ fn process_page(
                         rec.text = out.text;
                         return (rec, out.words, keep);
                     }
+                    rec.timings.scale_ms = out.scale_ms;
+                    rec.x_height = out.x_height;
+                    rec.ocr_scale = (out.scale != 1.0).then_some(out.scale);
                     rec.timings.deskew_ms = out.deskew_ms;
                     rec.timings.osd_ms = out.osd_ms;
                     rec.timings.ocr_ms = out.recognize_ms;

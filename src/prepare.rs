@@ -1,6 +1,8 @@
-//! Pure page preparation before OCR: the resolution to use and blank-page
-//! detection. No I/O; the image work that needs Leptonica or Tesseract
-//! (deskew, orientation) lives in [`crate::ocr`].
+//! Pure page preparation before OCR: the resolution to use, blank-page
+//! detection, and the scale a page is read at from the size of its text
+//! ([`x_height_of`], [`ocr_scale`]). No I/O; the image work that needs
+//! Leptonica or Tesseract (measuring blobs, scaling, deskew, orientation)
+//! lives in [`crate::ocr`].
 
 use image::GrayImage;
 
@@ -70,10 +72,136 @@ pub fn is_blank(gray: &GrayImage) -> bool {
     (dark as f64) < BLANK_INK_FRACTION * cells as f64
 }
 
+/// Blobs measured before a page's text size is believed: fewer is a page
+/// with hardly any text (a cover sheet, a drawing), read as scanned.
+const MIN_BLOBS: usize = 60;
+
+/// The x-height of a page's text, in the pixels the blob heights were
+/// measured in, or `None` when the page has too little text to tell.
+///
+/// `heights` are the heights of the page's glyph-sized ink blobs (connected
+/// components, `ocr::blob_heights`). Most letters of running text are as
+/// tall as an x (a, c, e, m, n, o, r, s, u, v, w, x, z, and the stems of i):
+/// the most common height is the x-height, however many capitals, digits,
+/// ascenders and descenders there are. Specks, dots and rules are left out
+/// by the caller. The mode is taken over windows of three heights (a font's
+/// x-height falls across two neighbouring pixel heights) and refined to the
+/// mean of that window.
+pub fn x_height_of(heights: &[u32]) -> Option<f32> {
+    if heights.len() < MIN_BLOBS {
+        return None;
+    }
+    let top = *heights.iter().max()? as usize;
+    let mut hist = vec![0u32; top + 2];
+    for &h in heights {
+        hist[h as usize] += 1;
+    }
+    let window = |h: usize| hist[h - 1] + hist[h] + hist[h + 1];
+    let mode = (1..=top).max_by_key(|&h| (window(h), std::cmp::Reverse(h)))?;
+    let n = window(mode);
+    if n == 0 {
+        return None;
+    }
+    let sum: u32 = (mode - 1..=mode + 1).map(|h| hist[h] * h as u32).sum();
+    Some(sum as f32 / n as f32)
+}
+
+/// How a page's text size sets the scale it is read at: the site
+/// configuration's `[ocr]` `x_height` and `min_x_height`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReadSize {
+    /// The x-height, in pixels, pages are read at: a page whose text is
+    /// larger is scaled down to it. 0 reads every page as scanned.
+    pub x_height: f32,
+    /// Text smaller than this is scaled up to it (at most twice).
+    pub min_x_height: f32,
+    /// A page is not scaled down below this resolution, whatever its text
+    /// size: the size measured is the body text's, and forms print their
+    /// captions, and pages their footers, in smaller type beside it.
+    pub min_dpi: f32,
+    /// Only scans of a higher resolution are scaled down: a 200 dpi scan
+    /// has no resolution to spare for a form's small print.
+    pub scale_down_above_dpi: f32,
+}
+
+/// Scales further down than this are not used, whatever the measurement:
+/// a page misjudged by a factor of two still reads.
+pub const MIN_SCALE: f32 = 0.35;
+/// Nor further up.
+pub const MAX_SCALE: f32 = 2.0;
+/// Scales this close to 1 (a tenth, and a little for rounding) read the
+/// page as scanned: resampling would cost more time than it saves and blur
+/// the strokes for nothing.
+const SAME_SCALE: std::ops::RangeInclusive<f32> = 0.89..=1.11;
+
+/// The scale a page scanned at `dpi` is read at, from its measured
+/// x-height in the scan's pixels: down to `size.x_height` when the text is
+/// larger and the scan's resolution is above `size.scale_down_above_dpi`
+/// (not below `size.min_dpi`), up to `size.min_x_height` when it is smaller
+/// than that, else 1 (as scanned). A page whose text size is unknown is
+/// read as scanned.
+pub fn ocr_scale(measured: Option<f32>, dpi: u32, size: ReadSize) -> f32 {
+    let Some(x) = measured.filter(|x| *x > 0.0) else { return 1.0 };
+    let scale = if size.x_height > 0.0 && x > size.x_height && dpi as f32 > size.scale_down_above_dpi {
+        (size.x_height / x).max(size.min_dpi / dpi.max(1) as f32).min(1.0)
+    } else if size.min_x_height > 0.0 && x < size.min_x_height {
+        size.min_x_height / x
+    } else {
+        1.0
+    };
+    let scale = scale.clamp(MIN_SCALE, MAX_SCALE);
+    if SAME_SCALE.contains(&scale) {
+        1.0
+    } else {
+        scale
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::Luma;
+
+    #[test]
+    fn the_most_common_blob_height_is_the_x_height() {
+        // Running text at 300 dpi, 11 pt: x-height 23-24 px, capitals and
+        // ascenders 32-34, descenders 31-33, a few commas and broken strokes.
+        let mut heights = Vec::new();
+        for i in 0..400u32 {
+            heights.push(match i % 10 {
+                0..=4 => 23 + i % 2,
+                5 | 6 => 32 + i % 3,
+                7 | 8 => 31 + i % 3,
+                _ => 6 + i % 5,
+            });
+        }
+        let x = x_height_of(&heights).unwrap();
+        assert!((23.0..=24.0).contains(&x), "{x}");
+        assert_eq!(x_height_of(&heights[..40]), None, "too few blobs to tell");
+        assert_eq!(x_height_of(&[]), None);
+    }
+
+    #[test]
+    fn large_text_is_read_smaller_small_text_larger_the_rest_as_scanned() {
+        let size = ReadSize { x_height: 16.0, min_x_height: 10.0, min_dpi: 0.0, scale_down_above_dpi: 0.0 };
+        assert_eq!(ocr_scale(Some(32.0), 300, size), 0.5);
+        assert_eq!(ocr_scale(Some(17.0), 300, size), 1.0, "close enough: not resampled");
+        assert_eq!(ocr_scale(Some(12.0), 300, size), 1.0);
+        assert_eq!(ocr_scale(Some(8.0), 300, size), 1.25);
+        assert_eq!(ocr_scale(Some(2.0), 300, size), MAX_SCALE);
+        assert_eq!(ocr_scale(Some(200.0), 300, size), MIN_SCALE);
+        assert_eq!(ocr_scale(None, 300, size), 1.0, "unknown: as scanned");
+        let off = ReadSize { x_height: 0.0, min_x_height: 0.0, min_dpi: 0.0, scale_down_above_dpi: 0.0 };
+        assert_eq!(ocr_scale(Some(32.0), 300, off), 1.0, "switched off");
+        let floor = ReadSize { min_dpi: 180.0, ..size };
+        assert_eq!(ocr_scale(Some(32.0), 300, floor), 0.6, "not below 180 dpi");
+        assert_eq!(ocr_scale(Some(32.0), 200, floor), 1.0, "0.9 of a 200 dpi scan: as scanned");
+        assert_eq!(ocr_scale(Some(20.0), 150, floor), 1.0, "never down below the floor");
+        let high_only = ReadSize { scale_down_above_dpi: 250.0, ..size };
+        assert_eq!(ocr_scale(Some(32.0), 300, high_only), 0.5);
+        assert_eq!(ocr_scale(Some(32.0), 240, high_only), 1.0, "a 240 dpi scan is read as scanned");
+        assert_eq!(ocr_scale(Some(5.0), 200, high_only), 2.0, "but small text is still read larger");
+    }
 
     #[test]
     fn plausible_claims_are_kept() {

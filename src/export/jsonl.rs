@@ -39,6 +39,8 @@ pub fn page_json(file: &FileRecord, page: &PageRecord, batch: &str) -> Value {
         "sequence": sequence,
         "rotation": page.rotation,
         "dpi": page.dpi,
+        "x_height": page.x_height,
+        "ocr_scale": page.ocr_scale.unwrap_or(1.0),
         "timings": page.timings,
         "resolved_by": page.resolved_by,
         "candidates": page.candidates,

@@ -148,6 +148,12 @@ fn export_matches_its_documented_schema() {
         }
         assert!(p["review_reasons"].is_array());
         assert!(p["document_id"].is_string());
+        // Every page is read at a scale; an OCRed page of text has its text size.
+        let scale = p["ocr_scale"].as_f64().unwrap();
+        assert!((0.35..=2.0).contains(&scale), "{p}");
+        if p["text_source"] == "ocr" && p["text"].as_str().unwrap().len() > 500 {
+            assert!(p["x_height"].as_f64().is_some_and(|x| x > 5.0), "{p}");
+        }
         assert_eq!(p["status"] == "failed", p["error"].is_string(), "error is set exactly on failed pages: {p}");
         if p["status"] == "review" {
             assert!(!p["review_reasons"].as_array().unwrap().is_empty(), "review pages say why: {p}");
