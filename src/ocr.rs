@@ -183,8 +183,7 @@ pub struct Engine {
     /// the LSTM-only `eng` model cannot detect orientation.
     osd: *mut capi::TessBaseAPI,
     settings: OcrSettings,
-    /// The last page read, upright and deskewed, as it was read (see
-    /// [`Last`]), for [`Engine::reread`].
+    /// The last page read, for [`Engine::reread`].
     last: Option<Last>,
 }
 
@@ -282,13 +281,14 @@ impl Engine {
         let started = std::time::Instant::now();
         let mut pix = Pix::from_gray(gray, scan_dpi).ok_or(InputError::Ocr("cannot allocate the page image".into()))?;
         let scan = Pix(unsafe { capi::pixClone(pix.0) });
+        let t_scale = std::time::Instant::now();
         let x_height = crate::prepare::x_height_of(&blob_heights(&pix));
         let scale = crate::prepare::ocr_scale(x_height, scan_dpi, self.settings.read_size());
         if scale != 1.0 {
             pix = scaled(&pix, scale).ok_or(InputError::Ocr("cannot scale the page image".into()))?;
         }
         let dpi = ((scan_dpi as f32 * scale).round() as u32).max(1);
-        let scale_ms = ms_since(started);
+        let scale_ms = ms_since(t_scale);
         let t0 = std::time::Instant::now();
         let skew = deskew(&mut pix);
         let deskew_ms = ms_since(t0);
