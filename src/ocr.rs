@@ -445,7 +445,7 @@ impl Engine {
         }
         // The text is put together from the TSV's words rather than asked
         // for: each of Tesseract's outputs walks all the page's results
-        // again (a tenth of a dense page's time for the two).
+        // again (9% of a dense page's time for the two, docs/benchmarks.md).
         let tsv = take_text(unsafe { capi::TessBaseAPIGetTsvText(handle, 0) });
         #[cfg(test)]
         let utf8 = take_text(unsafe { capi::TessBaseAPIGetUTF8Text(handle) });
@@ -548,7 +548,8 @@ fn deskew(pix: &mut Pix) -> f32 {
 /// thresholded (Otsu, over the whole page) and its 8-connected components
 /// boxed. Blobs under 3 pixels tall (specks, dots, noise), taller than a
 /// twentieth of the page, or more than 12 times as wide as tall (rules,
-/// underlines) are left out. Some 20 ms on a 300 dpi letter page.
+/// underlines) are left out. Under 1% of a dense page's time
+/// (docs/benchmarks.md).
 fn blob_heights(pix: &Pix) -> Vec<u32> {
     let width = unsafe { capi::pixGetWidth(pix.0) };
     let half = width > 1600;

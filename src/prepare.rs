@@ -107,7 +107,8 @@ pub fn x_height_of(heights: &[u32]) -> Option<f32> {
 }
 
 /// How a page's text size sets the scale it is read at: the site
-/// configuration's `[ocr]` `x_height` and `min_x_height`.
+/// configuration's `[ocr]` `x_height`, `min_x_height`, `min_dpi` and
+/// `scale_down_above_dpi` (`ocr::OcrSettings`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReadSize {
     /// The x-height, in pixels, pages are read at: a page whose text is
@@ -126,9 +127,9 @@ pub struct ReadSize {
 
 /// Scales further down than this are not used, whatever the measurement:
 /// a page misjudged by a factor of two still reads.
-pub const MIN_SCALE: f32 = 0.35;
+const MIN_SCALE: f32 = 0.35;
 /// Nor further up.
-pub const MAX_SCALE: f32 = 2.0;
+const MAX_SCALE: f32 = 2.0;
 /// Scales this close to 1 (a tenth, and a little for rounding) read the
 /// page as scanned: resampling would cost more time than it saves and blur
 /// the strokes for nothing.
